@@ -1,8 +1,5 @@
-from pkg_resources import parse_version
 from configparser import ConfigParser
 import setuptools, shlex
-
-assert parse_version(setuptools.__version__) >= parse_version('36.2')
 
 # note: all settings are in settings.ini; edit there, not here
 config = ConfigParser(delimiters=['='])
