@@ -1,7 +1,8 @@
 # One command for each job; each does its own set-up in a local virtual environment (.venv).
 #   make run    - the main job: preprocess the shipped CFPB data, run all experiments, write results/
 #   make test   - the book's tests (nbdev_test runs every notebook; cells flagged `slow` are skipped)
-#   make check  - library in step with the notebooks, notebooks clean, docs checks
+#   make check  - library in step with the notebooks, notebooks clean
+#   make docs   - the website checks that need no Quarto (tools/check_docs.py; installs pandoc and KaTeX if missing)
 SHELL := /bin/bash
 PY ?= python3
 VENV := .venv
@@ -10,7 +11,7 @@ export HF_HUB_OFFLINE ?= 1
 export TRANSFORMERS_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: setup run test check slow
+.PHONY: setup run test check slow docs
 
 setup: $(BIN)/.installed
 
@@ -32,3 +33,11 @@ slow: setup
 
 check: setup
 	bash .ci/check_nbdev
+
+# pandoc from Debian and KaTeX from npm (pinned by tools/package-lock.json) are installed when missing
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+docs: setup
+	command -v pandoc >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pandoc; }
+	command -v npm >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; }
+	test -f tools/node_modules/katex/package.json || npm ci --prefix tools --no-audit --no-fund
+	$(BIN)/python tools/check_docs.py
