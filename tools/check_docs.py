@@ -379,6 +379,7 @@ def check_links(cfg, pages: list[Page]):
 def check_exports(cfg, pages: list[Page]):
     pages_by_src = {p.src.resolve(): p for p in pages}
     lib = cfg.lib_path
+    unprocessed = set()
     for py in sorted(lib.rglob("*.py")):
         if py.name.startswith("_"): continue
         text = py.read_text(encoding="utf-8")
@@ -408,6 +409,12 @@ def check_exports(cfg, pages: list[Page]):
                 problem("exports", where, f"exported {kind} `{name}` ({rel(py)}) has no docstring: add a one-line docstring")
             page = pages_by_src.get(nb_path) if nb_path else None
             if nb_path in FAILED_PROC: continue             # the page cannot be built: reported once under [nbdev]
+            if page is not None and not page.processed:
+                if nb_path not in unprocessed:
+                    unprocessed.add(nb_path)
+                    problem("exports", rel(nb_path), "no processed page in _proc/, so its show_doc entries cannot be checked "
+                                                     "(run without --no-proc)")
+                continue
             if page is None:
                 problem("exports", where, f"exported {kind} `{name}`: its notebook has no processed page, so it is not on the website")
                 continue
