@@ -1,0 +1,44 @@
+"""Write README.md from nbs/index.ipynb (nbdev_readme needs Quarto, which these machines lack).
+
+Markdown cells are copied; visible code cells become ```python blocks (nbdev directives removed); `#| hide` cells are
+left out; an `#| echo: false` cell tagged `# headline-table` becomes a Markdown table (the same `results_table` of results/); an
+`#| echo: false` cell that draws a figure becomes a link to the matching PNG under results/.
+Run: .venv/bin/python tools/make_readme.py   (tools/check_docs.py checks that README.md is in step)
+"""
+import json, re
+from pathlib import Path
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+FIGURES = {"plot_f1_vs_params": "results/f1_vs_params.png"}
+
+def directives(src: str) -> dict:
+    return dict((m.group(1), m.group(2).strip()) for m in re.finditer(r"^#\|\s*([\w-]+):?\s*(.*)$", src, re.M))
+
+def table_markdown(df: pd.DataFrame) -> str:
+    df = df.reset_index()
+    head = "| " + " | ".join(map(str, df.columns)) + " |"
+    rule = "|" + "|".join("---" for _ in df.columns) + "|"
+    rows = ["| " + " | ".join("" if pd.isna(v) else str(v) for v in r) + " |" for r in df.itertuples(index=False)]
+    return "\n".join([head, rule, *rows])
+
+def main():
+    nb = json.loads((ROOT / "nbs" / "index.ipynb").read_text())
+    parts = []
+    for c in nb["cells"]:
+        src = "".join(c["source"])
+        if c["cell_type"] == "markdown": parts.append(src); continue
+        d = directives(src)
+        if "hide" in d: continue
+        body = "\n".join(l for l in src.splitlines() if not l.startswith("#|"))
+        if d.get("echo") == "false":
+            if re.search(r"^\s*#\s*headline-table\b", src, re.M):
+                from lora_book.experiments import summarize, results_table  # the same code the notebook cell runs
+                parts.append(table_markdown(results_table(summarize(ROOT / "results"))))
+            for fn, png in FIGURES.items():
+                if fn in src: parts.append(f"![{d.get('fig-cap', '').strip(chr(34))}]({png})")
+            continue
+        parts.append("```python\n" + body.strip() + "\n```")
+    (ROOT / "README.md").write_text("\n\n".join(parts) + "\n")
+
+if __name__ == "__main__": main()
