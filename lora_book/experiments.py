@@ -50,7 +50,7 @@ class ExperimentConfig:
         d = METHOD_DEFAULTS.get(self.method, {})
         if self.epochs is None: self.epochs = d.get("epochs")
         if self.lr is None: self.lr = d.get("lr")
-        self.target_modules = tuple(self.target_modules)
+        if not isinstance(self.target_modules, str): self.target_modules = tuple(self.target_modules)  # a str is a regex
 
 def scratch_config(vocab_size: int, num_labels: int) -> BertConfig:
     "The small BERT trained from random initialisation: 4 layers, hidden 256, 4 heads."
