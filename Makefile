@@ -11,7 +11,7 @@ export HF_HUB_OFFLINE ?= 1
 export TRANSFORMERS_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: setup run test check slow docs
+.PHONY: setup run test check slow notebooks docs
 
 setup: $(BIN)/.installed
 
@@ -41,3 +41,6 @@ docs: setup
 	command -v npm >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; }
 	test -f tools/node_modules/katex/package.json || npm ci --prefix tools --no-audit --no-fund
 	$(BIN)/python tools/check_docs.py
+
+notebooks: setup
+	$(BIN)/python tools/run_notebooks.py
