@@ -23,7 +23,7 @@ $(BIN)/.installed: setup.py settings.ini
 	touch $@
 
 run: setup
-	$(BIN)/lora_book_run_all
+	$(BIN)/lora_book_run_all --force
 
 test: setup
 	$(BIN)/nbdev_test --n_workers 2 --timing

@@ -297,8 +297,8 @@ def _command(name: str) -> list[str]:
     return [str(exe)]
 
 def run_all(output_dir="results", input_path=None, work_dir="work", methods=METHODS, model: str = DEFAULT_MODEL, seed: int = 42,
-            limit: int | None = None, max_length: int = 128, progress: bool = True, **overrides) -> pd.DataFrame:
-    "The main job: preprocess the shipped data, run every method (each in its own process), write results/ and return the summary."
+            limit: int | None = None, max_length: int = 128, progress: bool = True, force: bool = False, **overrides) -> pd.DataFrame:
+    "The main job: preprocess the data, run every method (each in its own process), write results/ and return the summary; `force` reruns finished methods."
     t0 = time.perf_counter(); output_dir = Path(output_dir)
     data_dir = Path(work_dir) / "cfpb"
     cfpb.preprocess(input_path or cfpb.default_data_path(), data_dir, progress=progress)
@@ -306,7 +306,7 @@ def run_all(output_dir="results", input_path=None, work_dir="work", methods=METH
     for f in ("stats.json", "label_map.json"): shutil.copy(data_dir / f, output_dir / "data" / f)
     for m in methods:
         cfg = ExperimentConfig(m, model=model, seed=seed, limit=limit, max_length=max_length, **overrides.get(m, {}))
-        if _same_config(output_dir / m / "metrics.json", cfg):
+        if not force and _same_config(output_dir / m / "metrics.json", cfg):
             print(f"[{m}] already done for this configuration: {output_dir / m / 'metrics.json'}"); continue
         print(f"[{m}] training ...", flush=True)
         args = _command("lora_book_train") + ["--method", m, "--data", str(data_dir),
@@ -363,10 +363,11 @@ def run_all_cli(output_dir: Param("results folder", str) = "results",
                 model: Param("pre-trained model: hub id or folder", str) = DEFAULT_MODEL,
                 seed: Param("random seed", int) = 42,
                 max_length: Param("tokens per complaint", int) = 128,
+                force: Param("rerun methods that already have results for this configuration", store_true) = False,
                 quiet: Param("no progress bars", store_true) = False):
     "The main job: preprocess the data, run scratch, full, lora and tfidf, write results/ and print the table."
     def go():
-        s = run_all(output_dir, input, work_dir, model=model, seed=seed, max_length=max_length, progress=not quiet)
+        s = run_all(output_dir, input, work_dir, model=model, seed=seed, max_length=max_length, progress=not quiet, force=force)
         with pd.option_context("display.width", 200, "display.max_columns", 20): print(results_table(s).to_string())
         print(f"total time: {json.loads((Path(output_dir) / 'run_all.json').read_text())['seconds'] / 60:.1f} min")
     _cli_errors(go)
