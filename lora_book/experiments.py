@@ -103,7 +103,7 @@ def _finish(cfg, names, y_test, pred, extra: dict) -> dict:
             "device": torch.cuda.get_device_name() if torch.cuda.is_available() else f"cpu ({torch.get_num_threads()} threads)"}
 
 # %% ../nbs/05_experiments.ipynb #d12a868e
-def run_tfidf(cfg: ExperimentConfig, data_dir, output_dir) -> dict:
+def run_tfidf(cfg: ExperimentConfig, data_dir) -> dict:
     "TF-IDF (words and word pairs) with logistic regression; C chosen by validation weighted F1."
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -126,7 +126,7 @@ def run_tfidf(cfg: ExperimentConfig, data_dir, output_dir) -> dict:
 def run_experiment(cfg: ExperimentConfig, data_dir, output_dir="results", progress: bool = True, save_model: bool = True) -> dict:
     "Train and evaluate one method; write `output_dir/<method>/metrics.json` (atomically) and the trained artefact."
     out = Path(output_dir) / cfg.method
-    if cfg.method == "tfidf": metrics = run_tfidf(cfg, data_dir, output_dir)
+    if cfg.method == "tfidf": metrics = run_tfidf(cfg, data_dir)
     else:
         train, val, test, names = load_data(data_dir, cfg.limit)
         tok = AutoTokenizer.from_pretrained(resolve_model_path(cfg.model))
