@@ -16,15 +16,15 @@ from transformers.utils import logging as hf_logging
 from .lora import LoRALinear
 from .inject import (DEFAULT_MODEL, resolve_model_path, inject_lora, mark_only_lora_as_trainable, count_parameters,
                               save_adapter, load_adapter)
-from .train import TrainConfig, tokenize, fit, make_loader, predict_proba, classification_metrics, bootstrap_ci, set_seed
+from .train import TrainConfig, tokenize, fit, make_loader, predict_proba, classification_metrics, bootstrap_ci, paired_bootstrap_diff, set_seed
 from . import data as cfpb
 
 # %% auto #0
-__all__ = ['METHODS', 'METHOD_DEFAULTS', 'TFIDF_CS', 'SUMMARY_COLUMNS', 'ExperimentConfig', 'scratch_config', 'build_model',
-           'peak_memory_mb', 'load_data', 'run_tfidf', 'run_experiment', 'load_classifier', 'iter_narratives',
-           'predict', 'summarize', 'results_table', 'plot_f1_vs_params', 'plot_learning_curves',
+__all__ = ['METHODS', 'METHOD_DEFAULTS', 'TFIDF_CS', 'SUMMARY_COLUMNS', 'COMPARISONS', 'ExperimentConfig', 'scratch_config',
+           'build_model', 'peak_memory_mb', 'load_data', 'run_tfidf', 'run_experiment', 'load_classifier',
+           'iter_narratives', 'predict', 'summarize', 'results_table', 'plot_f1_vs_params', 'plot_learning_curves',
            'plot_confusion_matrices', 'write_figures', 'run_all', 'train_cli', 'run_all_cli', 'predict_cli',
-           'majority_baseline']
+           'majority_baseline', 'paired_comparisons']
 
 # %% ../nbs/05_experiments.ipynb #90cf20fc
 METHODS = ("scratch", "full", "lora", "tfidf")
@@ -100,7 +100,8 @@ def _finish(cfg, names, y_test, pred, extra: dict) -> dict:
             "test_f1_macro_ci95": bootstrap_ci(y_test, pred, "macro", seed=cfg.seed),
             **extra, "n_test": int(len(y_test)), "classes": names, "per_class": m["report"], "confusion_matrix": m["confusion_matrix"],
             "config": asdict(cfg), "seed": cfg.seed, "torch": torch.__version__,
-            "device": torch.cuda.get_device_name() if torch.cuda.is_available() else f"cpu ({torch.get_num_threads()} threads)"}
+            "device": torch.cuda.get_device_name() if torch.cuda.is_available() else f"cpu ({torch.get_num_threads()} threads)",
+            "test_labels": [int(v) for v in y_test], "test_predictions": [int(v) for v in pred]}  # for paired comparisons
 
 # %% ../nbs/05_experiments.ipynb #d12a868e
 def run_tfidf(cfg: ExperimentConfig, data_dir) -> dict:
@@ -392,3 +393,25 @@ def majority_baseline(results_dir="results") -> dict:
     test = {c: v["test"] for c, v in counts.items()}
     p = max(test.values()) / sum(test.values())
     return {"class": max(test, key=test.get), "test_accuracy": p, "test_f1_weighted": p * 2 * p / (1 + p)}
+
+# %% ../nbs/05_experiments.ipynb #17ac3994
+COMPARISONS = (("lora", "full"), ("full", "scratch"), ("lora", "scratch"), ("tfidf", "full"))
+
+def paired_comparisons(results_dir="results", pairs=COMPARISONS, average: str = "weighted", seed: int = 0) -> pd.DataFrame:
+    "Test F1 differences `a - b` with paired 95% bootstrap intervals, from the predictions in each method's metrics.json."
+    runs = {}
+    for m in {m for pair in pairs for m in pair}:
+        f = Path(results_dir) / m / "metrics.json"
+        if not f.exists(): raise FileNotFoundError(f"{f} is missing; run `lora_book_train --method {m}` or `lora_book_run_all` first.")
+        runs[m] = json.loads(f.read_text())
+        if "test_predictions" not in runs[m]:
+            raise ValueError(f"{f} has no test predictions (written by an older version); rerun `lora_book_run_all --force`.")
+    rows = []
+    for a, b in pairs:
+        if runs[a]["test_labels"] != runs[b]["test_labels"]:
+            raise ValueError(f"{a} and {b} were tested on different complaints; rerun both on the same data folder.")
+        d = paired_bootstrap_diff(runs[a]["test_labels"], runs[a]["test_predictions"], runs[b]["test_predictions"], average, seed=seed)
+        lo, hi = d["ci95"]
+        rows.append({"comparison": f"{a} - {b}", f"{average} F1 difference": round(d["diff"], 3), "95% CI": f"[{lo:+.3f}, {hi:+.3f}]",
+                     "reading": f"{a} better" if lo > 0 else f"{b} better" if hi < 0 else "no demonstrated difference"})
+    return pd.DataFrame(rows).set_index("comparison")

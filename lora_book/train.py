@@ -18,8 +18,8 @@ from transformers import get_linear_schedule_with_warmup
 
 # %% auto #0
 __all__ = ['tokenize', 'LengthBucketBatches', 'Collator', 'make_loader', 'padding_efficiency', 'time_training_steps',
-           'classification_metrics', 'bootstrap_ci', 'TrainConfig', 'NonFiniteLossError', 'set_seed', 'predict_proba',
-           'fit', 'overfit_one_batch']
+           'classification_metrics', 'bootstrap_ci', 'paired_bootstrap_diff', 'TrainConfig', 'NonFiniteLossError',
+           'set_seed', 'predict_proba', 'fit', 'overfit_one_batch']
 
 # %% ../nbs/04_training.ipynb #91f4e7d7
 def _fingerprint(tokenizer, texts, max_length) -> str:
@@ -115,6 +115,21 @@ def bootstrap_ci(y_true, y_pred, average: str = "weighted", n: int = 1000, seed:
               for i in (g.integers(0, len(y_true), len(y_true)) for _ in range(n))]
     lo, hi = np.percentile(scores, [50 * (1 - level), 50 * (1 + level)])
     return [float(lo), float(hi)]
+
+# %% ../nbs/04_training.ipynb #0609f060
+def paired_bootstrap_diff(y_true, pred_a, pred_b, average: str = "weighted", n: int = 1000, seed: int = 0,
+                          level: float = 0.95) -> dict:
+    "F1(a) - F1(b) on the same test set, with a paired percentile bootstrap interval (both scored on each resample)."
+    y_true, pred_a, pred_b = map(np.asarray, (y_true, pred_a, pred_b))
+    if not len(y_true) == len(pred_a) == len(pred_b):
+        raise ValueError(f"labels and predictions differ in length ({len(y_true)}, {len(pred_a)}, {len(pred_b)}); "
+                         "score both models on the same test set.")
+    labels = np.unique(np.concatenate([y_true, pred_a, pred_b]))
+    f1 = lambda i, p: f1_score(y_true[i], p[i], average=average, labels=labels, zero_division=0)
+    g = np.random.default_rng(seed)
+    diffs = [f1(i, pred_a) - f1(i, pred_b) for i in (g.integers(0, len(y_true), len(y_true)) for _ in range(n))]
+    lo, hi = np.percentile(diffs, [50 * (1 - level), 50 * (1 + level)])
+    return {"diff": float(f1(slice(None), pred_a) - f1(slice(None), pred_b)), "ci95": [float(lo), float(hi)]}
 
 # %% ../nbs/04_training.ipynb #6a82e38b
 @dataclass
