@@ -211,6 +211,8 @@ def plot(res: dict, path: Path):
         lo = med - np.array([sw[k][str(L)]["min"] for L in Ls]); hi = np.array([sw[k][str(L)]["max"] for L in Ls]) - med
         a1.errorbar(Ls, med, yerr=[lo, hi], marker="o", capsize=3, label=lab, color=c)
     a1.set_xscale("log", base=2); a1.set_yscale("log"); a1.set_xticks(Ls, [str(L) for L in Ls])
+    from matplotlib.ticker import NullFormatter
+    a1.set_yticks([0.25, 0.5, 1, 2, 4, 8], ["0.25", "0.5", "1", "2", "4", "8"]); a1.yaxis.set_minor_formatter(NullFormatter())
     a1.set_xlabel("sequence length (tokens)"); a1.set_ylabel("seconds per training step (median)")
     a1.set_title(f"Step time vs length (batch {res['settings']['batch']})"); a1.legend(); a1.grid(alpha=.3)
     rk = res["sweeps"]["rank"]
@@ -220,8 +222,8 @@ def plot(res: dict, path: Path):
     a2.errorbar(rs, med, yerr=[lo, hi], marker="o", capsize=3, color="C1", label="LoRA (q, v)")
     fl = rk["summary"]["floor"]
     a2.axhline(fl["median"], ls="--", color="gray", label="floor: forward + input-gradient backward")
-    a2.axhspan(fl["min"], fl["max"], color="gray", alpha=.15)
-    a2.set_xscale("log", base=2); a2.set_xticks(rs, [str(r) for r in rs]); a2.set_ylim(bottom=0)
+    a2.axhspan(fl["min"], fl["max"], color="gray", alpha=.15, label="floor, min–max over rounds")
+    a2.set_xscale("log", base=2); a2.set_xticks(rs, [str(r) for r in rs])  # y axis not from 0: the effect is a few percent
     a2.set_xlabel("LoRA rank r"); a2.set_ylabel("seconds per training step (median)")
     a2.set_title(f"LoRA step time vs rank ({res['settings']['seq_len']} tokens)"); a2.legend(loc="lower right"); a2.grid(alpha=.3)
     fig.suptitle("MiniLM-L6-H384 training step on this machine's CPU (bars: min–max over rounds)")
@@ -232,6 +234,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="about one minute: fewer rounds, shorter sweeps")
     ap.add_argument("--out", default="results/efficiency", help="folder for bench.json and the plot")
+    ap.add_argument("--replot", action="store_true", help="only redraw the plot from OUT/bench.json (no measuring)")
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--seq-len", type=int, default=128)
     ap.add_argument("--cache", default=None, help="folder for the preprocessed data and token cache (default: a temp dir)")
@@ -243,6 +246,9 @@ def main(argv=None):
     cache = Path(args.cache or Path(tempfile.gettempdir()) / "lora_book_bench_cache")
     if args.memory_child:
         print(json.dumps(memory_child(args.memory_child, args.batch, args.seq_len, cache)))
+        return
+    if args.replot:
+        plot(json.loads((Path(args.out) / "bench.json").read_text()), Path(args.out) / "length_rank.png")
         return
     t_start = time.perf_counter()
     q = args.quick

@@ -1,7 +1,7 @@
 """How much rank does LoRA need? The sweep behind chapters 06 and 07.
 
-Trains LoRA on MiniLM-L6-H384 for every run in RUNS (ranks 1..64 on query+value with alpha = 2r, three target sets at a
-comparable parameter budget, and a second seed for r=8 and r=64), one run per folder `OUT/<name>/` (metrics.json and,
+Trains LoRA on MiniLM-L6-H384 for every run in RUNS (ranks 1..64 on query+value with alpha = 2r, the same ranks with
+alpha fixed at 16 as Hu et al. do, three target sets at a comparable parameter budget, and a second seed for r=8 and r=64), one run per folder `OUT/<name>/` (metrics.json and,
 for the runs chapter 07 needs, the adapter). Runs whose metrics.json exists are skipped, so an interrupted sweep resumes.
 Then writes OUT/sweep.csv. If the full fine-tune of chapter 05 exists (results/full/model), it also writes the singular-value
 spectra of its weight updates to results/intrinsic/ (chapter 07).
@@ -26,10 +26,14 @@ QKVO = ("query", "key", "value", "attention.output.dense")
 ALL = ("query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense")
 TARGET_SETS = {"qv": QV, "qkvo": QKVO, "all": ALL}
 
-# name: (r, target set, seed). Order = priority (chapter 07 needs the r8/r64 pairs first).
-RUNS = {"r8": (8, "qv", 42), "r64": (64, "qv", 42), "r8_s43": (8, "qv", 43), "r64_s43": (64, "qv", 43),
-        "r1": (1, "qv", 42), "qkvo_r4": (4, "qkvo", 42), "all_r2": (2, "all", 42),
-        "r4": (4, "qv", 42), "r16": (16, "qv", 42), "r2": (2, "qv", 42), "r32": (32, "qv", 42)}
+# name: (r, target set, seed, alpha); alpha None means 2r (scaling alpha/r = 2 at every rank).
+# Order = priority (chapter 07 needs the r8/r64 pairs first). With alpha = 2r the first update grows with r (chapter 00);
+# the a16 runs fix alpha = 16 as Hu et al. fix alpha, so that alpha/r shrinks as r grows (r8 is both: alpha = 16 = 2*8).
+RUNS = {"r8": (8, "qv", 42, None), "r64": (64, "qv", 42, None), "r8_s43": (8, "qv", 43, None), "r64_s43": (64, "qv", 43, None),
+        "r1": (1, "qv", 42, None), "qkvo_r4": (4, "qkvo", 42, None), "all_r2": (2, "all", 42, None),
+        "r4": (4, "qv", 42, None), "r16": (16, "qv", 42, None), "r2": (2, "qv", 42, None), "r32": (32, "qv", 42, None),
+        "r1_a16": (1, "qv", 42, 16), "r2_a16": (2, "qv", 42, 16), "r4_a16": (4, "qv", 42, 16),
+        "r16_a16": (16, "qv", 42, 16), "r32_a16": (32, "qv", 42, 16), "r64_a16": (64, "qv", 42, 16)}
 KEEP_ADAPTERS = ("r8", "r64", "r8_s43", "r64_s43")
 
 
@@ -37,8 +41,8 @@ def log(*a): print(f"[{time.strftime('%H:%M:%S')}]", *a, flush=True)
 
 
 def config(name: str, args) -> ExperimentConfig:
-    r, targets, seed = RUNS[name]
-    return ExperimentConfig("lora", r=r, alpha=2 * r, target_modules=TARGET_SETS[targets], epochs=args.epochs, lr=args.lr,
+    r, targets, seed, alpha = RUNS[name]
+    return ExperimentConfig("lora", r=r, alpha=alpha or 2 * r, target_modules=TARGET_SETS[targets], epochs=args.epochs, lr=args.lr,
                             batch_size=args.batch_size, max_length=args.max_length, seed=seed, limit=args.limit)
 
 

@@ -22,9 +22,9 @@ from . import data as cfpb
 # %% auto #0
 __all__ = ['METHODS', 'METHOD_DEFAULTS', 'TFIDF_CS', 'SUMMARY_COLUMNS', 'COMPARISONS', 'ExperimentConfig', 'scratch_config',
            'build_model', 'peak_memory_mb', 'load_data', 'run_tfidf', 'run_experiment', 'load_classifier',
-           'iter_narratives', 'predict', 'summarize', 'results_table', 'plot_f1_vs_params', 'plot_learning_curves',
-           'plot_confusion_matrices', 'write_figures', 'run_all', 'train_cli', 'run_all_cli', 'predict_cli',
-           'majority_baseline', 'paired_comparisons']
+           'iter_narratives', 'predict', 'summarize', 'majority_baseline', 'results_table', 'plot_f1_vs_params',
+           'plot_learning_curves', 'plot_confusion_matrices', 'write_figures', 'run_all', 'train_cli', 'run_all_cli',
+           'predict_cli', 'paired_comparisons']
 
 # %% ../nbs/05_experiments.ipynb #90cf20fc
 METHODS = ("scratch", "full", "lora", "tfidf")
@@ -223,6 +223,13 @@ def summarize(results_dir="results") -> pd.DataFrame:
     if not rows: raise FileNotFoundError(f"no metrics.json under {results_dir}; run lora_book_run_all or lora_book_train first.")
     return pd.DataFrame(rows)
 
+def majority_baseline(results_dir="results") -> dict:
+    "Test accuracy and weighted F1 of always predicting the most frequent class (from the data's stats.json)."
+    counts = json.loads((Path(results_dir) / "data" / "stats.json").read_text())["class_counts"]
+    test = {c: v["test"] for c, v in counts.items()}
+    p = max(test.values()) / sum(test.values())
+    return {"class": max(test, key=test.get), "test_accuracy": p, "test_f1_weighted": p * 2 * p / (1 + p)}
+
 def results_table(summary: pd.DataFrame) -> pd.DataFrame:
     "The summary formatted for reading: scores with their 95% intervals, parameters, time, memory, size."
     ci = lambda v, lh: f"{v:.3f} [{lh[0]:.3f}, {lh[1]:.3f}]"
@@ -236,27 +243,29 @@ def results_table(summary: pd.DataFrame) -> pd.DataFrame:
         "saved size (MB)": (summary.checkpoint_bytes / 1e6).map("{:.2f}".format)}).set_index("method")
 
 # %% ../nbs/05_experiments.ipynb #3a460165
-def plot_f1_vs_params(summary: pd.DataFrame, ax=None):
-    "Test weighted F1 (with its 95% interval) against trainable parameters, log scale."
+def plot_f1_vs_params(summary: pd.DataFrame, ax=None, baseline: float | None = None):
+    "Test weighted F1 (with its 95% interval) against trainable parameters, log scale; `baseline`: the majority-class F1."
     import matplotlib.pyplot as plt
     ax = ax or plt.subplots(figsize=(6, 4))[1]
+    if baseline is not None: ax.axhline(baseline, color="grey", ls="--", lw=1, label="majority class")
     for _, r in summary.iterrows():
         lo, hi = r.test_f1_weighted_ci95
         ax.errorbar(r.trainable_params, r.test_f1_weighted, yerr=[[r.test_f1_weighted - lo], [hi - r.test_f1_weighted]], fmt="o", capsize=4, label=r.method)
         ax.annotate(r.method, (r.trainable_params, r.test_f1_weighted), textcoords="offset points", xytext=(6, 6))
-    ax.set(xscale="log", xlabel="trainable parameters (log scale)", ylabel="test weighted F1 (95% CI)", title="Accuracy against trainable parameters")
+    ax.set(xscale="log", xlabel="trainable parameters (log scale)", ylabel="test weighted F1 (95% CI)", title="Test weighted F1 against trainable parameters")
+    if baseline is not None: ax.legend(handles=ax.get_lines()[:1], loc="lower right", fontsize=8)
     return ax.figure
 
 def plot_learning_curves(results_dir="results"):
     "Training loss and validation weighted F1 per epoch for each neural method."
     import matplotlib.pyplot as plt
     fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.6))
-    for m in METHODS[:3]:
+    for m, color in zip(METHODS[:3], ("C0", "C1", "C2")):
         f = Path(results_dir) / m / "metrics.json"
         if not f.exists(): continue
         h = pd.DataFrame(json.loads(f.read_text())["history"])
-        a.plot(h.epoch, h.train_loss, "o-", label=f"{m} (train)"); a.plot(h.epoch, h.val_loss, "x--", label=f"{m} (val)")
-        b.plot(h.epoch, h.val_f1_weighted, "o-", label=m)
+        a.plot(h.epoch, h.train_loss, "o-", color=color, label=f"{m} (train)"); a.plot(h.epoch, h.val_loss, "x--", color=color, label=f"{m} (val)")
+        b.plot(h.epoch, h.val_f1_weighted, "o-", color=color, label=m)
     a.set(xlabel="epoch", ylabel="cross-entropy loss", title="Loss"); b.set(xlabel="epoch", ylabel="validation weighted F1", title="Validation F1")
     a.legend(fontsize=8); b.legend(fontsize=8); fig.tight_layout()
     return fig
@@ -268,18 +277,20 @@ def plot_confusion_matrices(results_dir="results"):
     fig, axes = plt.subplots(1, len(found), figsize=(4.2 * len(found), 4.4), squeeze=False)
     for ax, (m, r) in zip(axes[0], found):
         cm = np.asarray(r["confusion_matrix"], dtype=float); cm = cm / np.maximum(cm.sum(1, keepdims=True), 1)
-        ax.imshow(cm, vmin=0, vmax=1, cmap="Blues")
+        im = ax.imshow(cm, vmin=0, vmax=1, cmap="Blues")
         short = [c.split(",")[0].split(" or ")[0][:18] for c in r["classes"]]
-        ax.set_xticks(range(len(short)), short, rotation=90, fontsize=7); ax.set_yticks(range(len(short)), short if ax is axes[0][0] else [], fontsize=7)
-        ax.set(title=f"{m} (F1 {r['test_f1_weighted']:.2f})", xlabel="predicted")
+        ax.set_xticks(range(len(short)), short, rotation=90, fontsize=8); ax.set_yticks(range(len(short)), short if ax is axes[0][0] else [], fontsize=8)
+        ax.set(title=f"{m} (weighted F1 {r['test_f1_weighted']:.2f})", xlabel="predicted product")
     axes[0][0].set_ylabel("true product"); fig.tight_layout()
+    fig.colorbar(im, ax=axes[0].tolist(), shrink=0.7, label="share of the true product's complaints")
     return fig
 
 def write_figures(results_dir="results"):
     "Save the summary table and the three figures under `results_dir`."
     import matplotlib; import matplotlib.pyplot as plt
     s = summarize(results_dir); s.to_csv(Path(results_dir) / "summary.csv", index=False)
-    for name, fig in (("f1_vs_params.png", plot_f1_vs_params(s)), ("learning_curves.png", plot_learning_curves(results_dir)),
+    base = majority_baseline(results_dir)["test_f1_weighted"] if (Path(results_dir) / "data" / "stats.json").exists() else None
+    for name, fig in (("f1_vs_params.png", plot_f1_vs_params(s, baseline=base)), ("learning_curves.png", plot_learning_curves(results_dir)),
                       ("confusion_matrices.png", plot_confusion_matrices(results_dir))):
         fig.savefig(Path(results_dir) / name, dpi=120, bbox_inches="tight"); plt.close(fig)
     return s
@@ -298,7 +309,8 @@ def _command(name: str) -> list[str]:
     return [str(exe)]
 
 def run_all(output_dir="results", input_path=None, work_dir="work", methods=METHODS, model: str = DEFAULT_MODEL, seed: int = 42,
-            limit: int | None = None, max_length: int = 128, progress: bool = True, force: bool = False, **overrides) -> pd.DataFrame:
+            limit: int | None = None, max_length: int = 128, progress: bool = True, force: bool = False, verbose: bool = True,
+            **overrides) -> pd.DataFrame:
     "The main job: preprocess the data, run every method (each in its own process), write results/ and return the summary; `force` reruns finished methods."
     t0 = time.perf_counter(); output_dir = Path(output_dir)
     data_dir = Path(work_dir) / "cfpb"
@@ -308,12 +320,15 @@ def run_all(output_dir="results", input_path=None, work_dir="work", methods=METH
     for m in methods:
         cfg = ExperimentConfig(m, model=model, seed=seed, limit=limit, max_length=max_length, **overrides.get(m, {}))
         if not force and _same_config(output_dir / m / "metrics.json", cfg):
-            print(f"[{m}] already done for this configuration: {output_dir / m / 'metrics.json'}"); continue
-        print(f"[{m}] training ...", flush=True)
+            if verbose: print(f"[{m}] already done for this configuration: {output_dir / m / 'metrics.json'}")
+            continue
+        if verbose: print(f"[{m}] training ...", flush=True)
         args = _command("lora_book_train") + ["--method", m, "--data", str(data_dir),
                 "--output-dir", str(output_dir), "--model", model, "--seed", str(seed), "--max-length", str(max_length),
                 "--config-json", json.dumps(asdict(cfg))] + ([] if progress else ["--quiet"])
-        subprocess.run(args, check=True)
+        r = subprocess.run(args, stdout=None if verbose else subprocess.DEVNULL, stderr=None if verbose else subprocess.PIPE, text=True)
+        if r.returncode: raise RuntimeError(f"lora_book_train --method {m} failed (exit status {r.returncode})"
+                                            + (f": {r.stderr.strip()[-2000:]}" if r.stderr else "; its error is printed above"))
     summary = write_figures(output_dir)
     _atomic_json({"seconds": time.perf_counter() - t0, "methods": list(methods), "data": str(input_path or cfpb.default_data_path()),
                   "device": "cuda" if torch.cuda.is_available() else f"cpu ({os.cpu_count()} cores)"}, output_dir / "run_all.json")
@@ -385,14 +400,6 @@ def predict_cli(model: Param("saved LoRA adapter folder or full model folder", s
         print(f"labelled {len(out)} complaints -> {output}")
         print(out.predicted_product.value_counts().to_string())
     _cli_errors(go)
-
-# %% ../nbs/05_experiments.ipynb #d575653a
-def majority_baseline(results_dir="results") -> dict:
-    "Test accuracy and weighted F1 of always predicting the most frequent class (from the data's stats.json)."
-    counts = json.loads((Path(results_dir) / "data" / "stats.json").read_text())["class_counts"]
-    test = {c: v["test"] for c, v in counts.items()}
-    p = max(test.values()) / sum(test.values())
-    return {"class": max(test, key=test.get), "test_accuracy": p, "test_f1_weighted": p * 2 * p / (1 + p)}
 
 # %% ../nbs/05_experiments.ipynb #17ac3994
 COMPARISONS = (("lora", "full"), ("full", "scratch"), ("lora", "scratch"), ("tfidf", "full"))

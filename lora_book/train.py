@@ -173,10 +173,12 @@ def _save_checkpoint(path: Path, state: dict):
     torch.save(state, tmp); os.replace(tmp, path / "state.pt")
 
 def _rng_state() -> dict:
-    return {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state()}
+    return {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state(),
+            "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None}
 
 def _set_rng_state(s: dict):
     random.setstate(s["python"]); np.random.set_state(s["numpy"]); torch.set_rng_state(s["torch"])
+    if s.get("cuda") is not None and torch.cuda.is_available(): torch.cuda.set_rng_state_all(s["cuda"])
 
 # %% ../nbs/04_training.ipynb #4bd4c67a
 def fit(model: nn.Module, train_ids, train_labels, val_ids, val_labels, cfg: TrainConfig, output_dir=None,
