@@ -155,14 +155,18 @@ def set_seed(seed: int):
 
 @torch.no_grad()
 def predict_proba(model, loader, accelerator: Accelerator | None = None) -> tuple[np.ndarray, np.ndarray]:
-    "Class probabilities and labels for every batch of `loader` (in loader order)."
+    "Class probabilities and labels of every item of `loader`, in dataset order (in loader order under an `accelerator`)."
     model.eval(); probs, ys = [], []
     for b in loader:
         logits = model(input_ids=b["input_ids"], attention_mask=b["attention_mask"]).logits.float()
         p, y = logits.softmax(-1), b["labels"]
         if accelerator is not None: p, y = accelerator.gather_for_metrics((p, y))
         probs.append(p.cpu()); ys.append(y.cpu())
-    return torch.cat(probs).numpy(), torch.cat(ys).numpy()
+    probs, ys = torch.cat(probs).numpy(), torch.cat(ys).numpy()
+    if accelerator is None and isinstance(loader.batch_sampler, LengthBucketBatches):  # buckets visit items by length:
+        order = np.fromiter((i for batch in loader.batch_sampler for i in batch), dtype=np.int64)  # put them back
+        probs[order], ys[order] = probs.copy(), ys.copy()
+    return probs, ys
 
 def _trainable_state(model) -> dict:
     return {n: p.detach().cpu().clone() for n, p in model.named_parameters() if p.requires_grad}
