@@ -3,6 +3,7 @@
 #   make test   - the book's tests (nbdev_test runs every notebook; cells flagged `slow` are skipped)
 #   make check  - library in step with the notebooks, notebooks clean
 #   make docs   - the website checks that need no Quarto (tools/check_docs.py; installs pandoc and KaTeX if missing)
+#   make notebooks - every notebook top to bottom in a fresh Jupyter kernel, QUICK settings (tools/run_notebooks.py)
 SHELL := /bin/bash
 PY ?= python3
 VENV := .venv

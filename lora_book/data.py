@@ -5,8 +5,8 @@
 # %% auto #0
 __all__ = ['NARRATIVE', 'REQUIRED_COLUMNS', 'SUB_PRODUCT', 'SUFFIXES', 'CATEGORIES', 'PRODUCT_MAP', 'PLACEHOLDER', 'MIN_WORDS',
            'MIN_CLASS_COUNT', 'CHUNK_ROWS', 'PROGRESS_MIN_BYTES', 'SPLITS', 'OUT_COLUMNS', 'DataError', 'open_export',
-           'read_columns', 'check_columns', 'map_product', 'clean_text', 'preprocess', 'load_splits',
-           'default_data_path', 'preprocess_cli']
+           'reading_errors', 'read_columns', 'check_columns', 'map_product', 'clean_text', 'preprocess', 'load_splits',
+           'default_data_path', 'dashed_options', 'preprocess_cli']
 
 # %% ../nbs/03_data.ipynb #cf89106b
 import codecs, csv, gzip, hashlib, html, io, json, os, re, shutil, sys, tempfile, zipfile, zlib
@@ -64,7 +64,7 @@ def open_export(path) -> Iterator[tuple[BinaryIO, BinaryIO]]:
         yield stream, raw
 
 @contextmanager
-def _reading(path):
+def reading_errors(path):
     "Turn the errors of reading or decoding an export into one-line `DataError`s."
     name = Path(path).name
     try: yield
@@ -80,7 +80,7 @@ def _reading(path):
 
 def read_columns(path) -> list[str]:
     "The column names in the header row of an export (which must be UTF-8 text, not binary data)."
-    with _reading(path), open_export(path) as (stream, _):
+    with reading_errors(path), open_export(path) as (stream, _):
         head = stream.read(1 << 16)
         if b'\x00' in head: raise DataError(f"{Path(path).name} holds binary data, not CSV text; pass a CFPB complaints export ({', '.join(SUFFIXES)})")
         codecs.getincrementaldecoder('utf-8')().decode(head)   # raises on undecodable bytes (not on a cut multi-byte character)
@@ -177,10 +177,10 @@ def _pass1(path, usecols, kept_csv, min_words, chunk_rows, bar) -> dict:
     extra: dict[bytes, int] = {}   # text digest -> copies after the first
     with open(kept_csv, 'w', newline='', encoding='utf-8') as out, open_export(path) as (stream, raw):
         writer = csv.writer(out, lineterminator='\n')
-        with _reading(path):
+        with reading_errors(path):
             chunks = iter(pd.read_csv(stream, usecols=usecols, dtype=str, na_filter=False, chunksize=chunk_rows, encoding='utf-8'))
         while True:
-            with _reading(path): chunk = next(chunks, None)
+            with reading_errors(path): chunk = next(chunks, None)
             if chunk is None: break
             n['read'] += len(chunk)
             subs = chunk[SUB_PRODUCT].tolist() if has_sub else [None] * len(chunk)
@@ -349,7 +349,7 @@ def _underscore_options(argv: list[str]) -> list[str]:
     "`--output-dir` -> `--output_dir`: argparse knows the Python parameter names."
     return [re.sub(r'^--[A-Za-z][\w-]*', lambda m: '--' + m.group()[2:].replace('-', '_'), a) if a.startswith('--') else a for a in argv]
 
-def _dashed_options(f):
+def dashed_options(f):
     "Let a `call_parse` script take `--output-dir` as well as `--output_dir`."
     @wraps(f)
     def _f(*args, **kwargs):
@@ -370,7 +370,7 @@ def _summary(st: dict, path, output_dir) -> str:
               f"wrote {output_dir}: train.csv, val.csv, test.csv, label_map.json, stats.json"]
     return '\n'.join(lines)
 
-@_dashed_options
+@dashed_options
 @call_parse
 def preprocess_cli(
     input: str = None,  # CFPB export: .csv, .csv.gz or .zip holding one CSV (default: the shipped data)

@@ -183,7 +183,7 @@ def iter_narratives(input_path, chunk_rows: int = 5_000):
     if missing := [c for c in need if c not in cols]:
         raise cfpb.DataError(f"{Path(input_path).name} lacks column(s) {missing}; pass complaints in CFPB export format "
                              f"(with {need[0]!r} and {need[1]!r}).")
-    with cfpb.open_export(input_path) as (stream, _), cfpb._reading(input_path):
+    with cfpb.open_export(input_path) as (stream, _), cfpb.reading_errors(input_path):
         for chunk in pd.read_csv(stream, usecols=need, dtype=str, na_filter=False, chunksize=chunk_rows, encoding="utf-8"):
             chunk = chunk[chunk[cfpb.NARRATIVE].str.strip() != ""]
             yield pd.DataFrame({"Complaint ID": chunk["Complaint ID"].to_numpy(), "text": chunk[cfpb.NARRATIVE].map(cfpb.clean_text).to_numpy()})
@@ -254,6 +254,7 @@ def plot_f1_vs_params(summary: pd.DataFrame, ax=None, baseline: float | None = N
         ax.annotate(r.method, (r.trainable_params, r.test_f1_weighted), textcoords="offset points", xytext=(6, 6))
     ax.set(xscale="log", xlabel="trainable parameters (log scale)", ylabel="test weighted F1 (95% CI)", title="Test weighted F1 against trainable parameters")
     if baseline is not None: ax.legend(handles=ax.get_lines()[:1], loc="lower right", fontsize=8)
+    ax.margins(x=0.15)  # room for the labels of the outermost points
     return ax.figure
 
 def plot_learning_curves(results_dir="results"):
@@ -342,7 +343,7 @@ def _cli_errors(f):
     except (ValueError, FileNotFoundError, FloatingPointError, ImportError, OSError) as e:
         print(f"error: {e}", file=sys.stderr); sys.exit(2)
 
-@cfpb._dashed_options
+@cfpb.dashed_options
 @call_parse
 def train_cli(method: Param("scratch, full, lora or tfidf", str, choices=METHODS, required=True) = None,
               data: Param("data folder written by lora_book_preprocess", str) = "work/cfpb",
@@ -371,7 +372,7 @@ def train_cli(method: Param("scratch, full, lora or tfidf", str, choices=METHODS
               f"{m['test_f1_weighted_ci95'][1]:.3f}], accuracy {m['test_accuracy']:.3f}, {m['train_seconds']:.0f}s")
     _cli_errors(go)
 
-@cfpb._dashed_options
+@cfpb.dashed_options
 @call_parse
 def run_all_cli(output_dir: Param("results folder", str) = "results",
                 input: Param("CFPB export file (default: the shipped complaints)", str) = None,
@@ -388,7 +389,7 @@ def run_all_cli(output_dir: Param("results folder", str) = "results",
         print(f"total time: {json.loads((Path(output_dir) / 'run_all.json').read_text())['seconds'] / 60:.1f} min")
     _cli_errors(go)
 
-@cfpb._dashed_options
+@cfpb.dashed_options
 @call_parse
 def predict_cli(model: Param("saved LoRA adapter folder or full model folder", str, required=True) = None,
                 input: Param("complaints in CFPB export format (.csv, .csv.gz, .zip)", str, required=True) = None,
