@@ -100,7 +100,7 @@ def main():
     if Path(args.full_model, "config.json").exists():
         from lora_book.analysis import write_intrinsic
         files = write_intrinsic(args.full_model, args.intrinsic_out); log(f"intrinsic rank of the full fine-tune: {files}")
-    else: log(f"no full fine-tune at {args.full_model}; results/intrinsic/ not written (run lora_book_run_all first)")
+    else: log(f"no full fine-tune at {args.full_model}; {args.intrinsic_out}/ not written (run lora_book_run_all first)")
     if not (data_dir / "train.csv").exists(): preprocess(default_data_path(), data_dir, progress=False)
     names = args.only.split(",") if args.only else list(RUNS)
     if unknown := [n for n in names if n not in RUNS]: raise SystemExit(f"unknown run(s) {unknown}; choose from {list(RUNS)}")
