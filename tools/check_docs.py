@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote
+from make_readme import readme_links  # tools/ is this script's folder, so it is on the import path
 
 ROOT = Path(__file__).resolve().parent.parent
 TOOLS = ROOT / "tools"
@@ -474,7 +475,7 @@ def check_readme(cfg):
         where = cell_where(index_path, i)
         s = src(c)
         if c["cell_type"] == "markdown":
-            text = norm(s)
+            text = norm(readme_links(s))  # README.md sits at the root: its links to notebooks start with nbs/
         elif c["cell_type"] == "code":
             dirs, body = directives(s)
             if "hide" in dirs or dirs.get("include", "").lower() == "false": continue

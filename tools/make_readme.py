@@ -12,6 +12,10 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 FIGURES = {"plot_f1_vs_params": "results/f1_vs_params.png"}
 
+def readme_links(text: str) -> str:
+    "Links between notebooks are relative to nbs/ on the website; README.md sits at the repository root."
+    return re.sub(r"\]\((?!https?:|/|#|nbs/)([\w.-]+\.ipynb)", r"](nbs/\1", text)
+
 def directives(src: str) -> dict:
     return dict((m.group(1), m.group(2).strip()) for m in re.finditer(r"^#\|\s*([\w-]+):?\s*(.*)$", src, re.M))
 
@@ -27,7 +31,7 @@ def main():
     parts = []
     for c in nb["cells"]:
         src = "".join(c["source"])
-        if c["cell_type"] == "markdown": parts.append(src); continue
+        if c["cell_type"] == "markdown": parts.append(readme_links(src)); continue
         d = directives(src)
         if "hide" in d: continue
         body = "\n".join(l for l in src.splitlines() if not l.startswith("#|"))
