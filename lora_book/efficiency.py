@@ -8,6 +8,7 @@ import os, statistics, threading, time
 from pathlib import Path
 import torch
 from torch import nn
+from .inject import _name_matches  # the same target matching as inject_lora
 
 # %% auto #0
 __all__ = ['bert_step_flops', 'tensor_bytes', 'optimizer_state_bytes', 'training_bytes', 'saved_activation_bytes',
@@ -15,9 +16,6 @@ __all__ = ['bert_step_flops', 'tensor_bytes', 'optimizer_state_bytes', 'training
            'train_step_fn', 'forward_fn', 'peak_rss_growth']
 
 # %% ../nbs/08_efficiency.ipynb #0ce2de54
-def _matches(name: str, targets) -> bool:
-    return any(name == t or name.endswith("." + t) for t in targets)
-
 def bert_step_flops(config, batch: int, seq_len: int, mode: str = "lora", r: int = 8,
                     target_modules=("query", "value")) -> dict[str, int]:
     "Matmul FLOPs (forward, backward, total) of one training step of `BertForSequenceClassification` with eager attention."
@@ -28,7 +26,7 @@ def bert_step_flops(config, batch: int, seq_len: int, mode: str = "lora", r: int
     def linear(n_tok, d_in, d_out, x_grad, name=None):
         "Add one linear layer's FLOPs; return whether its output requires grad."
         nonlocal fwd, bwd
-        adapted = mode == "lora" and name is not None and _matches(name, target_modules)
+        adapted = mode == "lora" and name is not None and _name_matches(name, target_modules)
         w_trains = mode == "full"
         fwd += 2 * n_tok * d_in * d_out
         bwd += 2 * n_tok * d_in * d_out * (x_grad + w_trains)

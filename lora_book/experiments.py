@@ -193,7 +193,7 @@ def predict(model_path, input_path, output_path, batch_size: int = 64, progress:
     model, tok, names, max_length = load_classifier(model_path)
     output_path = Path(output_path); output_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = output_path.with_name(f".{output_path.name}.tmp{os.getpid()}")
-    n, counts = 0, {}
+    n = 0
     try:
         for i, chunk in enumerate(iter_narratives(input_path)):
             ids = tokenize(tok, chunk.text, max_length)

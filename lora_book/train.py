@@ -106,15 +106,19 @@ def classification_metrics(y_true, y_pred, names: list[str] | None = None) -> di
             "report": classification_report(y_true, y_pred, labels=labels, target_names=names, output_dict=True, zero_division=0),
             "confusion_matrix": confusion_matrix(y_true, y_pred, labels=labels).tolist()}
 
+def _bootstrap_interval(n_items: int, stat, n: int, seed: int, level: float) -> list[float]:
+    "Percentile interval of `stat(indices)` over `n` resamples, with replacement, of `n_items` items."
+    g = np.random.default_rng(seed)
+    values = [stat(g.integers(0, n_items, n_items)) for _ in range(n)]
+    lo, hi = np.percentile(values, [50 * (1 - level), 50 * (1 + level)])
+    return [float(lo), float(hi)]
+
 def bootstrap_ci(y_true, y_pred, average: str = "weighted", n: int = 1000, seed: int = 0, level: float = 0.95) -> list[float]:
     "Percentile bootstrap interval for the F1 score (`average`) of a test set."
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
     labels = np.unique(np.concatenate([y_true, y_pred]))
-    g = np.random.default_rng(seed)
-    scores = [f1_score(y_true[i], y_pred[i], average=average, labels=labels, zero_division=0)
-              for i in (g.integers(0, len(y_true), len(y_true)) for _ in range(n))]
-    lo, hi = np.percentile(scores, [50 * (1 - level), 50 * (1 + level)])
-    return [float(lo), float(hi)]
+    return _bootstrap_interval(len(y_true), lambda i: f1_score(y_true[i], y_pred[i], average=average, labels=labels, zero_division=0),
+                               n, seed, level)
 
 # %% ../nbs/04_training.ipynb #0609f060
 def paired_bootstrap_diff(y_true, pred_a, pred_b, average: str = "weighted", n: int = 1000, seed: int = 0,
@@ -126,10 +130,8 @@ def paired_bootstrap_diff(y_true, pred_a, pred_b, average: str = "weighted", n: 
                          "score both models on the same test set.")
     labels = np.unique(np.concatenate([y_true, pred_a, pred_b]))
     f1 = lambda i, p: f1_score(y_true[i], p[i], average=average, labels=labels, zero_division=0)
-    g = np.random.default_rng(seed)
-    diffs = [f1(i, pred_a) - f1(i, pred_b) for i in (g.integers(0, len(y_true), len(y_true)) for _ in range(n))]
-    lo, hi = np.percentile(diffs, [50 * (1 - level), 50 * (1 + level)])
-    return {"diff": float(f1(slice(None), pred_a) - f1(slice(None), pred_b)), "ci95": [float(lo), float(hi)]}
+    return {"diff": float(f1(slice(None), pred_a) - f1(slice(None), pred_b)),
+            "ci95": _bootstrap_interval(len(y_true), lambda i: f1(i, pred_a) - f1(i, pred_b), n, seed, level)}
 
 # %% ../nbs/04_training.ipynb #6a82e38b
 @dataclass
