@@ -4,14 +4,17 @@
 
 # %% ../nbs/05_experiments.ipynb #cef89a6d
 from __future__ import annotations
-import json, os, pickle, resource, shutil, subprocess, sys, tempfile, time
+import hashlib, json, os, pickle, resource, shutil, subprocess, sys, tempfile, time
 from dataclasses import dataclass, asdict, field
 from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
+from torch import nn
 from fastcore.script import call_parse, Param, store_true
-from transformers import AutoTokenizer, AutoModelForSequenceClassification, BertConfig, BertForSequenceClassification
+from transformers import (AutoConfig, AutoModel, AutoTokenizer, AutoModelForSequenceClassification, BertConfig, BertForSequenceClassification,
+                          BertModel, BertPreTrainedModel)
+from transformers.modeling_outputs import SequenceClassifierOutput
 from transformers.utils import logging as hf_logging
 from .lora import LoRALinear
 from .inject import (DEFAULT_MODEL, resolve_model_path, inject_lora, mark_only_lora_as_trainable, count_parameters,
@@ -20,42 +23,87 @@ from .train import TrainConfig, tokenize, fit, make_loader, predict_proba, class
 from . import data as cfpb
 
 # %% auto #0
-__all__ = ['METHODS', 'METHOD_DEFAULTS', 'TFIDF_CS', 'SUMMARY_COLUMNS', 'COMPARISONS', 'ExperimentConfig', 'scratch_config',
-           'build_model', 'peak_memory_mb', 'load_data', 'run_tfidf', 'run_experiment', 'load_classifier',
+__all__ = ['METHODS', 'NEURAL', 'POOLINGS', 'HEAD_INITS', 'BOOK_RECIPES', 'METHOD_DEFAULTS', 'TFIDF_CS', 'PROBE_CS',
+           'SUMMARY_COLUMNS', 'PROBE_SEARCH', 'COMPARISONS', 'SEED_COMPARISONS', 'ExperimentConfig', 'scratch_config',
+           'mean_pool', 'BertMeanPoolClassifier', 'build_model', 'peak_memory_mb', 'load_data', 'run_tfidf',
+           'frozen_features', 'fit_probe', 'probe_head', 'run_probe', 'run_experiment', 'load_classifier',
            'iter_narratives', 'predict', 'summarize', 'majority_baseline', 'results_table', 'plot_f1_vs_params',
-           'plot_learning_curves', 'plot_confusion_matrices', 'write_figures', 'run_all', 'train_cli', 'run_all_cli',
-           'predict_cli', 'paired_comparisons']
+           'plot_learning_curves', 'plot_confusion_matrices', 'write_figures', 'run_all', 'search_candidates',
+           'run_search', 'search_table', 'evaluate_saved_run', 'run_study', 'train_cli', 'run_all_cli', 'predict_cli',
+           'study_cli', 'paired_comparisons', 'run_seeds', 'seed_runs', 'seed_table', 'per_seed_table',
+           'f1_from_predictions', 'seed_bootstrap_diff', 'seed_comparisons', 'per_class_f1']
 
 # %% ../nbs/05_experiments.ipynb #90cf20fc
-METHODS = ("scratch", "full", "lora", "tfidf")
-METHOD_DEFAULTS = {"scratch": {"epochs": 6, "lr": 3e-4}, "full": {"epochs": 3, "lr": 5e-5}, "lora": {"epochs": 3, "lr": 1e-3}}
+METHODS = ("scratch", "full", "lora", "probe", "tfidf")
+NEURAL = ("scratch", "full", "lora")  # the methods that train with `fit` (and have seeds)
+POOLINGS = ("cls", "mean")  # "cls": the model's [CLS] pooler; "mean": the mean of the last hidden states over real tokens
+HEAD_INITS = ("random", "probe")  # "probe": the head starts from a logistic regression on frozen features (LP-FT)
+# v0.2's recipes, the starting point of the search (chapter 5's first edition)
+BOOK_RECIPES = {"scratch": {"epochs": 6, "lr": 3e-4, "pooling": "cls", "head_init": "random", "class_weighted": False},
+                "full": {"epochs": 3, "lr": 5e-5, "pooling": "cls", "head_init": "random", "class_weighted": False},
+                "lora": {"epochs": 3, "lr": 1e-3, "pooling": "cls", "head_init": "random", "class_weighted": False}}
+# the recipes the main job runs: chosen on the validation split by `run_search` (results/search/choice.json; a test checks they agree)
+METHOD_DEFAULTS = {"scratch": {"epochs": 6, "lr": 3e-4, "pooling": "cls", "head_init": "random", "class_weighted": False},
+                   "full": {"epochs": 3, "lr": 5e-5, "pooling": "cls", "head_init": "random", "class_weighted": False},
+                   "lora": {"epochs": 3, "lr": 1e-3, "pooling": "cls", "head_init": "random", "class_weighted": False},
+                   "probe": {"pooling": "mean", "class_weighted": False}}
 TFIDF_CS = (1.0, 10.0, 100.0)
 
 @dataclass
 class ExperimentConfig:
-    "Everything that defines one run (written into its metrics.json)."
+    "Everything that defines one run (written into its metrics.json); a field left at None takes the method's default."
     method: str
     model: str = DEFAULT_MODEL
-    epochs: int | None = None  # None: the method's default
-    lr: float | None = None  # None: the method's default
+    epochs: int | None = None
+    lr: float | None = None
     batch_size: int = 16
     max_length: int = 128
     seed: int = 42
     r: int = 8
     alpha: float = 16
     target_modules: tuple = ("query", "value")
+    pooling: str | None = None  # one of POOLINGS
+    head_init: str | None = None  # one of HEAD_INITS
+    class_weighted: bool | None = None  # weight the loss by inverse class frequency
+    head_lr: float | None = None  # the head's own learning rate (None: lr)
     limit: int | None = None  # smoke runs: the first `limit` training rows and `limit//2` validation and test rows
     def __post_init__(self):
         if self.method not in METHODS: raise ValueError(f"unknown method {self.method!r}; choose one of {METHODS}.")
-        d = METHOD_DEFAULTS.get(self.method, {})
-        if self.epochs is None: self.epochs = d.get("epochs")
-        if self.lr is None: self.lr = d.get("lr")
+        for k, v in METHOD_DEFAULTS.get(self.method, {}).items():
+            if getattr(self, k) is None: setattr(self, k, v)
+        if self.method != "tfidf" and self.pooling not in POOLINGS:
+            raise ValueError(f"pooling {self.pooling!r} is not one of {POOLINGS}.")
+        if self.method in ("full", "lora") and self.head_init not in HEAD_INITS:
+            raise ValueError(f"head_init {self.head_init!r} is not one of {HEAD_INITS}.")
+        if self.method == "scratch" and self.head_init == "probe":
+            raise ValueError("head_init='probe' needs a pre-trained model to probe; the scratch model has none (use 'random').")
         if not isinstance(self.target_modules, str): self.target_modules = tuple(self.target_modules)  # a str is a regex
 
 def scratch_config(vocab_size: int, num_labels: int) -> BertConfig:
     "The small BERT trained from random initialisation: 4 layers, hidden 256, 4 heads."
     return BertConfig(vocab_size=vocab_size, hidden_size=256, num_hidden_layers=4, num_attention_heads=4,
                       intermediate_size=1024, max_position_embeddings=512, num_labels=num_labels)
+
+# %% ../nbs/05_experiments.ipynb #1f471b2e
+def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    "The mean of `hidden` (batch, tokens, width) over the real tokens of each sequence."
+    m = attention_mask.unsqueeze(-1).to(hidden.dtype)
+    return (hidden * m).sum(1) / m.sum(1).clamp(min=1)
+
+class BertMeanPoolClassifier(BertPreTrainedModel):
+    "BERT with a linear head on the mean of its last hidden states: the pooling MiniLM was trained with (`1_Pooling/config.json`)."
+    def __init__(self, config):
+        super().__init__(config)
+        self.num_labels = config.num_labels
+        self.bert = BertModel(config, add_pooling_layer=False)
+        self.dropout = nn.Dropout(config.classifier_dropout if config.classifier_dropout is not None else config.hidden_dropout_prob)
+        self.classifier = nn.Linear(config.hidden_size, config.num_labels)
+        self.post_init()
+    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, labels=None, **kwargs):
+        if attention_mask is None: attention_mask = torch.ones_like(input_ids)
+        h = self.bert(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids, **kwargs).last_hidden_state
+        logits = self.classifier(self.dropout(mean_pool(h, attention_mask)))
+        return SequenceClassifierOutput(loss=nn.functional.cross_entropy(logits.float(), labels) if labels is not None else None, logits=logits)
 
 def build_model(cfg: ExperimentConfig, num_labels: int, id2label: dict | None = None):
     "The model a method trains, ready for `fit` (LoRA injected and only adapters + head trainable for `lora`)."
@@ -65,8 +113,13 @@ def build_model(cfg: ExperimentConfig, num_labels: int, id2label: dict | None = 
     if cfg.method == "scratch":
         config = scratch_config(len(AutoTokenizer.from_pretrained(resolve_model_path(cfg.model))), num_labels)
         for k, v in labels.items(): setattr(config, k, v)
-        return BertForSequenceClassification(config)
-    model = AutoModelForSequenceClassification.from_pretrained(resolve_model_path(cfg.model), num_labels=num_labels, **labels)
+        return (BertMeanPoolClassifier if cfg.pooling == "mean" else BertForSequenceClassification)(config)
+    path = resolve_model_path(cfg.model)
+    if cfg.pooling == "mean":
+        if (mt := AutoConfig.from_pretrained(path).model_type) != "bert":
+            raise ValueError(f"pooling='mean' is implemented for BERT-family models and {cfg.model} is {mt!r}; use pooling='cls'.")
+        model = BertMeanPoolClassifier.from_pretrained(path, num_labels=num_labels, **labels)
+    else: model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=num_labels, **labels)
     model.config.name_or_path = cfg.model  # record the portable name, not this machine's folder
     if cfg.method == "lora":
         inject_lora(model, cfg.target_modules, r=cfg.r, alpha=cfg.alpha)
@@ -123,39 +176,129 @@ def run_tfidf(cfg: ExperimentConfig, data_dir) -> dict:
                     "peak_memory_mb": peak_memory_mb(), "checkpoint_bytes": len(pickle.dumps((vec, clf))),
                     "best_epoch": None, "history": [{"C": c, "val_f1_weighted": f} for c, f in val_f1.items()], "tfidf_C": best_c})
 
+# %% ../nbs/05_experiments.ipynb #2d7e3181
+PROBE_CS = (0.01, 0.1, 1.0, 10.0, 100.0, 1000.0, 10000.0)
+
+@torch.no_grad()
+def frozen_features(model_name, ids, pad_id: int = 0, cache_dir=None, batch_size: int = 64) -> dict:
+    "The frozen pre-trained encoder's features of each sequence: `cls` (its [CLS] pooler) and `mean` (mean of the last hidden states)."
+    path = Path(cache_dir) / f"features-{hashlib.sha256(json.dumps([str(model_name), ids]).encode()).hexdigest()[:20]}.npz" if cache_dir else None
+    if path is not None and path.exists():
+        with np.load(path) as z: return {k: z[k] for k in z.files}
+    t0 = time.perf_counter(); set_seed(0)
+    enc = AutoModel.from_pretrained(resolve_model_path(model_name)).eval()
+    loader = make_loader(ids, np.zeros(len(ids), dtype=int), batch_size, shuffle=False, pad_id=pad_id)
+    out = {k: np.zeros((len(ids), enc.config.hidden_size), np.float32) for k in POOLINGS}
+    for idx, b in zip(loader.batch_sampler, loader):  # the sampler's batches, in the loader's order: rows go back to dataset order
+        o = enc(input_ids=b["input_ids"], attention_mask=b["attention_mask"])
+        out["cls"][idx] = (o.pooler_output if getattr(o, "pooler_output", None) is not None else o.last_hidden_state[:, 0]).numpy()
+        out["mean"][idx] = mean_pool(o.last_hidden_state, b["attention_mask"]).numpy()
+    out["seconds"] = np.array(time.perf_counter() - t0)  # what computing them cost, also when they are read from the cache
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True); tmp = path.with_name(f".{path.stem}.tmp{os.getpid()}.npz")
+        np.savez(tmp, **out); os.replace(tmp, path)
+    return out
+
+def fit_probe(X_train, y_train, X_val, y_val, class_weighted: bool = False, Cs=PROBE_CS):
+    "Logistic regression on frozen features, C chosen by validation weighted F1: (the fitted model, {C: validation weighted F1})."
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import f1_score
+    fits = {C: LogisticRegression(C=C, max_iter=5000, class_weight="balanced" if class_weighted else None).fit(X_train, y_train) for C in Cs}
+    val = {C: float(f1_score(y_val, f.predict(X_val), average="weighted")) for C, f in fits.items()}
+    return fits[max(val, key=val.get)], val
+
+def probe_head(clf, n_classes: int) -> tuple[torch.Tensor, torch.Tensor]:
+    "The weight (n_classes x width) and bias of a linear layer that computes `clf`'s logits (classes it never saw get a low bias)."
+    coef, icpt = clf.coef_, clf.intercept_
+    if len(clf.classes_) == 2: coef, icpt = np.vstack([np.zeros_like(coef), coef]), np.array([0.0, icpt[0]])  # binary: logits (0, w.x + b)
+    W, b = np.zeros((n_classes, coef.shape[1])), np.full(n_classes, icpt.min() - 10.0)
+    W[clf.classes_], b[clf.classes_] = coef, icpt
+    return torch.tensor(W, dtype=torch.float32), torch.tensor(b, dtype=torch.float32)
+
+def _probe_data(cfg: ExperimentConfig, data_dir):
+    "Frozen features (cfg.pooling) of the train, val and test splits, with the seconds their computation took."
+    train, val, test, names = load_data(data_dir, cfg.limit)
+    tok = AutoTokenizer.from_pretrained(resolve_model_path(cfg.model)); cache = Path(data_dir) / ".cache"
+    ids = [tokenize(tok, df.text, cfg.max_length, cache) for df in (train, val, test)]
+    f = frozen_features(cfg.model, ids[0] + ids[1] + ids[2], tok.pad_token_id, cache)
+    X, a, b = f[cfg.pooling], len(train), len(train) + len(val)
+    return (train, val, test, names), (X[:a], X[a:b], X[b:]), float(f["seconds"])
+
+def run_probe(cfg: ExperimentConfig, data_dir, evaluate_test: bool = True) -> dict:
+    "The linear probe: the frozen model's features and a logistic-regression head (C chosen on validation)."
+    (train, val, test, names), (Xtr, Xva, Xte), feat_seconds = _probe_data(cfg, data_dir)
+    t0 = time.perf_counter()
+    clf, val_f1 = fit_probe(Xtr, train.label, Xva, val.label, cfg.class_weighted)
+    n_params = len(names) * (Xtr.shape[1] + 1)
+    from sklearn.metrics import f1_score
+    extra = {"trainable_params": n_params, "total_params": n_params + sum(p.numel() for p in AutoModel.from_pretrained(resolve_model_path(cfg.model)).parameters()),
+             "train_seconds": feat_seconds + time.perf_counter() - t0, "peak_memory_mb": peak_memory_mb(), "checkpoint_bytes": 4 * n_params,
+             "best_epoch": None, "history": [{"C": c, "val_f1_weighted": f} for c, f in val_f1.items()], "probe_C": clf.C,
+             "best_val_f1_weighted": max(val_f1.values()), "best_val_f1_macro": float(f1_score(val.label, clf.predict(Xva), average="macro"))}
+    extra["trainable_percent"] = 100 * n_params / extra["total_params"]
+    if not evaluate_test: return _validation_only(cfg, extra)
+    return _finish(cfg, names, test.label.to_numpy(), clf.predict(Xte), extra)
+
+def _validation_only(cfg: ExperimentConfig, extra: dict) -> dict:
+    "The record of a run that did not look at the test split (the recipe search)."
+    return {"method": cfg.method, **extra, "config": asdict(cfg), "seed": cfg.seed, "test": "not evaluated (validation only)", "torch": torch.__version__}
+
 # %% ../nbs/05_experiments.ipynb #7d4ad8bd
-def run_experiment(cfg: ExperimentConfig, data_dir, output_dir="results", progress: bool = True, save_model: bool = True) -> dict:
-    "Train and evaluate one method; write `output_dir/<method>/metrics.json` (atomically) and the trained artefact."
-    out = Path(output_dir) / cfg.method
+def _init_head_from_probe(model, cfg: ExperimentConfig, data_dir) -> dict:
+    "LP-FT's first step: set the classifier to a logistic regression fitted on the frozen features (cfg.pooling); return its record."
+    (train, val, _, names), (Xtr, Xva, _), seconds = _probe_data(cfg, data_dir)
+    t0 = time.perf_counter()
+    clf, val_f1 = fit_probe(Xtr, train.label, Xva, val.label, cfg.class_weighted)
+    W, b = probe_head(clf, len(names))
+    with torch.no_grad(): model.classifier.weight.copy_(W); model.classifier.bias.copy_(b)
+    return {"probe_C": clf.C, "probe_val_f1_weighted": max(val_f1.values()), "probe_seconds": seconds + time.perf_counter() - t0}
+
+def run_experiment(cfg: ExperimentConfig, data_dir, output_dir="results", progress: bool = True, save_model: bool = True,
+                   evaluate_test: bool = True, run_name: str | None = None) -> dict:
+    "Train and evaluate one method; write `output_dir/<run_name or method>/metrics.json` (atomically) and the trained artefact."
+    out = Path(output_dir) / (run_name or cfg.method)
     if cfg.method == "tfidf": metrics = run_tfidf(cfg, data_dir)
+    elif cfg.method == "probe": metrics = run_probe(cfg, data_dir, evaluate_test)
     else:
         train, val, test, names = load_data(data_dir, cfg.limit)
         tok = AutoTokenizer.from_pretrained(resolve_model_path(cfg.model))
         cache = Path(data_dir) / ".cache"
         ids = {k: tokenize(tok, df.text, cfg.max_length, cache) for k, df in (("train", train), ("val", val), ("test", test))}
         model = build_model(cfg, len(names), dict(enumerate(names)))
-        tcfg = TrainConfig(epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr, max_length=cfg.max_length, seed=cfg.seed)
+        probe = _init_head_from_probe(model, cfg, data_dir) if cfg.head_init == "probe" else {}
+        tcfg = TrainConfig(epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr, max_length=cfg.max_length, seed=cfg.seed,
+                           class_weighted=cfg.class_weighted, head_lr=cfg.head_lr)
         h = fit(model, ids["train"], train.label, ids["val"], val.label, tcfg, out, pad_id=tok.pad_token_id, progress=progress)
-        probs, y = predict_proba(model, make_loader(ids["test"], test.label, 64, shuffle=False, pad_id=tok.pad_token_id))
         pc = count_parameters(model)
         with tempfile.TemporaryDirectory() as tmp:
             if cfg.method == "lora":
                 art = save_adapter(model, out / "adapter" if save_model else Path(tmp) / "adapter", extra_json={"lora_book.json": {
-                    "base_model": cfg.model, "classes": names, "max_length": cfg.max_length}})
+                    "base_model": cfg.model, "classes": names, "max_length": cfg.max_length, "pooling": cfg.pooling}})
                 ckpt_bytes = _dir_bytes(art)
             else:
                 art = out / "model" if save_model else Path(tmp) / "model"
                 model.save_pretrained(art); tok.save_pretrained(art)
                 ckpt_bytes = (art / "model.safetensors").stat().st_size
-        metrics = _finish(cfg, names, y, probs.argmax(1), {
-            "trainable_params": pc.trainable, "total_params": pc.total, "trainable_percent": pc.percent,
-            "train_seconds": h["train_seconds"], "peak_memory_mb": peak_memory_mb(), "checkpoint_bytes": ckpt_bytes,
-            "best_epoch": h["best_epoch"], "history": h["history"], "optimizer_state_params": 2 * pc.trainable})
+        best = h["history"][h["best_epoch"] - 1]
+        extra = {"trainable_params": pc.trainable, "total_params": pc.total, "trainable_percent": pc.percent,
+                 "train_seconds": h["train_seconds"] + probe.get("probe_seconds", 0.0), "peak_memory_mb": peak_memory_mb(),
+                 "checkpoint_bytes": ckpt_bytes, "best_epoch": h["best_epoch"], "best_val_f1_weighted": best["val_f1_weighted"],
+                 "best_val_f1_macro": best["val_f1_macro"], "history": h["history"], "optimizer_state_params": 2 * pc.trainable, **probe}
+        if evaluate_test:
+            probs, y = predict_proba(model, make_loader(ids["test"], test.label, 64, shuffle=False, pad_id=tok.pad_token_id))
+            metrics = _finish(cfg, names, y, probs.argmax(1), extra)
+        else: metrics = _validation_only(cfg, extra)
         shutil.rmtree(out / "checkpoint", ignore_errors=True)  # the run is complete: nothing to resume
     _atomic_json(metrics, out / "metrics.json")
     return metrics
 
 # %% ../nbs/05_experiments.ipynb #7fd54759
+def _classifier_class(config_or_info) -> type:
+    "BertMeanPoolClassifier for a model saved with mean pooling, else the Auto class."
+    archs = getattr(config_or_info, "architectures", None) or []
+    return BertMeanPoolClassifier if "BertMeanPoolClassifier" in archs or getattr(config_or_info, "get", lambda k: None)("pooling") == "mean" \
+        else AutoModelForSequenceClassification
+
 def load_classifier(path):
     "A saved LoRA adapter (on its base model) or full model folder: (model, tokenizer, class names, max_length)."
     path = Path(path)
@@ -167,10 +310,10 @@ def load_classifier(path):
                              "run_experiment, or write that file beside the adapter.")
         info = json.loads(side.read_text())
         base = resolve_model_path(info["base_model"])
-        model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=len(info["classes"]))
+        model = _classifier_class(info).from_pretrained(base, num_labels=len(info["classes"]))
         return load_adapter(model, path).eval(), AutoTokenizer.from_pretrained(base), info["classes"], info["max_length"]
     if (path / "config.json").exists():
-        model = AutoModelForSequenceClassification.from_pretrained(path).eval()
+        model = _classifier_class(AutoConfig.from_pretrained(path)).from_pretrained(path).eval()
         names = [model.config.id2label[i] for i in range(model.config.num_labels)]
         return model, AutoTokenizer.from_pretrained(path), names, min(512, model.config.max_position_embeddings)
     raise ValueError(f"{path} is neither a LoRA adapter folder (adapter_config.json) nor a saved model (config.json); "
@@ -261,7 +404,7 @@ def plot_learning_curves(results_dir="results"):
     "Training loss and validation weighted F1 per epoch for each neural method."
     import matplotlib.pyplot as plt
     fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.6))
-    for m, color in zip(METHODS[:3], ("C0", "C1", "C2")):
+    for m, color in zip(NEURAL, ("C0", "C1", "C2")):
         f = Path(results_dir) / m / "metrics.json"
         if not f.exists(): continue
         h = pd.DataFrame(json.loads(f.read_text())["history"])
@@ -335,6 +478,97 @@ def run_all(output_dir="results", input_path=None, work_dir="work", methods=METH
                   "device": "cuda" if torch.cuda.is_available() else f"cpu ({os.cpu_count()} cores)"}, output_dir / "run_all.json")
     return summary
 
+# %% ../nbs/05_experiments.ipynb #fd1e234e
+def search_candidates(method: str, best: dict | None, stage: int) -> dict:
+    "The recipes tried at `stage` of the search (0, 1, 2), given the best recipe so far; every method gets four runs."
+    book = BOOK_RECIPES[method]
+    if stage == 0:  # the head and the pooling
+        if method == "scratch": return {"book": book, "mean": {**book, "pooling": "mean"}}
+        return {"book": book, "lpft": {**book, "head_init": "probe"}, "lpft_mean": {**book, "head_init": "probe", "pooling": "mean"}}
+    if stage == 1: return {"cw": {**best, "class_weighted": True}}  # a class-weighted loss, on the best so far
+    if stage == 2 and method == "scratch": return {"lr2x": {**best, "lr": 2 * best["lr"]}}  # no probe to start from: a larger step
+    return {}
+
+PROBE_SEARCH = {f"{p}{'_cw' if cw else ''}": {"pooling": p, "class_weighted": cw} for p in POOLINGS for cw in (False, True)}
+
+def run_search(output_dir="results", data_dir="work/cfpb", methods=("probe", "lora", "full", "scratch"), model: str = DEFAULT_MODEL,
+               max_length: int = 128, limit: int | None = None, progress: bool = False, **overrides) -> dict:
+    "Choose each method's recipe on the validation split (test never read); write `search/<method>/<run>/metrics.json` and `search/choice.json`."
+    root = Path(output_dir) / "search"; choice = {}
+    for m in methods:
+        tried = {}  # run name -> (recipe, validation weighted F1)
+        for stage in (0, 1, 2) if m != "probe" else (0,):
+            best = max(tried.values(), key=lambda t: t[1])[0] if tried else None
+            for name, recipe in (PROBE_SEARCH if m == "probe" else search_candidates(m, best, stage)).items():
+                recipe = {**recipe, **overrides.get(m, {})}
+                cfg = ExperimentConfig(m, model=model, max_length=max_length, limit=limit, **recipe)
+                f = root / m / name / "metrics.json"
+                if _same_config(f, cfg): r = json.loads(f.read_text())  # finished before: an interrupted search resumes
+                else:
+                    print(f"[search] {m} {name} ...", flush=True)
+                    r = run_experiment(cfg, data_dir, root / m, progress=progress, evaluate_test=False, run_name=name, save_model=m != "probe")
+                    print(f"[search] {m} {name}: validation weighted F1 {r['best_val_f1_weighted']:.3f}, macro {r['best_val_f1_macro']:.3f} "
+                          f"({r['train_seconds']:.0f}s)", flush=True)
+                tried[name] = (recipe, r["best_val_f1_weighted"])
+        name = max(tried, key=lambda k: tried[k][1])  # ties: the earlier run
+        choice[m] = {"run": name, "recipe": tried[name][0], "val_f1_weighted": tried[name][1]}
+    _atomic_json(choice, root / "choice.json")
+    return choice
+
+def search_table(results_dir="results") -> pd.DataFrame:
+    "Every run of the recipe search: its recipe, best epoch and validation scores; `chosen` marks each method's pick."
+    root = Path(results_dir) / "search"; choice = json.loads((root / "choice.json").read_text())
+    rows = []
+    for f in sorted(root.glob("*/*/metrics.json"), key=lambda f: (METHODS.index(f.parent.parent.name), f.stat().st_mtime)):
+        r = json.loads(f.read_text()); c = r["config"]; m = r["method"]
+        rows.append({"method": m, "run": f.parent.name, "pooling": c["pooling"], "head": c.get("head_init") or "-",
+                     "class weights": "yes" if c["class_weighted"] else "no", "lr": c["lr"] if c["lr"] is not None else f"C={r['probe_C']:g}",
+                     "epochs": c["epochs"] or "-", "best epoch": r["best_epoch"] or "-",
+                     "val weighted F1": round(r["best_val_f1_weighted"], 3), "val macro F1": round(r["best_val_f1_macro"], 3),
+                     "train time (s)": round(r["train_seconds"]), "chosen": "✔" if choice.get(m, {}).get("run") == f.parent.name else ""})
+    return pd.DataFrame(rows)
+
+def evaluate_saved_run(run_dir, data_dir, output_dir) -> dict:
+    "Read the test split once for a finished validation-only run (its saved model or adapter); write `output_dir/metrics.json` and the artefact."
+    run_dir, output_dir = Path(run_dir), Path(output_dir)
+    r = json.loads((run_dir / "metrics.json").read_text()); cfg = ExperimentConfig(**r["config"])
+    if output_dir.exists(): shutil.rmtree(output_dir)
+    shutil.copytree(run_dir, output_dir)
+    if cfg.method == "probe": metrics = run_probe(cfg, data_dir)  # seconds: the features are cached and the fit is deterministic
+    else:
+        art = output_dir / ("adapter" if cfg.method == "lora" else "model")
+        model, tok, names, _ = load_classifier(art)
+        _, _, test, _ = load_data(data_dir, cfg.limit)
+        ids = tokenize(tok, test.text, cfg.max_length, Path(data_dir) / ".cache")
+        probs, y = predict_proba(model, make_loader(ids, test.label, 64, shuffle=False, pad_id=tok.pad_token_id))
+        extra = {k: v for k, v in r.items() if k not in ("method", "config", "seed", "test", "torch")}
+        metrics = _finish(cfg, names, y, probs.argmax(1), extra)
+    _atomic_json(metrics, output_dir / "metrics.json")
+    return metrics
+
+# %% ../nbs/05_experiments.ipynb #d7d8a55a
+def run_study(output_dir="results", input_path=None, work_dir="work", seeds=(43, 44), model: str = DEFAULT_MODEL, max_length: int = 128,
+              limit: int | None = None, progress: bool = False, **overrides) -> pd.DataFrame:
+    "The multi-seed study: the recipe search on validation, the test split read once per chosen recipe (seed 42), more seeds; the seed table."
+    t0 = time.perf_counter(); output_dir = Path(output_dir); data_dir = Path(work_dir) / "cfpb"
+    cfpb.preprocess(input_path or cfpb.default_data_path(), data_dir, progress=progress)
+    (output_dir / "data").mkdir(parents=True, exist_ok=True)
+    for f in ("stats.json", "label_map.json"): shutil.copy(data_dir / f, output_dir / "data" / f)
+    choice = run_search(output_dir, data_dir, model=model, max_length=max_length, limit=limit, progress=progress, **overrides)
+    for m, c in choice.items():  # the chosen run of each method becomes its main result: its test split is read now, once
+        run = output_dir / "search" / m / c["run"]
+        if not _same_config(output_dir / m / "metrics.json", ExperimentConfig(**json.loads((run / "metrics.json").read_text())["config"])):
+            evaluate_saved_run(run, data_dir, output_dir / m)
+    run_seeds(output_dir, data_dir, seeds, [m for m in ("lora", "full", "scratch") if m in choice], {m: c["recipe"] for m, c in choice.items()},
+              model=model, max_length=max_length, limit=limit, progress=progress)
+    tfidf = ExperimentConfig("tfidf", model=model, max_length=max_length, limit=limit)
+    if not _same_config(output_dir / "tfidf" / "metrics.json", tfidf): run_experiment(tfidf, data_dir, output_dir)
+    write_figures(output_dir)
+    table = seed_table(output_dir); table.to_csv(output_dir / "seeds.csv")
+    _atomic_json({"seconds": time.perf_counter() - t0, "seeds": [42, *seeds], "choice": choice,
+                  "device": torch.cuda.get_device_name() if torch.cuda.is_available() else f"cpu ({os.cpu_count()} cores)"}, output_dir / "study.json")
+    return table
+
 # %% ../nbs/05_experiments.ipynb #e09978f0
 def _cli_errors(f):
     "Run `f` quietly (no transformers warnings); turn the library's expected errors into one line on stderr and exit code 2."
@@ -357,14 +591,20 @@ def train_cli(method: Param("scratch, full, lora or tfidf", str, choices=METHODS
               r: Param("LoRA rank", int) = 8,
               alpha: Param("LoRA alpha", float) = 16,
               target_modules: Param("LoRA targets, comma-separated", str) = "query,value",
+              pooling: Param("cls or mean (default: the method's)", str) = None,
+              head_init: Param("random or probe (default: the method's)", str) = None,
+              class_weighted: Param("yes or no: weight the loss by inverse class frequency (default: the method's)", str) = None,
+              head_lr: Param("the head's own learning rate (default: lr)", float) = None,
               limit: Param("use only this many training rows (smoke runs)", int) = None,
               config_json: Param("a full ExperimentConfig as JSON (used by lora_book_run_all)", str) = None,
               quiet: Param("no progress bars", store_true) = False):
     "Train and evaluate one method; write OUTPUT_DIR/METHOD/metrics.json."
     def go():
+        if class_weighted not in (None, "yes", "no"): raise ValueError(f"--class-weighted {class_weighted!r}: pass yes or no.")
         cfg = ExperimentConfig(**json.loads(config_json)) if config_json else ExperimentConfig(
             method, model=model, epochs=epochs, lr=lr, batch_size=batch_size, max_length=max_length, seed=seed, r=r, alpha=alpha,
-            target_modules=tuple(t.strip() for t in target_modules.split(",")), limit=limit)
+            target_modules=tuple(t.strip() for t in target_modules.split(",")), pooling=pooling, head_init=head_init,
+            class_weighted=None if class_weighted is None else class_weighted == "yes", head_lr=head_lr, limit=limit)
         if not (Path(data) / "train.csv").exists():
             raise FileNotFoundError(f"no prepared data in {data!r}; run lora_book_preprocess --output-dir {data} first.")
         m = run_experiment(cfg, data, output_dir, progress=not quiet)
@@ -402,8 +642,26 @@ def predict_cli(model: Param("saved LoRA adapter folder or full model folder", s
         print(out.predicted_product.value_counts().to_string())
     _cli_errors(go)
 
+@cfpb.dashed_options
+@call_parse
+def study_cli(output_dir: Param("results folder", str) = "results",
+              input: Param("CFPB export file (default: the shipped complaints)", str) = None,
+              work_dir: Param("folder for the prepared data and caches", str) = "work",
+              model: Param("pre-trained model: hub id or folder", str) = DEFAULT_MODEL,
+              max_length: Param("tokens per complaint", int) = 128,
+              seeds: Param("training seeds beyond the main job's 42, comma-separated", str) = "43,44",
+              quiet: Param("no progress bars", store_true) = False):
+    "The multi-seed study: choose each method's recipe on validation, test each choice once, train more seeds, print the seed table."
+    def go():
+        try: extra = tuple(int(s) for s in seeds.split(",") if s.strip())
+        except ValueError: raise ValueError(f"--seeds {seeds!r} is not a comma-separated list of integers; pass e.g. --seeds 43,44.")
+        t = run_study(output_dir, input, work_dir, extra, model=model, max_length=max_length, progress=not quiet)
+        with pd.option_context("display.width", 200, "display.max_columns", 20): print(t.to_string())
+        print(f"total time: {json.loads((Path(output_dir) / 'study.json').read_text())['seconds'] / 60:.1f} min")
+    _cli_errors(go)
+
 # %% ../nbs/05_experiments.ipynb #17ac3994
-COMPARISONS = (("lora", "full"), ("full", "scratch"), ("lora", "scratch"), ("tfidf", "full"))
+COMPARISONS = (("lora", "full"), ("lora", "probe"), ("full", "probe"), ("lora", "tfidf"), ("full", "tfidf"), ("full", "scratch"))
 
 def paired_comparisons(results_dir="results", pairs=COMPARISONS, average: str = "weighted", seed: int = 0) -> pd.DataFrame:
     "Test F1 differences `a - b` with paired 95% bootstrap intervals, from the predictions in each method's metrics.json."
@@ -423,3 +681,92 @@ def paired_comparisons(results_dir="results", pairs=COMPARISONS, average: str = 
         rows.append({"comparison": f"{a} - {b}", f"{average} F1 difference": round(d["diff"], 3), "95% CI": f"[{lo:+.3f}, {hi:+.3f}]",
                      "reading": f"{a} better" if lo > 0 else f"{b} better" if hi < 0 else "no demonstrated difference"})
     return pd.DataFrame(rows).set_index("comparison")
+
+# %% ../nbs/05_experiments.ipynb #2173e4fc
+def run_seeds(output_dir="results", data_dir="work/cfpb", seeds=(43, 44), methods=NEURAL, recipes: dict | None = None,
+              model: str = DEFAULT_MODEL, max_length: int = 128, limit: int | None = None, progress: bool = False):
+    "More training seeds of each neural method at its recipe (default: METHOD_DEFAULTS): `seeds/<method>/seed<k>/metrics.json`."
+    root = Path(output_dir) / "seeds"
+    for m in methods:
+        for s in seeds:
+            cfg = ExperimentConfig(m, model=model, max_length=max_length, limit=limit, seed=s, **(recipes or METHOD_DEFAULTS)[m])
+            if _same_config(root / m / f"seed{s}" / "metrics.json", cfg): continue
+            print(f"[seeds] {m} seed {s} ...", flush=True)
+            r = run_experiment(cfg, data_dir, root / m, progress=progress, save_model=False, run_name=f"seed{s}")
+            print(f"[seeds] {m} seed {s}: test weighted F1 {r['test_f1_weighted']:.3f} ({r['train_seconds']:.0f}s)", flush=True)
+
+def seed_runs(results_dir="results") -> dict:
+    "Each method's runs: the main job's (`<method>/metrics.json`) then its extra seeds (`seeds/<method>/seed*/metrics.json`)."
+    runs = {}
+    for m in METHODS:
+        files = [Path(results_dir) / m / "metrics.json"] + sorted((Path(results_dir) / "seeds" / m).glob("seed*/metrics.json"))
+        if files[0].exists(): runs[m] = [json.loads(f.read_text()) for f in files if f.exists()]
+    cfgs = {m: [{k: v for k, v in r["config"].items() if k != "seed"} for r in rs] for m, rs in runs.items()}
+    for m, cs in cfgs.items():
+        if any(c != cs[0] for c in cs): raise ValueError(f"the seeds of {m} under {results_dir} were run with different recipes; "
+                                                         "rerun lora_book_study (or delete seeds/) so that all use the same one.")
+    return runs
+
+def seed_table(results_dir="results") -> pd.DataFrame:
+    "Test scores per method over its training seeds: mean ± standard deviation (and range) of weighted and macro F1."
+    rows = []
+    for m, rs in seed_runs(results_dir).items():
+        w, mac, acc = (np.array([r[k] for r in rs]) for k in ("test_f1_weighted", "test_f1_macro", "test_accuracy"))
+        sd = lambda v: v.std(ddof=1) if len(v) > 1 else 0.0
+        rows.append({"method": m, "seeds": len(rs) if m in NEURAL else "- (deterministic)",
+                     "weighted F1 (mean ± sd)": f"{w.mean():.3f} ± {sd(w):.3f}", "weighted F1 range": f"{w.min():.3f} to {w.max():.3f}",
+                     "macro F1 (mean ± sd)": f"{mac.mean():.3f} ± {sd(mac):.3f}", "accuracy (mean)": f"{acc.mean():.3f}",
+                     "trainable params": f"{rs[0]['trainable_params']:,} ({rs[0]['trainable_percent']:.2f}%)",
+                     "train time (s, mean)": f"{np.mean([r['train_seconds'] for r in rs]):.0f}",
+                     "saved size (MB)": f"{rs[0]['checkpoint_bytes'] / 1e6:.2f}"})
+    return pd.DataFrame(rows).set_index("method")
+
+def per_seed_table(results_dir="results") -> pd.DataFrame:
+    "One row per run: method, seed, test weighted and macro F1, best epoch."
+    return pd.DataFrame([{"method": m, "seed": r["seed"], "test weighted F1": round(r["test_f1_weighted"], 3),
+                          "test macro F1": round(r["test_f1_macro"], 3), "best epoch": r["best_epoch"]}
+                         for m, rs in seed_runs(results_dir).items() for r in rs])
+
+def f1_from_predictions(y, pred, n_classes: int, average: str, labels=None) -> float:
+    "Weighted or macro F1 from a confusion count (fast, for bootstraps); equals scikit-learn's f1_score with the same `labels`."
+    cm = np.bincount(np.asarray(y) * n_classes + np.asarray(pred), minlength=n_classes * n_classes).reshape(n_classes, n_classes)
+    tp, support, predicted = np.diag(cm), cm.sum(1), cm.sum(0)
+    f1 = np.divide(2 * tp, support + predicted, out=np.zeros(n_classes), where=support + predicted > 0)
+    labels = np.arange(n_classes) if labels is None else np.asarray(labels)
+    if average == "macro": return float(f1[labels].mean())
+    return float((f1[labels] * support[labels]).sum() / max(support[labels].sum(), 1))
+
+def seed_bootstrap_diff(y, preds_a, preds_b, average: str = "weighted", n: int = 1000, seed: int = 0, level: float = 0.95) -> dict:
+    "Mean F1 over seeds of a minus b, with a bootstrap interval that resamples test complaints (paired) and each method's seeds."
+    y = np.asarray(y); A, B = np.asarray(preds_a), np.asarray(preds_b)  # (seeds, complaints)
+    k = int(max(y.max(), A.max(), B.max())) + 1
+    labels = np.unique(np.concatenate([y, A.ravel(), B.ravel()]))
+    stat = lambda i, sa, sb: (np.mean([f1_from_predictions(y[i], A[s][i], k, average, labels) for s in sa])
+                              - np.mean([f1_from_predictions(y[i], B[s][i], k, average, labels) for s in sb]))
+    g = np.random.default_rng(seed)
+    draws = [stat(g.integers(0, len(y), len(y)), g.integers(0, len(A), len(A)), g.integers(0, len(B), len(B))) for _ in range(n)]
+    lo, hi = np.percentile(draws, [50 * (1 - level), 50 * (1 + level)])
+    return {"diff": float(stat(np.arange(len(y)), range(len(A)), range(len(B)))), "ci95": [float(lo), float(hi)]}
+
+SEED_COMPARISONS = (("lora", "full"), ("lora", "probe"), ("full", "probe"), ("lora", "tfidf"), ("full", "tfidf"), ("full", "scratch"))
+
+def seed_comparisons(results_dir="results", pairs=SEED_COMPARISONS, average: str = "weighted", seed: int = 0) -> pd.DataFrame:
+    "F1 differences `a - b` of the means over seeds, with 95% intervals covering test sampling and training seeds."
+    runs = seed_runs(results_dir); rows = []
+    for a, b in pairs:
+        if runs[a][0]["test_labels"] != runs[b][0]["test_labels"]:
+            raise ValueError(f"{a} and {b} were tested on different complaints; rerun both on the same data folder.")
+        d = seed_bootstrap_diff(runs[a][0]["test_labels"], [r["test_predictions"] for r in runs[a]], [r["test_predictions"] for r in runs[b]],
+                                average, seed=seed)
+        lo, hi = d["ci95"]
+        rows.append({"comparison": f"{a} - {b}", "seeds": f"{len(runs[a])} vs {len(runs[b])}", f"{average} F1 difference": round(d["diff"], 3),
+                     "95% CI": f"[{lo:+.3f}, {hi:+.3f}]", "reading": f"{a} better" if lo > 0 else f"{b} better" if hi < 0 else "no demonstrated difference"})
+    return pd.DataFrame(rows).set_index("comparison")
+
+def per_class_f1(results_dir="results") -> pd.DataFrame:
+    "Test F1 of each product for each method (the mean over its seeds), with the number of test complaints."
+    runs = seed_runs(results_dir); first = next(iter(runs.values()))[0]
+    t = pd.DataFrame({m: [np.mean([r["per_class"][c]["f1-score"] for r in rs]) for c in first["classes"]] for m, rs in runs.items()},
+                     index=first["classes"]).round(3)
+    t.insert(0, "test complaints", [int(first["per_class"][c]["support"]) for c in first["classes"]])
+    return t

@@ -19,7 +19,7 @@ from transformers import get_linear_schedule_with_warmup
 # %% auto #0
 __all__ = ['tokenize', 'LengthBucketBatches', 'Collator', 'make_loader', 'padding_efficiency', 'time_training_steps',
            'classification_metrics', 'bootstrap_ci', 'paired_bootstrap_diff', 'TrainConfig', 'NonFiniteLossError',
-           'set_seed', 'predict_proba', 'fit', 'overfit_one_batch']
+           'balanced_class_weights', 'set_seed', 'predict_proba', 'fit', 'overfit_one_batch']
 
 # %% ../nbs/04_training.ipynb #91f4e7d7
 def _fingerprint(tokenizer, texts, max_length) -> str:
@@ -147,9 +147,17 @@ class TrainConfig:
     eval_batch_size: int = 64
     seed: int = 42
     bucket: bool = True
+    class_weighted: bool = False  # weight the loss by inverse class frequency (scikit-learn's "balanced" weights)
+    head_lr: float | None = None  # learning rate of the classifier head (parameters under `head`); None: `lr`
+    head: str = "classifier"
 
 class NonFiniteLossError(FloatingPointError):
     "The training loss became NaN or infinite; training stops rather than skip the batch."
+
+def balanced_class_weights(labels, n_classes: int) -> torch.Tensor:
+    "Loss weights n / (K n_k) for each class k (0 for a class with no examples), as scikit-learn's `class_weight='balanced'`."
+    counts = np.bincount(np.asarray(labels, dtype=int), minlength=n_classes).astype(float)
+    return torch.tensor(np.where(counts > 0, counts.sum() / (n_classes * np.maximum(counts, 1)), 0.0), dtype=torch.float32)
 
 def set_seed(seed: int):
     "Seed Python, NumPy and torch."
@@ -194,10 +202,15 @@ def fit(model: nn.Module, train_ids, train_labels, val_ids, val_labels, cfg: Tra
     set_seed(cfg.seed)
     train_dl = make_loader(train_ids, train_labels, cfg.batch_size, shuffle=True, seed=cfg.seed, bucket=cfg.bucket, pad_id=pad_id)
     val_dl = make_loader(val_ids, val_labels, cfg.eval_batch_size, shuffle=False, pad_id=pad_id)
-    params = [p for p in model.parameters() if p.requires_grad]
-    if not params: raise ValueError("the model has no trainable parameters; for LoRA call mark_only_lora_as_trainable(model).")
-    decay = [p for p in params if p.ndim >= 2]; no_decay = [p for p in params if p.ndim < 2]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr)
+    named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    if not named: raise ValueError("the model has no trainable parameters; for LoRA call mark_only_lora_as_trainable(model).")
+    params = [p for _, p in named]
+    groups = {}  # (is head, decays) -> parameters: weight matrices decay, biases and LayerNorms do not; the head may have its own lr
+    for n, p in named: groups.setdefault((n == cfg.head or n.startswith(cfg.head + "."), p.ndim >= 2), []).append(p)
+    opt = torch.optim.AdamW([{"params": ps, "weight_decay": cfg.weight_decay if decays else 0.0,
+                              "lr": cfg.head_lr if head and cfg.head_lr else cfg.lr} for (head, decays), ps in groups.items()], lr=cfg.lr)
+    n_classes = getattr(getattr(model, "config", None), "num_labels", None) or int(max(max(train_labels), max(val_labels))) + 1
+    weight = balanced_class_weights(train_labels, n_classes).to(accelerator.device) if cfg.class_weighted else None
     steps = cfg.epochs * len(train_dl)
     sched = get_linear_schedule_with_warmup(opt, int(cfg.warmup_ratio * steps), steps)
     model, opt, train_dl, val_dl, sched = accelerator.prepare(model, opt, train_dl, val_dl, sched)
@@ -221,7 +234,8 @@ def fit(model: nn.Module, train_ids, train_labels, val_ids, val_labels, cfg: Tra
         model.train(); t0 = time.perf_counter(); losses = []
         bar = tqdm(train_dl, desc=f"epoch {epoch + 1}/{cfg.epochs}", disable=not progress or not accelerator.is_main_process, leave=False)
         for b in bar:
-            loss = model(**b).loss
+            logits = model(input_ids=b["input_ids"], attention_mask=b["attention_mask"]).logits
+            loss = nn.functional.cross_entropy(logits.float(), b["labels"], weight=weight)
             if not torch.isfinite(loss):
                 raise NonFiniteLossError(f"loss is {loss.item()} at epoch {epoch + 1}, step {step}; lower the learning rate "
                                          f"(now {cfg.lr}) or check the inputs. Training stopped; no batch was skipped.")
