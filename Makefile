@@ -1,5 +1,6 @@
 # One command for each job; each does its own set-up in a local virtual environment (.venv).
 #   make run    - the main job: preprocess the shipped CFPB data, run all experiments, write results/
+#   make study  - the recipe search on validation and two more training seeds (chapter 5's seed table)
 #   make test   - the book's tests (nbdev_test runs every notebook; cells flagged `slow` are skipped)
 #   make check  - library in step with the notebooks, notebooks clean
 #   make docs   - the website checks that need no Quarto (tools/check_docs.py; installs pandoc and KaTeX if missing)
@@ -12,7 +13,7 @@ export HF_HUB_OFFLINE ?= 1
 export TRANSFORMERS_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: setup run test check slow notebooks docs
+.PHONY: setup run study test check slow notebooks docs
 
 setup: $(BIN)/.installed
 
@@ -25,6 +26,9 @@ $(BIN)/.installed: setup.py settings.ini
 
 run: setup
 	$(BIN)/lora_book_run_all --force
+
+study: setup
+	$(BIN)/lora_book_study
 
 test: setup
 	$(BIN)/nbdev_test --n_workers 2 --timing

@@ -6,6 +6,7 @@ for the runs chapter 07 needs, the adapter). Runs whose metrics.json exists are 
 Then writes OUT/sweep.csv. If the full fine-tune of chapter 05 exists (results/full/model), it also writes the singular-value
 spectra of its weight updates to results/intrinsic/ (chapter 07).
 
+Every run uses the LoRA recipe chapter 05 chose on validation (METHOD_DEFAULTS["lora"]: head, pooling, class weights, lr).
 Defaults are the reduced setting used in the book on a 2-core CPU (64 tokens, 2 epochs); the full-size setting is
 
     HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/rank_sweep.py --max-length 128 --epochs 3 --out results/rank_full
@@ -16,7 +17,8 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from lora_book.experiments import ExperimentConfig, run_experiment
+from dataclasses import asdict
+from lora_book.experiments import ExperimentConfig, run_experiment, METHOD_DEFAULTS
 from lora_book.data import preprocess, default_data_path
 
 QV = ("query", "value")
@@ -49,9 +51,11 @@ def config(name: str, args) -> ExperimentConfig:
 def run_one(name: str, args, data_dir: Path, out: Path) -> dict:
     "Train run `name` in a staging folder, then move it to OUT/<name>/ (so a half-finished run never looks done)."
     final = out / name
-    if (final / "metrics.json").exists():
-        log(f"{name}: done already, skipped"); return json.loads((final / "metrics.json").read_text())
     cfg = config(name, args)
+    if (final / "metrics.json").exists():
+        done = json.loads((final / "metrics.json").read_text())
+        if done["config"] == json.loads(json.dumps(asdict(cfg))): log(f"{name}: done already, skipped"); return done
+        log(f"{name}: recorded with another configuration (an older recipe); running it again")
     staging = out / f".staging_{name}"  # keeps its checkpoint if interrupted: the run resumes from the last epoch
     t0 = time.perf_counter()
     m = run_experiment(cfg, data_dir, staging, progress=False)
@@ -86,13 +90,14 @@ def main():
     p.add_argument("--out", default="results/rank", help="folder for the runs and sweep.csv")
     p.add_argument("--data", default="work/cfpb", help="prepared data (made from the shipped complaints if missing)")
     p.add_argument("--max-length", type=int, default=64); p.add_argument("--epochs", type=int, default=2)
-    p.add_argument("--lr", type=float, default=1e-3); p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--lr", type=float, default=None, help="default: the chosen LoRA recipe's (METHOD_DEFAULTS)"); p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--limit", type=int, default=None, help="smoke runs: only this many training rows")
     p.add_argument("--only", default=None, help="comma-separated run names (default: all, in priority order)")
     p.add_argument("--keep-all-adapters", action="store_true", help="keep every adapter, not only r8/r64 and their seed-43 twins")
     p.add_argument("--full-model", default="results/full/model", help="chapter 05's full fine-tune (for results/intrinsic/)")
     p.add_argument("--intrinsic-out", default="results/intrinsic")
     args = p.parse_args()
+    args.lr = args.lr or METHOD_DEFAULTS["lora"]["lr"]
     from transformers.utils import logging as hf_logging
     hf_logging.set_verbosity_error(); hf_logging.disable_progress_bar()
     out, data_dir = Path(args.out), Path(args.data)
@@ -109,7 +114,8 @@ def main():
     for n in names: run_one(n, args, data_dir, out)
     table = sweep_table(out); table.to_csv(out / "sweep.csv", index=False)
     (out / "sweep.json").write_text(json.dumps({"last_invocation_seconds": time.perf_counter() - t0, "runs": names,
-        "setting": {"max_length": args.max_length, "epochs": args.epochs, "lr": args.lr, "batch_size": args.batch_size},
+        "setting": {"max_length": args.max_length, "epochs": args.epochs, "lr": args.lr, "batch_size": args.batch_size,
+                    **{k: METHOD_DEFAULTS["lora"][k] for k in ("pooling", "head_init", "class_weighted")}},
         "device": "cuda" if torch.cuda.is_available() else f"cpu ({os.cpu_count()} cores)"}, indent=2))
     log(f"wrote {out / 'sweep.csv'} ({len(table)} runs) in {(time.perf_counter() - t0) / 60:.1f} min")
     print(table[["name", "r", "targets", "seed", "trainable_params", "test_f1_weighted", "f1_lo", "f1_hi"]].to_string(index=False))

@@ -1,11 +1,11 @@
 """Write README.md from nbs/index.ipynb (nbdev_readme needs Quarto, which these machines lack).
 
 Markdown cells are copied; visible code cells become ```python blocks (nbdev directives removed); `#| hide` cells are
-left out; an `#| echo: false` cell tagged `# headline-table` becomes a Markdown table (the same `results_table` of results/); an
+left out; an `#| echo: false` cell tagged `# headline-table` becomes a Markdown table (the cell's code, run from nbs/); an
 `#| echo: false` cell that draws a figure becomes a link to the matching PNG under results/.
 Run: .venv/bin/python tools/make_readme.py   (tools/check_docs.py checks that README.md is in step)
 """
-import json, re
+import json, os, re
 from pathlib import Path
 import pandas as pd
 
@@ -26,6 +26,14 @@ def table_markdown(df: pd.DataFrame) -> str:
     rows = ["| " + " | ".join("" if pd.isna(v) else str(v) for v in r) + " |" for r in df.itertuples(index=False)]
     return "\n".join([head, rule, *rows])
 
+def run_cell(body: str):
+    "Run a notebook cell's code from nbs/ (its paths are relative to it) and return the value of its last line."
+    lines = [l for l in body.strip().splitlines() if not l.lstrip().startswith("#")]
+    ns, cwd = {}, os.getcwd()
+    try:
+        os.chdir(ROOT / "nbs"); exec("\n".join(lines[:-1]), ns); return eval(lines[-1], ns)
+    finally: os.chdir(cwd)
+
 def main():
     nb = json.loads((ROOT / "nbs" / "index.ipynb").read_text())
     parts = []
@@ -37,8 +45,7 @@ def main():
         body = "\n".join(l for l in src.splitlines() if not l.startswith("#|"))
         if d.get("echo") == "false":
             if re.search(r"^\s*#\s*headline-table\b", src, re.M):
-                from lora_book.experiments import summarize, results_table  # the same code the notebook cell runs
-                parts.append(table_markdown(results_table(summarize(ROOT / "results"))))
+                parts.append(table_markdown(run_cell(body)))  # the same code the notebook cell runs
             for fn, png in FIGURES.items():
                 if fn in src: parts.append(f"![{d.get('fig-cap', '').strip(chr(34))}]({png})")
             continue
