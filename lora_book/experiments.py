@@ -44,8 +44,8 @@ BOOK_RECIPES = {"scratch": {"epochs": 6, "lr": 3e-4, "pooling": "cls", "head_ini
                 "lora": {"epochs": 3, "lr": 1e-3, "pooling": "cls", "head_init": "random", "class_weighted": False}}
 # the recipes the main job runs: chosen on the validation split by `run_search` (results/search/choice.json; a test checks they agree)
 METHOD_DEFAULTS = {"scratch": {"epochs": 6, "lr": 3e-4, "pooling": "cls", "head_init": "random", "class_weighted": False},
-                   "full": {"epochs": 3, "lr": 5e-5, "pooling": "cls", "head_init": "random", "class_weighted": False},
-                   "lora": {"epochs": 3, "lr": 1e-3, "pooling": "cls", "head_init": "random", "class_weighted": False},
+                   "full": {"epochs": 3, "lr": 5e-5, "pooling": "mean", "head_init": "probe", "class_weighted": False},
+                   "lora": {"epochs": 3, "lr": 2e-3, "pooling": "mean", "head_init": "probe", "class_weighted": False},
                    "probe": {"pooling": "mean", "class_weighted": False}}
 TFIDF_CS = (1.0, 10.0, 100.0)
 
