@@ -28,10 +28,10 @@ __all__ = ['METHODS', 'NEURAL', 'POOLINGS', 'HEAD_INITS', 'BOOK_RECIPES', 'METHO
            'mean_pool', 'BertMeanPoolClassifier', 'build_model', 'reset_peak_memory', 'peak_memory_mb', 'load_data',
            'run_tfidf', 'frozen_features', 'fit_probe', 'probe_head', 'run_probe', 'run_experiment', 'load_classifier',
            'iter_narratives', 'predict', 'summarize', 'majority_baseline', 'results_table', 'plot_f1_vs_params',
-           'plot_learning_curves', 'plot_confusion_matrices', 'write_figures', 'run_all', 'train_cli', 'run_all_cli',
-           'predict_cli', 'study_cli', 'paired_comparisons', 'search_candidates', 'run_search', 'search_table',
-           'evaluate_saved_run', 'run_seeds', 'seed_runs', 'seed_table', 'per_seed_table', 'f1_from_predictions',
-           'seed_bootstrap_diff', 'seed_comparisons', 'per_class_f1', 'run_study']
+           'plot_learning_curves', 'plot_confusion_matrices', 'write_figures', 'run_in_process', 'run_all', 'train_cli',
+           'run_all_cli', 'predict_cli', 'study_cli', 'paired_comparisons', 'search_candidates', 'run_search',
+           'search_table', 'evaluate_saved_run', 'run_seeds', 'seed_runs', 'seed_table', 'per_seed_table',
+           'f1_from_predictions', 'seed_bootstrap_diff', 'seed_comparisons', 'per_class_f1', 'run_study']
 
 # %% ../nbs/05_experiments.ipynb #90cf20fc
 METHODS = ("scratch", "full", "lora", "probe", "tfidf")
@@ -43,7 +43,7 @@ BOOK_RECIPES = {"scratch": {"epochs": 6, "lr": 3e-4, "pooling": "cls", "head_ini
                 "full": {"epochs": 3, "lr": 5e-5, "pooling": "cls", "head_init": "random", "class_weighted": False},
                 "lora": {"epochs": 3, "lr": 1e-3, "pooling": "cls", "head_init": "random", "class_weighted": False}}
 # the recipes the main job runs: chosen on the validation split by `run_search` (results/search/choice.json; a test checks they agree)
-METHOD_DEFAULTS = {"scratch": {"epochs": 6, "lr": 3e-4, "pooling": "cls", "head_init": "random", "class_weighted": False},
+METHOD_DEFAULTS = {"scratch": {"epochs": 6, "lr": 3e-4, "pooling": "mean", "head_init": "random", "class_weighted": True},
                    "full": {"epochs": 3, "lr": 5e-5, "pooling": "mean", "head_init": "probe", "class_weighted": False},
                    "lora": {"epochs": 3, "lr": 2e-3, "pooling": "mean", "head_init": "probe", "class_weighted": False},
                    "probe": {"pooling": "mean", "class_weighted": False}}
@@ -201,6 +201,7 @@ def frozen_features(model_name, ids, pad_id: int = 0, cache_dir=None, batch_size
         out["cls"][idx] = (o.pooler_output if getattr(o, "pooler_output", None) is not None else o.last_hidden_state[:, 0]).numpy()
         out["mean"][idx] = mean_pool(o.last_hidden_state, b["attention_mask"]).numpy()
     out["seconds"] = np.array(time.perf_counter() - t0)  # what computing them cost, also when they are read from the cache
+    out["peak_mb"] = np.array(peak_memory_mb())
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True); tmp = path.with_name(f".{path.stem}.tmp{os.getpid()}.npz")
         np.savez(tmp, **out); os.replace(tmp, path)
@@ -229,17 +230,17 @@ def _probe_data(cfg: ExperimentConfig, data_dir):
     ids = [tokenize(tok, df.text, cfg.max_length, cache) for df in (train, val, test)]
     f = frozen_features(cfg.model, ids[0] + ids[1] + ids[2], tok.pad_token_id, cache)
     X, a, b = f[cfg.pooling], len(train), len(train) + len(val)
-    return (train, val, test, names), (X[:a], X[a:b], X[b:]), float(f["seconds"])
+    return (train, val, test, names), (X[:a], X[a:b], X[b:]), float(f["seconds"]), float(f.get("peak_mb", 0.0))
 
 def run_probe(cfg: ExperimentConfig, data_dir, evaluate_test: bool = True) -> dict:
     "The linear probe: the frozen model's features and a logistic-regression head (C chosen on validation)."
-    (train, val, test, names), (Xtr, Xva, Xte), feat_seconds = _probe_data(cfg, data_dir)
+    (train, val, test, names), (Xtr, Xva, Xte), feat_seconds, feat_peak = _probe_data(cfg, data_dir)
     t0 = time.perf_counter()
     clf, val_f1 = fit_probe(Xtr, train.label, Xva, val.label, cfg.class_weighted)
     n_params = len(names) * (Xtr.shape[1] + 1)
     from sklearn.metrics import f1_score
     extra = {"trainable_params": n_params, "total_params": n_params + sum(p.numel() for p in AutoModel.from_pretrained(resolve_model_path(cfg.model)).parameters()),
-             "train_seconds": feat_seconds + time.perf_counter() - t0, "peak_memory_mb": peak_memory_mb(), "checkpoint_bytes": 4 * n_params,
+             "train_seconds": feat_seconds + time.perf_counter() - t0, "peak_memory_mb": max(feat_peak, peak_memory_mb()), "checkpoint_bytes": 4 * n_params,
              "best_epoch": None, "history": [{"C": c, "val_f1_weighted": f} for c, f in val_f1.items()], "probe_C": clf.C,
              "best_val_f1_weighted": max(val_f1.values()), "best_val_f1_macro": float(f1_score(val.label, clf.predict(Xva), average="macro"))}
     extra["trainable_percent"] = 100 * n_params / extra["total_params"]
@@ -253,7 +254,7 @@ def _validation_only(cfg: ExperimentConfig, extra: dict) -> dict:
 # %% ../nbs/05_experiments.ipynb #7d4ad8bd
 def _init_head_from_probe(model, cfg: ExperimentConfig, data_dir) -> dict:
     "LP-FT's first step: set the classifier to a logistic regression fitted on the frozen features (cfg.pooling); return its record."
-    (train, val, _, names), (Xtr, Xva, _), seconds = _probe_data(cfg, data_dir)
+    (train, val, _, names), (Xtr, Xva, _), seconds, _ = _probe_data(cfg, data_dir)
     t0 = time.perf_counter()
     clf, val_f1 = fit_probe(Xtr, train.label, Xva, val.label, cfg.class_weighted)
     W, b = probe_head(clf, len(names))
@@ -465,6 +466,17 @@ def _command(name: str) -> list[str]:
     if not exe: raise FileNotFoundError(f"the command {name} is not installed; run `pip install -e .` in the repository.")
     return [str(exe)]
 
+def run_in_process(cfg: ExperimentConfig, data_dir, output_dir, run_name: str | None = None, evaluate_test: bool = True,
+                   save_model: bool = True, progress: bool = False, verbose: bool = False) -> dict:
+    "`run_experiment` in a fresh process (`lora_book_train`), so that each run reports its own time and peak memory; its metrics."
+    args = _command("lora_book_train") + ["--method", cfg.method, "--data", str(data_dir), "--output-dir", str(output_dir),
+            "--config-json", json.dumps(asdict(cfg))] + (["--run-name", run_name] if run_name else []) + \
+           ([] if evaluate_test else ["--validation-only"]) + ([] if save_model else ["--no-save"]) + ([] if progress else ["--quiet"])
+    r = subprocess.run(args, stdout=None if verbose else subprocess.DEVNULL, stderr=None if verbose else subprocess.PIPE, text=True)
+    if r.returncode: raise RuntimeError(f"lora_book_train --method {cfg.method} failed (exit status {r.returncode})"
+                                        + (f": {r.stderr.strip()[-2000:]}" if r.stderr else "; its error is printed above"))
+    return json.loads((Path(output_dir) / (run_name or cfg.method) / "metrics.json").read_text())
+
 def run_all(output_dir="results", input_path=None, work_dir="work", methods=METHODS, model: str = DEFAULT_MODEL, seed: int = 42,
             limit: int | None = None, max_length: int = 128, progress: bool = True, force: bool = False, verbose: bool = True,
             **overrides) -> pd.DataFrame:
@@ -480,12 +492,7 @@ def run_all(output_dir="results", input_path=None, work_dir="work", methods=METH
             if verbose: print(f"[{m}] already done for this configuration: {output_dir / m / 'metrics.json'}")
             continue
         if verbose: print(f"[{m}] training ...", flush=True)
-        args = _command("lora_book_train") + ["--method", m, "--data", str(data_dir),
-                "--output-dir", str(output_dir), "--model", model, "--seed", str(seed), "--max-length", str(max_length),
-                "--config-json", json.dumps(asdict(cfg))] + ([] if progress else ["--quiet"])
-        r = subprocess.run(args, stdout=None if verbose else subprocess.DEVNULL, stderr=None if verbose else subprocess.PIPE, text=True)
-        if r.returncode: raise RuntimeError(f"lora_book_train --method {m} failed (exit status {r.returncode})"
-                                            + (f": {r.stderr.strip()[-2000:]}" if r.stderr else "; its error is printed above"))
+        run_in_process(cfg, data_dir, output_dir, progress=progress, verbose=verbose)
     summary = write_figures(output_dir)
     _atomic_json({"seconds": time.perf_counter() - t0, "methods": list(methods), "data": str(input_path or cfpb.default_data_path()),
                   "device": "cuda" if torch.cuda.is_available() else f"cpu ({os.cpu_count()} cores)"}, output_dir / "run_all.json")
@@ -519,6 +526,9 @@ def train_cli(method: Param("scratch, full, lora or tfidf", str, choices=METHODS
               head_lr: Param("the head's own learning rate (default: lr)", float) = None,
               limit: Param("use only this many training rows (smoke runs)", int) = None,
               config_json: Param("a full ExperimentConfig as JSON (used by lora_book_run_all)", str) = None,
+              run_name: Param("write OUTPUT_DIR/RUN_NAME/ instead of OUTPUT_DIR/METHOD/", str) = None,
+              validation_only: Param("score the validation split only (the recipe search): the test split is not read", store_true) = False,
+              no_save: Param("do not keep the trained model or adapter", store_true) = False,
               quiet: Param("no progress bars", store_true) = False):
     "Train and evaluate one method; write OUTPUT_DIR/METHOD/metrics.json."
     def go():
@@ -529,7 +539,8 @@ def train_cli(method: Param("scratch, full, lora or tfidf", str, choices=METHODS
             class_weighted=None if class_weighted is None else class_weighted == "yes", head_lr=head_lr, limit=limit)
         if not (Path(data) / "train.csv").exists():
             raise FileNotFoundError(f"no prepared data in {data!r}; run lora_book_preprocess --output-dir {data} first.")
-        m = run_experiment(cfg, data, output_dir, progress=not quiet)
+        m = run_experiment(cfg, data, output_dir, progress=not quiet, save_model=not no_save, evaluate_test=not validation_only, run_name=run_name)
+        if validation_only: print(f"[{cfg.method}] validation weighted F1 {m['best_val_f1_weighted']:.3f}, {m['train_seconds']:.0f}s"); return
         print(f"[{cfg.method}] test weighted F1 {m['test_f1_weighted']:.3f} [{m['test_f1_weighted_ci95'][0]:.3f}, "
               f"{m['test_f1_weighted_ci95'][1]:.3f}], accuracy {m['test_accuracy']:.3f}, {m['train_seconds']:.0f}s")
     _cli_errors(go)
@@ -633,7 +644,7 @@ def run_search(output_dir="results", data_dir="work/cfpb", methods=("probe", "lo
                 if _same_config(f, cfg): r = json.loads(f.read_text())  # finished before: an interrupted search resumes
                 else:
                     print(f"[search] {m} {name} ...", flush=True)
-                    r = run_experiment(cfg, data_dir, root / m, progress=progress, evaluate_test=False, run_name=name, save_model=m != "probe")
+                    r = run_in_process(cfg, data_dir, root / m, run_name=name, evaluate_test=False, save_model=m != "probe", progress=progress)
                     print(f"[search] {m} {name}: validation weighted F1 {r['best_val_f1_weighted']:.3f}, macro {r['best_val_f1_macro']:.3f} "
                           f"({r['train_seconds']:.0f}s)", flush=True)
                 tried[name] = (recipe, r["best_val_f1_weighted"])
@@ -659,17 +670,16 @@ def evaluate_saved_run(run_dir, data_dir, output_dir) -> dict:
     "Read the test split once for a finished validation-only run (its saved model or adapter); write `output_dir/metrics.json` and the artefact."
     run_dir, output_dir = Path(run_dir), Path(output_dir)
     r = json.loads((run_dir / "metrics.json").read_text()); cfg = ExperimentConfig(**r["config"])
+    if cfg.method == "probe":  # a deterministic fit on cached features: fitted again, now scoring the test split, it is the same model
+        return run_in_process(cfg, data_dir, output_dir.parent, run_name=output_dir.name)
     if output_dir.exists(): shutil.rmtree(output_dir)
     shutil.copytree(run_dir, output_dir)
-    if cfg.method == "probe": metrics = run_probe(cfg, data_dir)  # seconds: the features are cached and the fit is deterministic
-    else:
-        art = output_dir / ("adapter" if cfg.method == "lora" else "model")
-        model, tok, names, _ = load_classifier(art)
-        _, _, test, _ = load_data(data_dir, cfg.limit)
-        ids = tokenize(tok, test.text, cfg.max_length, Path(data_dir) / ".cache")
-        probs, y = predict_proba(model, make_loader(ids, test.label, 64, shuffle=False, pad_id=tok.pad_token_id))
-        extra = {k: v for k, v in r.items() if k not in ("method", "config", "seed", "test", "torch")}
-        metrics = _finish(cfg, names, y, probs.argmax(1), extra)
+    model, tok, names, _ = load_classifier(output_dir / ("adapter" if cfg.method == "lora" else "model"))
+    _, _, test, _ = load_data(data_dir, cfg.limit)
+    ids = tokenize(tok, test.text, cfg.max_length, Path(data_dir) / ".cache")
+    probs, y = predict_proba(model, make_loader(ids, test.label, 64, shuffle=False, pad_id=tok.pad_token_id))
+    extra = {k: v for k, v in r.items() if k not in ("method", "config", "seed", "test", "torch")}  # time and memory: the search run's
+    metrics = _finish(cfg, names, y, probs.argmax(1), extra)
     _atomic_json(metrics, output_dir / "metrics.json")
     return metrics
 
@@ -683,7 +693,7 @@ def run_seeds(output_dir="results", data_dir="work/cfpb", seeds=(43, 44), method
             cfg = ExperimentConfig(m, model=model, max_length=max_length, limit=limit, seed=s, **(recipes or METHOD_DEFAULTS)[m])
             if _same_config(root / m / f"seed{s}" / "metrics.json", cfg): continue
             print(f"[seeds] {m} seed {s} ...", flush=True)
-            r = run_experiment(cfg, data_dir, root / m, progress=progress, save_model=False, run_name=f"seed{s}")
+            r = run_in_process(cfg, data_dir, root / m, run_name=f"seed{s}", save_model=False, progress=progress)
             print(f"[seeds] {m} seed {s}: test weighted F1 {r['test_f1_weighted']:.3f} ({r['train_seconds']:.0f}s)", flush=True)
 
 def seed_runs(results_dir="results", strict: bool = True) -> dict:
