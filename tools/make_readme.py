@@ -26,10 +26,12 @@ def table_markdown(df: pd.DataFrame) -> str:
     rows = ["| " + " | ".join("" if pd.isna(v) else str(v) for v in r) + " |" for r in df.itertuples(index=False)]
     return "\n".join([head, rule, *rows])
 
+NAMESPACE = {}  # shared by the headline cells, as a notebook's kernel is
+
 def run_cell(body: str):
     "Run a notebook cell's code from nbs/ (its paths are relative to it) and return the value of its last line."
     lines = [l for l in body.strip().splitlines() if not l.lstrip().startswith("#")]
-    ns, cwd = {}, os.getcwd()
+    ns, cwd = NAMESPACE, os.getcwd()
     try:
         os.chdir(ROOT / "nbs"); exec("\n".join(lines[:-1]), ns); return eval(lines[-1], ns)
     finally: os.chdir(cwd)
