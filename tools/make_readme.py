@@ -19,8 +19,14 @@ def readme_links(text: str) -> str:
 def directives(src: str) -> dict:
     return dict((m.group(1), m.group(2).strip()) for m in re.finditer(r"^#\|\s*([\w-]+):?\s*(.*)$", src, re.M))
 
+def _display(col: pd.Series) -> pd.Series:
+    "Floats with as many decimals as the column needs, as pandas displays them (-0.01 beside 0.007 reads -0.010)."
+    if col.dtype.kind != "f": return col
+    places = max((len(repr(float(v)).split(".")[1]) for v in col.dropna() if "e" not in repr(float(v))), default=0)
+    return col.map(lambda v: "" if pd.isna(v) else f"{v:.{min(places, 6)}f}")
+
 def table_markdown(df: pd.DataFrame) -> str:
-    df = df.reset_index()
+    df = df.reset_index(); df = df.apply(_display)
     head = "| " + " | ".join(map(str, df.columns)) + " |"
     rule = "|" + "|".join("---" for _ in df.columns) + "|"
     rows = ["| " + " | ".join("" if pd.isna(v) else str(v) for v in r) + " |" for r in df.itertuples(index=False)]
