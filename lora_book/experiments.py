@@ -704,12 +704,11 @@ def seed_runs(results_dir="results", strict: bool = True) -> dict:
         if files[0].exists(): runs[m] = [json.loads(f.read_text()) for f in files if f.exists()]
     cfgs = {m: [{k: v for k, v in r["config"].items() if k != "seed"} for r in rs] for m, rs in runs.items()}
     for m, cs in cfgs.items():
-        if not strict:
-            if stale := [r["seed"] for r, c in zip(runs[m], cs) if c != cs[0]]:
-                print(f"note: seeds {stale} of {m} under {results_dir} used another recipe than its main run; left out (rerun lora_book_study)")
-            runs[m] = [r for r, c in zip(runs[m], cs) if c == cs[0]]
-        elif any(c != cs[0] for c in cs): raise ValueError(f"the seeds of {m} under {results_dir} were run with different recipes; "
-                                                         "rerun lora_book_study (or delete seeds/) so that all use the same one.")
+        if not (stale := [r["seed"] for r, c in zip(runs[m], cs) if c != cs[0]]): continue
+        if strict: raise ValueError(f"the seeds of {m} under {results_dir} were run with different recipes; "
+                                    "rerun lora_book_study (or delete seeds/) so that all use the same one.")
+        print(f"note: seeds {stale} of {m} under {results_dir} used another recipe than its main run; left out (rerun lora_book_study)")
+        runs[m] = [r for r, c in zip(runs[m], cs) if c == cs[0]]
     return runs
 
 def seed_table(results_dir="results") -> pd.DataFrame:
@@ -792,7 +791,7 @@ def run_study(output_dir="results", input_path=None, work_dir="work", seeds=(43,
     run_seeds(output_dir, data_dir, seeds, [m for m in ("lora", "full", "scratch") if m in choice], {m: c["recipe"] for m, c in choice.items()},
               model=model, max_length=max_length, limit=limit, progress=progress)
     tfidf = ExperimentConfig("tfidf", model=model, max_length=max_length, limit=limit)
-    if not _same_config(output_dir / "tfidf" / "metrics.json", tfidf): run_experiment(tfidf, data_dir, output_dir)
+    if not _same_config(output_dir / "tfidf" / "metrics.json", tfidf): run_in_process(tfidf, data_dir, output_dir)
     write_figures(output_dir)
     table = seed_table(output_dir); table.to_csv(output_dir / "seeds.csv")
     _atomic_json({"seconds": time.perf_counter() - t0, "seeds": [42, *seeds], "choice": choice,
