@@ -268,13 +268,29 @@ def _prepare_output(output_dir) -> tuple[Path, Path | None]:
     return out, created
 
 def _move_into_place(tmp: Path, out: Path):
-    "Replace `out` by `tmp` with renames inside one folder."
+    "Replace `out` by `tmp` with renames inside one folder (the old output waits in `.<name>.tmp<pid>-old-…` between the two)."
     if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f'.{out.name}.old-', dir=out.parent))
+        old = Path(tempfile.mkdtemp(prefix=f'.{out.name}.tmp{os.getpid()}-old-', dir=out.parent))
         os.replace(out, old / out.name)
         os.replace(tmp, out)
         shutil.rmtree(old, ignore_errors=True)
     else: os.replace(tmp, out)
+    mask = os.umask(0o022); os.umask(mask)
+    out.chmod(0o777 & ~mask)  # mkdtemp made it private while it was written
+
+def _pid_alive(pid: int) -> bool:
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except PermissionError: pass  # another user's process: alive
+    return True
+
+def _recover(out: Path):
+    "Clean up after a killed preprocess into `out`: put back an old output caught between the two renames, delete its temporaries."
+    for t in sorted(out.parent.glob(f'.{out.name}.tmp*')):
+        m = re.match(rf'\.{re.escape(out.name)}\.tmp(\d+)-', t.name)
+        if not m or _pid_alive(int(m[1])): continue  # not ours, or a run still going
+        if '-old-' in t.name and (t / out.name).is_dir() and not out.exists(): os.replace(t / out.name, out)
+        shutil.rmtree(t, ignore_errors=True)
 
 def _stats(path, p1, labels, split, label_map, rare, params) -> dict:
     "Counts after each step, the product mapping, and per-class counts in each split."
@@ -305,7 +321,8 @@ def preprocess(input_path, output_dir, min_words: int = MIN_WORDS, min_class_cou
     path = Path(input_path)
     usecols = check_columns(read_columns(path), path)
     out, created = _prepare_output(output_dir)
-    tmp = Path(tempfile.mkdtemp(prefix=f'.{out.name}.tmp-', dir=out.parent))
+    _recover(out)
+    tmp = Path(tempfile.mkdtemp(prefix=f'.{out.name}.tmp{os.getpid()}-', dir=out.parent))
     try:
         kept_csv, size = tmp / 'kept.csv', path.stat().st_size
         show = progress and size >= PROGRESS_MIN_BYTES
@@ -331,10 +348,22 @@ def load_splits(data_dir) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dic
     d = Path(data_dir)
     missing = [f for f in (*(f'{s}.csv' for s in SPLITS), 'label_map.json') if not (d / f).is_file()]
     if missing: raise DataError(f"{d} lacks {', '.join(missing)}; run `lora_book_preprocess --output-dir {d}` first")
-    label_map = json.loads((d / 'label_map.json').read_text())
-    dfs = [pd.read_csv(d / f'{s}.csv', dtype={'text': str, 'product': str, 'label': 'int64'}, keep_default_na=False, na_values=[]) for s in SPLITS]
-    for s, df in zip(SPLITS, dfs):
-        if not set(df['label']) <= set(label_map.values()): raise DataError(f"{d / s}.csv has labels missing from label_map.json; rerun lora_book_preprocess")
+    fix = f"rerun `lora_book_preprocess --output-dir {d}`"
+    try: label_map = json.loads((d / 'label_map.json').read_text(encoding='utf-8'))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise DataError(f"{d / 'label_map.json'} is not valid JSON ({e}); {fix}") from None
+    if not (isinstance(label_map, dict) and all(isinstance(v, int) for v in label_map.values())):
+        raise DataError(f"{d / 'label_map.json'} is not a map from product names to integer labels; {fix}")
+    dfs = []
+    for s in SPLITS:
+        f = d / f'{s}.csv'
+        try: df = pd.read_csv(f, dtype={'text': str, 'product': str}, keep_default_na=False, na_values=[], encoding='utf-8')
+        except UnicodeDecodeError as e: raise DataError(f"{f} is not UTF-8 text ({e}); {fix}") from None
+        except (pd.errors.ParserError, pd.errors.EmptyDataError) as e: raise DataError(f"{f} is not a readable CSV ({e}); {fix}") from None
+        if missing := [c for c in ('text', 'label') if c not in df.columns]: raise DataError(f"{f} lacks column(s) {missing}; {fix}")
+        if df.empty: raise DataError(f"{f} has no rows; {fix} (with more data, or a smaller --min-class-count)")
+        if not pd.api.types.is_integer_dtype(df['label']): raise DataError(f"{f} has labels that are not integers; {fix}")
+        if not set(df['label']) <= set(label_map.values()): raise DataError(f"{f} has labels missing from label_map.json; {fix}")
+        dfs.append(df)
     return (*dfs, label_map)
 
 def default_data_path() -> Path:

@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_experiments.ipynb #cef89a6d
 from __future__ import annotations
-import hashlib, json, os, pickle, re, resource, shutil, subprocess, sys, tempfile, time
+import dataclasses, hashlib, json, math, os, pickle, re, resource, shutil, subprocess, sys, tempfile, time
 from dataclasses import dataclass, asdict, field
 from pathlib import Path
 import numpy as np
@@ -16,10 +16,12 @@ from transformers import (AutoConfig, AutoModel, AutoTokenizer, AutoModelForSequ
                           BertModel, BertPreTrainedModel)
 from transformers.modeling_outputs import SequenceClassifierOutput
 from transformers.utils import logging as hf_logging
+from accelerate import PartialState
 from .lora import LoRALinear
 from .inject import (DEFAULT_MODEL, resolve_model_path, inject_lora, mark_only_lora_as_trainable, count_parameters,
-                              save_adapter, load_adapter)
-from .train import TrainConfig, tokenize, fit, make_loader, predict_proba, classification_metrics, bootstrap_ci, paired_bootstrap_diff, set_seed
+                              save_adapter, load_adapter, linear_layer_names, remove_stale_temporaries, _name_matches)
+from .train import (TrainConfig, tokenize, fit, make_loader, predict_proba, classification_metrics, bootstrap_ci, paired_bootstrap_diff,
+                             set_seed, check_int, check_lr)
 from . import data as cfpb
 
 # %% auto #0
@@ -78,6 +80,15 @@ class ExperimentConfig:
         if self.method == "scratch" and self.head_init == "probe":
             raise ValueError("head_init='probe' needs a pre-trained model to probe; the scratch model has none (use 'random').")
         if not isinstance(self.target_modules, str): self.target_modules = tuple(self.target_modules)  # a str is a regex
+        for k in ("batch_size", "max_length", "seed", "r") + (("epochs",) if self.epochs is not None else ()):
+            check_int(k, getattr(self, k), 0 if k == "seed" else 1)
+        if self.max_length < 2: raise ValueError(f"max_length must be at least 2 (the [CLS] and [SEP] tokens), got {self.max_length}.")
+        for k in ("lr", "head_lr"):
+            if getattr(self, k) is not None: check_lr(k, getattr(self, k))
+        if isinstance(self.alpha, bool) or not isinstance(self.alpha, (int, float)) or not (math.isfinite(self.alpha) and self.alpha > 0):
+            raise ValueError(f"alpha must be a positive number, got {self.alpha!r}; a common choice is alpha=2*r.")
+        if self.limit is not None and (isinstance(self.limit, bool) or not isinstance(self.limit, int) or self.limit < 2):
+            raise ValueError(f"limit must be an integer of at least 2 (rows for a smoke run), got {self.limit!r}; leave it out to use every row.")
 
 def scratch_config(vocab_size: int, num_labels: int) -> BertConfig:
     "The small BERT trained from random initialisation: 4 layers, hidden 256, 4 heads."
@@ -122,15 +133,22 @@ def build_model(cfg: ExperimentConfig, num_labels: int, id2label: dict | None = 
     else: model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=num_labels, **labels)
     model.config.name_or_path = cfg.model  # record the portable name, not this machine's folder
     if cfg.method == "lora":
+        sizes = [min(model.get_submodule(n).weight.shape) for n in linear_layer_names(model) if _name_matches(n, cfg.target_modules)]
+        if sizes and cfg.r > min(sizes):  # checked before injecting: r=100000 would allocate a billion parameters first
+            raise ValueError(f"r={cfg.r} is above the largest rank an update of the targeted layers can have ({min(sizes)}): "
+                             f"BA has rank at most min(d, k). Use r <= {min(sizes)} (the book uses 8).")
         inject_lora(model, cfg.target_modules, r=cfg.r, alpha=cfg.alpha)
         mark_only_lora_as_trainable(model, modules_to_save=("classifier",))
     return model
 
 # %% ../nbs/05_experiments.ipynb #9e634c85
 def _atomic_json(obj, path: Path):
+    "Write `obj` as strict JSON (a NaN is an error, not a file other tools cannot read), atomically, clearing a killed run's temporaries."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(obj, indent=2, allow_nan=False)
+    remove_stale_temporaries(path.parent, path.name)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(json.dumps(obj, indent=2)); os.replace(tmp, path)
+    tmp.write_text(text); os.replace(tmp, path)
 
 def _dir_bytes(path: Path) -> int: return sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file())
 
@@ -265,19 +283,24 @@ def run_experiment(cfg: ExperimentConfig, data_dir, output_dir="results", progre
                    evaluate_test: bool = True, run_name: str | None = None) -> dict:
     "Train and evaluate one method; write `output_dir/<run_name or method>/metrics.json` (atomically) and the trained artefact."
     out = Path(output_dir) / (run_name or cfg.method)
+    main = PartialState().is_main_process  # under `accelerate launch` or torchrun every process runs this: one writes
+    save_model = save_model and main
     reset_peak_memory()
     if cfg.method == "tfidf": metrics = run_tfidf(cfg, data_dir)
     elif cfg.method == "probe": metrics = run_probe(cfg, data_dir, evaluate_test)
     else:
         train, val, test, names = load_data(data_dir, cfg.limit)
         tok = AutoTokenizer.from_pretrained(resolve_model_path(cfg.model))
+        longest = 512 if cfg.method == "scratch" else AutoConfig.from_pretrained(resolve_model_path(cfg.model)).max_position_embeddings
+        if cfg.max_length > longest: raise ValueError(f"max_length={cfg.max_length} is longer than {cfg.model} can read ({longest} tokens); use at most {longest}.")
         cache = Path(data_dir) / ".cache"
         ids = {k: tokenize(tok, df.text, cfg.max_length, cache) for k, df in (("train", train), ("val", val), ("test", test))}
         model = build_model(cfg, len(names), dict(enumerate(names)))
         probe = _init_head_from_probe(model, cfg, data_dir) if cfg.head_init == "probe" else {}
         tcfg = TrainConfig(epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr, max_length=cfg.max_length, seed=cfg.seed,
                            class_weighted=cfg.class_weighted, head_lr=cfg.head_lr)
-        h = fit(model, ids["train"], train.label, ids["val"], val.label, tcfg, out, pad_id=tok.pad_token_id, progress=progress)
+        h = fit(model, ids["train"], train.label, ids["val"], val.label, tcfg, out, pad_id=tok.pad_token_id, progress=progress,
+                run_config=asdict(cfg))  # a checkpoint resumes only this very run
         pc = count_parameters(model)
         with tempfile.TemporaryDirectory() as tmp:
             if cfg.method == "lora":
@@ -297,8 +320,8 @@ def run_experiment(cfg: ExperimentConfig, data_dir, output_dir="results", progre
             probs, y = predict_proba(model, make_loader(ids["test"], test.label, 64, shuffle=False, pad_id=tok.pad_token_id))
             metrics = _finish(cfg, names, y, probs.argmax(1), extra)
         else: metrics = _validation_only(cfg, extra)
-        shutil.rmtree(out / "checkpoint", ignore_errors=True)  # the run is complete: nothing to resume
-    _atomic_json(metrics, out / "metrics.json")
+        if main: shutil.rmtree(out / "checkpoint", ignore_errors=True)  # the run is complete: nothing to resume
+    if main: _atomic_json(metrics, out / "metrics.json")
     return metrics
 
 # %% ../nbs/05_experiments.ipynb #7fd54759
@@ -312,6 +335,7 @@ def load_classifier(path):
     "A saved LoRA adapter (on its base model) or full model folder: (model, tokenizer, class names, max_length)."
     path = Path(path)
     hf_logging.set_verbosity_error()
+    if path.is_file(): raise ValueError(f"{path} is a file; pass the folder that holds it, {path.parent}.")
     if (path / "adapter_config.json").exists():
         side = path / "lora_book.json"
         if not side.exists():
@@ -455,8 +479,11 @@ def write_figures(results_dir="results"):
 
 # %% ../nbs/05_experiments.ipynb #c1556330
 def _same_config(metrics_file: Path, cfg: ExperimentConfig) -> bool:
+    "Does `metrics_file` hold a finished run of `cfg`? A damaged file is not one: it is reported, and the run is done again."
     if not metrics_file.exists(): return False
-    saved = json.loads(metrics_file.read_text()).get("config", {})
+    try: saved = json.loads(metrics_file.read_text()).get("config", {})
+    except (json.JSONDecodeError, UnicodeDecodeError, AttributeError) as e:
+        print(f"{metrics_file} is damaged ({type(e).__name__}); running {cfg.method} again", file=sys.stderr); return False
     return saved == json.loads(json.dumps(asdict(cfg)))
 
 def _command(name: str) -> list[str]:
@@ -499,6 +526,24 @@ def run_all(output_dir="results", input_path=None, work_dir="work", methods=METH
     return summary
 
 # %% ../nbs/05_experiments.ipynb #e09978f0
+def _config_from_json(text: str) -> ExperimentConfig:
+    "The ExperimentConfig that `--config-json` describes, with a clear error for bad JSON or unknown keys."
+    try: d = json.loads(text)
+    except json.JSONDecodeError as e: raise ValueError(f"--config-json is not valid JSON ({e}).") from None
+    if not isinstance(d, dict): raise ValueError("--config-json must be a JSON object of ExperimentConfig fields.")
+    fields = {f.name for f in dataclasses.fields(ExperimentConfig)}
+    if unknown := sorted(set(d) - fields): raise ValueError(f"--config-json has unknown key(s) {unknown}; the fields are {sorted(fields)}.")
+    if "method" not in d: raise ValueError("--config-json lacks 'method'.")
+    return ExperimentConfig(**d)
+
+def _check_writable(folder, option: str):
+    "Fail now, not after training, if `folder` could not be created or written (nothing is created to find out)."
+    folder = Path(folder).absolute()
+    existing = next(p for p in (folder, *folder.parents) if p.exists())
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        why = f"{existing} is not a folder" if not existing.is_dir() else f"{existing} is not writable"
+        raise ValueError(f"{option} {folder}: cannot write there ({why}); choose a folder you can write to.")
+
 def _cli_errors(f):
     "Run `f` quietly (no transformers warnings); turn the library's expected errors into one line on stderr and exit code 2."
     hf_logging.set_verbosity_error(); hf_logging.disable_progress_bar()
@@ -533,7 +578,8 @@ def train_cli(method: Param("scratch, full, lora or tfidf", str, choices=METHODS
     "Train and evaluate one method; write OUTPUT_DIR/METHOD/metrics.json."
     def go():
         if class_weighted not in (None, "yes", "no"): raise ValueError(f"--class-weighted {class_weighted!r}: pass yes or no.")
-        cfg = ExperimentConfig(**json.loads(config_json)) if config_json else ExperimentConfig(
+        _check_writable(output_dir, "--output-dir")
+        cfg = _config_from_json(config_json) if config_json else ExperimentConfig(
             method, model=model, epochs=epochs, lr=lr, batch_size=batch_size, max_length=max_length, seed=seed, r=r, alpha=alpha,
             target_modules=tuple(t.strip() for t in target_modules.split(",")), pooling=pooling, head_init=head_init,
             class_weighted=None if class_weighted is None else class_weighted == "yes", head_lr=head_lr, limit=limit)
@@ -570,6 +616,9 @@ def predict_cli(model: Param("saved LoRA adapter folder or full model folder", s
                 batch_size: Param("batch size", int) = 64):
     "Label complaints with a trained model; write Complaint ID, predicted_product and class probabilities."
     def go():
+        if Path(output).is_dir(): raise ValueError(f"--output {output} is a folder; name the CSV file to write, e.g. {Path(output) / 'predictions.csv'}.")
+        _check_writable(Path(output).parent, "--output")
+        if batch_size < 1: raise ValueError(f"--batch-size must be at least 1, got {batch_size}.")
         out = predict(model, input, output, batch_size)
         print(f"labelled {len(out)} complaints -> {output}")
         print(out.predicted_product.value_counts().to_string())

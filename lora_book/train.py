@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_training.ipynb #1becba81
 from __future__ import annotations
-import hashlib, json, math, os, random, shutil, tempfile, time
+import hashlib, json, math, os, random, shutil, tempfile, time, warnings
 from dataclasses import dataclass, asdict, field
 from pathlib import Path
 import numpy as np
@@ -18,8 +18,8 @@ from transformers import get_linear_schedule_with_warmup
 
 # %% auto #0
 __all__ = ['tokenize', 'LengthBucketBatches', 'Collator', 'make_loader', 'padding_efficiency', 'time_training_steps',
-           'classification_metrics', 'bootstrap_ci', 'paired_bootstrap_diff', 'TrainConfig', 'NonFiniteLossError',
-           'balanced_class_weights', 'set_seed', 'predict_proba', 'fit', 'overfit_one_batch']
+           'classification_metrics', 'bootstrap_ci', 'paired_bootstrap_diff', 'TrainConfig', 'check_int', 'check_lr',
+           'NonFiniteLossError', 'balanced_class_weights', 'set_seed', 'predict_proba', 'fit', 'overfit_one_batch']
 
 # %% ../nbs/04_training.ipynb #91f4e7d7
 def _fingerprint(tokenizer, texts, max_length) -> str:
@@ -29,16 +29,28 @@ def _fingerprint(tokenizer, texts, max_length) -> str:
     for t in texts: h.update(t.encode("utf-8")); h.update(b"\0")
     return h.hexdigest()[:20]
 
+def _ids_digest(ids) -> str: return hashlib.sha256(json.dumps(ids).encode()).hexdigest()
+
+def _read_token_cache(path: Path, n: int):
+    "The cached ids at `path` if the file is whole (n sequences, content hash intact), else None (with a warning)."
+    try:
+        c = torch.load(path)
+        if isinstance(c, dict) and len(c.get("ids", ())) == n and _ids_digest(c["ids"]) == c.get("digest"): return c["ids"]
+        problem = "does not match its texts (wrong length or content hash)"
+    except Exception as e: problem = f"cannot be read ({type(e).__name__})"  # any damage: the cache is rebuilt, never trusted
+    warnings.warn(f"token cache {path} {problem}; tokenising again and replacing it.")
+    return None
+
 def tokenize(tokenizer, texts, max_length: int = 128, cache_dir=None) -> list[list[int]]:
-    "Token ids of `texts` (with special tokens, truncated, unpadded), cached in `cache_dir` if given."
+    "Token ids of `texts` (with special tokens, truncated, unpadded), cached in `cache_dir` if given (checked by length and hash)."
     texts = [str(t) for t in texts]
     path = Path(cache_dir) / f"tokens-{_fingerprint(tokenizer, texts, max_length)}.pt" if cache_dir else None
-    if path is not None and path.exists(): return torch.load(path)
+    if path is not None and path.exists() and (ids := _read_token_cache(path, len(texts))) is not None: return ids
     ids = tokenizer(texts, truncation=True, max_length=max_length, add_special_tokens=True)["input_ids"]
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".tmp{os.getpid()}")
-        torch.save(ids, tmp); os.replace(tmp, path)
+        torch.save({"ids": ids, "digest": _ids_digest(ids)}, tmp); os.replace(tmp, path)
     return ids
 
 # %% ../nbs/04_training.ipynb #2a9c658c
@@ -150,6 +162,25 @@ class TrainConfig:
     class_weighted: bool = False  # weight the loss by inverse class frequency (scikit-learn's "balanced" weights)
     head_lr: float | None = None  # learning rate of the classifier head (parameters under `head`); None: `lr`
     head: str = "classifier"
+    def __post_init__(self):
+        for k in ("epochs", "batch_size", "max_length", "eval_batch_size", "seed"): check_int(k, getattr(self, k), 0 if k == "seed" else 1)
+        if self.max_length < 2: raise ValueError(f"max_length must be at least 2 (the [CLS] and [SEP] tokens), got {self.max_length}.")
+        check_lr("lr", self.lr)
+        if self.head_lr is not None: check_lr("head_lr", self.head_lr)
+        for k, lo, hi in (("weight_decay", 0, math.inf), ("warmup_ratio", 0, 1), ("max_grad_norm", 0, math.inf)):
+            v = getattr(self, k)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v < hi:
+                raise ValueError(f"{k} must be a number in [{lo}, {hi}), got {v!r}.")
+
+def check_int(name: str, value, least: int = 1):
+    "Raise a clear `ValueError` unless `value` is an integer >= `least`."
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
+        raise ValueError(f"{name} must be an integer of at least {least}, got {value!r}.")
+
+def check_lr(name: str, value):
+    "Raise a clear `ValueError` unless `value` is a learning rate: a finite number in [0, 1] (0 freezes what it applies to)."
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (math.isfinite(value) and 0 <= value <= 1):
+        raise ValueError(f"{name} must be a number in [0, 1], got {value!r}; fine-tuning learning rates are about 1e-5 to 1e-2.")
 
 class NonFiniteLossError(FloatingPointError):
     "The training loss became NaN or infinite; training stops rather than skip the batch."
@@ -195,9 +226,39 @@ def _set_rng_state(s: dict):
     if s.get("cuda") is not None and torch.cuda.is_available(): torch.cuda.set_rng_state_all(s["cuda"])
 
 # %% ../nbs/04_training.ipynb #4bd4c67a
+def _data_fingerprint(*arrays) -> str:
+    "A hash of token ids and labels: a checkpoint resumes only on the data it was trained on."
+    h = hashlib.sha256()
+    for a in arrays: h.update(json.dumps([[int(t) for t in x] if hasattr(x, "__len__") else int(x) for x in a]).encode()); h.update(b"|")
+    return h.hexdigest()[:20]
+
+def _run_identity(model, cfg: TrainConfig, run_config, data: str) -> dict:
+    "What must match for a checkpoint to resume: the training config, the caller's run config, the data, the trainable tensors."
+    shapes = {n: list(p.shape) for n, p in model.named_parameters() if p.requires_grad}
+    return {"train": asdict(cfg), "run": run_config, "data": data, "trainable": shapes}
+
+def _differences(saved: dict, now: dict) -> list[str]:
+    "Dotted names of the entries in which two run identities differ."
+    out = []
+    for part in sorted(set(saved) | set(now)):
+        a, b = saved.get(part), now.get(part)
+        if isinstance(a, dict) and isinstance(b, dict): out += [f"{part}.{k}" for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
+        elif a != b: out.append(part)
+    return out
+
+def _load_checkpoint(path: Path) -> dict:
+    "The checkpoint at `path`, or a clear error naming it if it is damaged (a kill during a write cannot leave one: writes are atomic)."
+    try: s = torch.load(path, weights_only=False)
+    except Exception as e:  # torch raises many kinds for a damaged pickle or zip: name the file whatever the kind
+        raise ValueError(f"{path} is damaged ({type(e).__name__}: {e}); delete it to start this run again.") from None
+    if not isinstance(s, dict) or "identity" not in s:
+        raise ValueError(f"{path} is not a checkpoint of this version of lora_book; delete it to start this run again.")
+    return s
+
 def fit(model: nn.Module, train_ids, train_labels, val_ids, val_labels, cfg: TrainConfig, output_dir=None,
-        pad_id: int = 0, progress: bool = True, accelerator: Accelerator | None = None, _stop_after_steps: int | None = None) -> dict:
-    "Train `model` (its trainable parameters) with AdamW; keep the best epoch by validation weighted F1; return the history."
+        pad_id: int = 0, progress: bool = True, accelerator: Accelerator | None = None, run_config: dict | None = None,
+        _stop_after_steps: int | None = None) -> dict:
+    "Train `model` (its trainable parameters) with AdamW; keep the best epoch by validation weighted F1; return the history. `run_config`: what else defines the run (checked on resume)."
     accelerator = accelerator or Accelerator(cpu=not torch.cuda.is_available())
     set_seed(cfg.seed)
     train_dl = make_loader(train_ids, train_labels, cfg.batch_size, shuffle=True, seed=cfg.seed, bucket=cfg.bucket, pad_id=pad_id)
@@ -218,10 +279,12 @@ def fit(model: nn.Module, train_ids, train_labels, val_ids, val_labels, cfg: Tra
 
     ckpt = Path(output_dir) / "checkpoint" if output_dir else None
     history, best, start_epoch, step = [], {"f1_weighted": -1.0, "state": None, "epoch": -1}, 0, 0
+    identity = _run_identity(accelerator.unwrap_model(model), cfg, run_config, _data_fingerprint(train_ids, train_labels, val_ids, val_labels))
     if ckpt is not None and (ckpt / "state.pt").exists():
-        s = torch.load(ckpt / "state.pt", weights_only=False)
-        if s["config"] != asdict(cfg):
-            raise ValueError(f"{ckpt} holds a checkpoint of another configuration; delete it or use another output_dir.")
+        s = _load_checkpoint(ckpt / "state.pt")
+        if s["identity"] != identity:
+            raise ValueError(f"{ckpt} holds a checkpoint of another run (it differs in {_differences(s['identity'], identity)[:5]}); delete it to start "
+                             "afresh, or use another output folder.")
         accelerator.unwrap_model(model).load_state_dict(s["trainable"], strict=False)
         opt.load_state_dict(s["optimizer"]); sched.load_state_dict(s["scheduler"])
         history, best, start_epoch, step = s["history"], s["best"], s["epoch"] + 1, s["step"]
@@ -230,7 +293,9 @@ def fit(model: nn.Module, train_ids, train_labels, val_ids, val_labels, cfg: Tra
 
     train_seconds = sum(h["train_seconds"] for h in history)
     for epoch in range(start_epoch, cfg.epochs):
-        if sampler is not None: sampler.set_epoch(epoch)
+        # Accelerate's loader keeps its own epoch counter (0 in a new process) and passes it to the sampler: set both
+        if hasattr(train_dl, "set_epoch"): train_dl.set_epoch(epoch)
+        elif sampler is not None: sampler.set_epoch(epoch)
         model.train(); t0 = time.perf_counter(); losses = []
         bar = tqdm(train_dl, desc=f"epoch {epoch + 1}/{cfg.epochs}", disable=not progress or not accelerator.is_main_process, leave=False)
         for b in bar:
@@ -249,14 +314,18 @@ def fit(model: nn.Module, train_ids, train_labels, val_ids, val_labels, cfg: Tra
         epoch_seconds = time.perf_counter() - t0; train_seconds += epoch_seconds
         probs, y = predict_proba(model, val_dl, accelerator)
         m = classification_metrics(y, probs.argmax(1))
-        history.append({"epoch": epoch + 1, "train_loss": float(np.mean(losses)), "val_loss": float(-np.log(probs[np.arange(len(y)), y] + 1e-12).mean()),
+        if not np.isfinite(probs).all():
+            raise NonFiniteLossError(f"the model's validation outputs are NaN or infinite after epoch {epoch + 1}; lower the learning "
+                                     f"rate (now {cfg.lr}). Training stopped; nothing was written.")
+        train_loss = accelerator.reduce(torch.tensor(np.mean(losses), dtype=torch.float64, device=accelerator.device), "mean").item()
+        history.append({"epoch": epoch + 1, "train_loss": train_loss, "val_loss": float(-np.log(probs[np.arange(len(y)), y] + 1e-12).mean()),
                         "val_accuracy": m["accuracy"], "val_f1_weighted": m["f1_weighted"], "val_f1_macro": m["f1_macro"],
                         "train_seconds": epoch_seconds, "lr": sched.get_last_lr()[0]})
         if progress: accelerator.print(f"epoch {epoch + 1}: train loss {history[-1]['train_loss']:.4f}, val F1 {m['f1_weighted']:.4f} ({epoch_seconds:.0f}s)")
         if m["f1_weighted"] > best["f1_weighted"]:
             best = {"f1_weighted": m["f1_weighted"], "state": _trainable_state(accelerator.unwrap_model(model)), "epoch": epoch + 1}
         if ckpt is not None and accelerator.is_main_process:
-            _save_checkpoint(ckpt, {"config": asdict(cfg), "epoch": epoch, "step": step, "history": history, "best": best,
+            _save_checkpoint(ckpt, {"identity": identity, "epoch": epoch, "step": step, "history": history, "best": best,
                                     "trainable": _trainable_state(accelerator.unwrap_model(model)), "optimizer": opt.state_dict(),
                                     "scheduler": sched.state_dict(), "rng": _rng_state()})
     accelerator.unwrap_model(model).load_state_dict(best["state"], strict=False)

@@ -1,0 +1,59 @@
+"""Serving many tasks from one base: swapping a LoRA adapter in place against loading a fully fine-tuned model.
+
+In one process, interleaved (A B C A B C ...): (swap) `load_adapter` of the other adapter into a model that already
+serves one (the same model object, its A, B, head and settings replaced); (adapter from disk) a fresh base model plus the
+adapter, as `lora_book_predict` loads it; (full model) the fully fine-tuned model of chapter 5 from its folder. Files are
+read from the page cache after the first round, so the timings are the cost of building and filling the model, not of the
+disk. Every swap is checked: its logits equal a freshly loaded copy of the same adapter. Writes results/efficiency/swap.json.
+
+    HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/bench_swap.py [--reps 15]
+"""
+from __future__ import annotations
+import argparse, json, os, platform, time
+from pathlib import Path
+import torch
+
+from lora_book.experiments import load_classifier
+from lora_book.inject import load_adapter
+from lora_book.efficiency import interleaved_times, spread, paired_ratio
+
+ADAPTERS = ("results/lora/adapter", "results/rank/r8_s43/adapter")  # the main LoRA run and a rank-sweep run: the same shapes (r=8, q+v)
+FULL = "results/full/model"
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--reps", type=int, default=15); p.add_argument("--out", default="results/efficiency/swap.json")
+    args = p.parse_args()
+    for f in (*ADAPTERS, FULL):
+        if not Path(f).is_dir(): raise SystemExit(f"{f} is missing: run `make run` and benchmarks/rank_sweep.py first (they write it).")
+    served, tok, _, _ = load_classifier(ADAPTERS[0])
+    batch = tok(["I was charged a late fee on my credit card although I paid on time."] * 4, return_tensors="pt", padding=True)
+    with torch.no_grad(): reference = {a: load_classifier(a)[0](**batch).logits for a in ADAPTERS}
+    state = {"i": 0}
+    def swap():
+        state["i"] ^= 1
+        load_adapter(served, ADAPTERS[state["i"]])
+    def checked_swap():
+        swap()
+        with torch.no_grad(): assert torch.equal(served.eval()(**batch).logits, reference[ADAPTERS[state["i"]]]), "a swap changed the logits"
+    for _ in range(4): checked_swap()  # both directions, twice
+    times = interleaved_times({"swap": swap, "adapter_from_disk": lambda: load_classifier(ADAPTERS[1]),
+                               "full_model": lambda: load_classifier(FULL)}, args.reps, warmup=2)
+    checked_swap()
+    res = {"what": "seconds to make a model serve another task", "reps": args.reps, "times": times,
+           "summary": {k: spread(v) for k, v in times.items()},
+           "ratios": {"full_model/swap": paired_ratio(times["full_model"], times["swap"]),
+                      "adapter_from_disk/swap": paired_ratio(times["adapter_from_disk"], times["swap"]),
+                      "full_model/adapter_from_disk": paired_ratio(times["full_model"], times["adapter_from_disk"])},
+           "bytes": {"adapter": (Path(ADAPTERS[1]) / "adapter_model.safetensors").stat().st_size,
+                     "full_model": (Path(FULL) / "model.safetensors").stat().st_size},
+           "swaps_checked": 5, "device": f"cpu ({os.cpu_count()} cores)", "torch": torch.__version__, "python": platform.python_version()}
+    out = Path(args.out); out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp"); tmp.write_text(json.dumps(res, indent=2)); os.replace(tmp, out)
+    for k, s in res["summary"].items(): print(f"{k:>18}: median {s['median'] * 1e3:7.1f} ms  [{s['q1'] * 1e3:.1f}, {s['q3'] * 1e3:.1f}]")
+    for k, s in res["ratios"].items(): print(f"{k:>28}: {s['median']:.1f}x  [{s['q1']:.1f}, {s['q3']:.1f}]")
+
+
+if __name__ == "__main__":
+    main()
