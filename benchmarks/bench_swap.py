@@ -16,6 +16,8 @@ import torch
 from lora_book.experiments import load_classifier
 from lora_book.inject import load_adapter
 from lora_book.efficiency import interleaved_times, spread, paired_ratio
+from transformers.utils import logging as hf_logging
+hf_logging.set_verbosity_error(); hf_logging.disable_progress_bar()
 
 ADAPTERS = ("results/lora/adapter", "results/rank/r8_s43/adapter")  # the main LoRA run and a rank-sweep run: the same shapes (r=8, q+v)
 FULL = "results/full/model"

@@ -419,4 +419,7 @@ def preprocess_cli(
     except DataError as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
+    except OSError as e:  # an output folder that cannot be written, a full disk: the system's reason, in one line
+        print(f"error: cannot write {output_dir}: {e.strerror or e}; choose another --output-dir or free some space", file=sys.stderr)
+        sys.exit(2)
     print(_summary(st, path, output_dir))

@@ -362,6 +362,7 @@ def iter_narratives(input_path, chunk_rows: int = 5_000):
     with cfpb.open_export(input_path) as (stream, _), cfpb.reading_errors(input_path):
         for chunk in pd.read_csv(stream, usecols=need, dtype=str, na_filter=False, chunksize=chunk_rows, encoding="utf-8"):
             chunk = chunk[chunk[cfpb.NARRATIVE].str.strip() != ""]
+            if chunk.empty: continue  # a chunk without narratives has nothing to label (predict reports a file with none)
             yield pd.DataFrame({"Complaint ID": chunk["Complaint ID"].to_numpy(), "text": chunk[cfpb.NARRATIVE].map(cfpb.clean_text).to_numpy()})
 
 def predict(model_path, input_path, output_path, batch_size: int = 64, progress: bool = True) -> pd.DataFrame:

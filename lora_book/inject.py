@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_inject.ipynb #4e256f6a
 from __future__ import annotations
-import contextlib, hashlib, json, os, re, shutil, tempfile
+import contextlib, glob, hashlib, json, os, re, shutil, tempfile
 from dataclasses import dataclass
 from pathlib import Path
 import pandas as pd
@@ -18,7 +18,7 @@ from .lora import LoRALinear
 # %% auto #0
 __all__ = ['DEFAULT_MODEL', 'ADAPTABLE', 'resolve_model_path', 'task_head', 'linear_layer_names', 'LoRAConv1D', 'lora_layer_for',
            'inject_lora', 'mark_only_lora_as_trainable', 'ParameterCount', 'count_parameters', 'merge_lora',
-           'unload_lora', 'disable_lora', 'adapter_config', 'remove_stale_temporaries', 'glob_escape', 'tensors_digest',
+           'unload_lora', 'disable_lora', 'adapter_config', 'remove_stale_temporaries', 'tensors_digest',
            'save_adapter', 'AdapterError', 'load_adapter']
 
 # %% ../nbs/02_inject.ipynb #82153024
@@ -301,11 +301,9 @@ def _pid_alive(pid: int) -> bool:
 
 def remove_stale_temporaries(folder, name: str):
     "Delete the temporary files and folders `.<name>.tmp<pid>...` in `folder` that processes which no longer run left behind (a kill)."
-    for f in Path(folder).glob(f".{glob_escape(name)}.tmp*"):
+    for f in Path(folder).glob(f".{glob.escape(name)}.tmp*"):
         m = re.match(rf"\.{re.escape(name)}\.tmp(\d+)", f.name)
         if m and not _pid_alive(int(m[1])): shutil.rmtree(f) if f.is_dir() else f.unlink(missing_ok=True)
-
-def glob_escape(s: str) -> str: return re.sub(r"([*?\[])", r"[\1]", s)
 
 def _umask() -> int:
     old = os.umask(0o022); os.umask(old); return old
