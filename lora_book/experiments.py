@@ -19,7 +19,7 @@ from transformers.utils import logging as hf_logging
 from accelerate import PartialState
 from .lora import LoRALinear
 from .inject import (DEFAULT_MODEL, resolve_model_path, inject_lora, mark_only_lora_as_trainable, count_parameters,
-                              save_adapter, load_adapter, linear_layer_names, remove_stale_temporaries, _name_matches)
+                              save_adapter, load_adapter, linear_layer_names, remove_stale_temporaries, _name_matches, _public)
 from .train import (TrainConfig, tokenize, fit, make_loader, predict_proba, classification_metrics, bootstrap_ci, paired_bootstrap_diff,
                              set_seed, check_int, check_lr)
 from . import data as cfpb
@@ -309,7 +309,7 @@ def run_experiment(cfg: ExperimentConfig, data_dir, output_dir="results", progre
                 ckpt_bytes = _dir_bytes(art)
             else:
                 art = out / "model" if save_model else Path(tmp) / "model"
-                model.save_pretrained(art); tok.save_pretrained(art)
+                model.save_pretrained(art); tok.save_pretrained(art); _public(art)  # safetensors writes 0600 files: use the umask
                 ckpt_bytes = (art / "model.safetensors").stat().st_size
         best = h["history"][h["best_epoch"] - 1]
         extra = {"trainable_params": pc.trainable, "total_params": pc.total, "trainable_percent": pc.percent,
