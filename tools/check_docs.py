@@ -14,6 +14,9 @@ Run from anywhere:  .venv/bin/python tools/check_docs.py   (or `make docs`, whic
    page and anchor; links to this repository on GitHub lead to files that exist.
 5. Every exported function and class (each module's `__all__`) has a docstring and a `show_doc` entry on its
    page (constants are exempt).
+7. Every numbered chapter (nbs/NN_*.ipynb) has a `## Summary` section and a `## Exercises` section whose solutions
+   are folded away (a Quarto callout with `collapse="true"`), and the chapter's figures drawn by code are stored:
+   each code cell with a `#| fig-cap:` has an image among its outputs.
 6. README.md is in step with nbs/index.ipynb: every visible markdown cell and visible code cell (without `#|`
    lines) appears verbatim; `make run` and `make test` appear in both; every value of the table output by a
    code cell marked `# headline-table` appears in README.md.
@@ -516,6 +519,22 @@ def prerequisites() -> bool:
         problem("setup", "tools/node_modules", "KaTeX is not installed: `npm ci --prefix tools` (or `make docs`)"); ok = False
     return ok
 
+def check_chapter_parts(cfg):
+    "Check 7: summary, exercises with folded solutions, and a stored image for every captioned figure, in each chapter."
+    for nb_path in sorted(cfg.nbs_path.glob("[0-9][0-9]_*.ipynb")):
+        cells = load_nb(nb_path)["cells"]
+        md = [src(c) for c in cells if c["cell_type"] == "markdown"]
+        if not any(re.search(r"^## Summary\b", m, re.M) for m in md):
+            problem("chapters", rel(nb_path), "no `## Summary` section: end the chapter with what it showed, with its numbers")
+        ex = [m for m in md if re.search(r"^## Exercises\b", m, re.M)]
+        if not ex: problem("chapters", rel(nb_path), "no `## Exercises` section")
+        elif not any(re.search(r'^::: *\{\.callout-\w+[^}]*collapse="true"', m, re.M) for m in md[md.index(ex[0]):]):
+            problem("chapters", rel(nb_path), 'exercises without folded solutions: add a `::: {.callout-tip collapse="true"}` with them')
+        for i, c in enumerate(cells):
+            if c["cell_type"] == "code" and re.search(r"^#\|\s*fig-cap:", src(c), re.M) and \
+               not any("image/png" in o.get("data", {}) or "image/svg+xml" in o.get("data", {}) for o in c.get("outputs", [])):
+                problem("chapters", cell_where(nb_path, i), "a captioned figure without a stored image: run the cell and commit its output")
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n-workers", type=int, default=min(2, os.cpu_count() or 1), help="parallel nbdev processing")
@@ -542,6 +561,8 @@ def main():
         step("links, exported names")
         check_links(cfg, pages)
         check_exports(cfg, pages)
+    step("chapters: summaries, exercises, figures")
+    check_chapter_parts(cfg)
     step("README.md against index.ipynb")
     check_readme(cfg)
     step("done")
@@ -552,7 +573,7 @@ def main():
         print(f"\n{len(WARNINGS)} warning(s) (not failures)\n")
         for p in WARNINGS: print(f"  {p}")
     if PROBLEMS: sys.exit(1)
-    print("\ndocs check passed: pages convert, formulas typeset, links resolve, exports documented, README in step")
+    print("\ndocs check passed: pages convert, formulas typeset, links resolve, exports documented, chapters complete, README in step")
 
 if __name__ == "__main__":
     main()
