@@ -405,8 +405,8 @@ def _read_adapter(path) -> tuple[dict, dict]:
                            "(PEFT's save_pretrained(..., path_initial_model_for_weight_conversion=...)).")
     if unsupported: raise AdapterError(f"{cfg_file}: adapter option(s) {unsupported} are not supported by lora_book; load it with PEFT instead.")
     try:
-        tensors = load_file(str(w_file))
-        with safe_open(str(w_file), "pt") as f: recorded = (f.metadata() or {}).get("lora_book_sha256")
+        with safe_open(str(w_file), "pt") as f:  # one read: the tensors and the hash recorded beside them
+            tensors, recorded = {k: f.get_tensor(k) for k in f.keys()}, (f.metadata() or {}).get("lora_book_sha256")
     except (SafetensorError, OSError, ValueError) as e:
         raise AdapterError(f"{w_file} cannot be read ({e}): the file is damaged or truncated; copy or save the adapter again.") from None
     if recorded and tensors_digest(tensors) != recorded:  # PEFT's files carry no hash: they are read as they are
