@@ -35,8 +35,11 @@ RUNS = {"r8": (8, "qv", 42, None), "r64": (64, "qv", 42, None), "r8_s43": (8, "q
         "r1": (1, "qv", 42, None), "qkvo_r4": (4, "qkvo", 42, None), "all_r2": (2, "all", 42, None),
         "r4": (4, "qv", 42, None), "r16": (16, "qv", 42, None), "r2": (2, "qv", 42, None), "r32": (32, "qv", 42, None),
         "r1_a16": (1, "qv", 42, 16), "r2_a16": (2, "qv", 42, 16), "r4_a16": (4, "qv", 42, 16),
-        "r16_a16": (16, "qv", 42, 16), "r32_a16": (32, "qv", 42, 16), "r64_a16": (64, "qv", 42, 16)}
-KEEP_ADAPTERS = ("r8", "r64", "r8_s43", "r64_s43")
+        "r16_a16": (16, "qv", 42, 16), "r32_a16": (32, "qv", 42, 16), "r64_a16": (64, "qv", 42, 16),
+        "r64_a16_s43": (64, "qv", 43, 16)}
+# Chapter 07 compares subspaces of these adapters. r8 has alpha = 16 = 2*8, so (r8, r64_a16_s43) and (r8_s43, r64_a16) are
+# alpha = 16 pairs with independent initialisations (different seeds); same seed would share A's first rows.
+KEEP_ADAPTERS = ("r8", "r64", "r8_s43", "r64_s43", "r64_a16", "r64_a16_s43")
 
 
 def log(*a): print(f"[{time.strftime('%H:%M:%S')}]", *a, flush=True)
