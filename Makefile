@@ -5,6 +5,9 @@
 #   make check  - library in step with the notebooks, notebooks clean
 #   make docs   - the website checks that need no Quarto (tools/check_docs.py; installs pandoc and KaTeX if missing)
 #   make notebooks - every notebook top to bottom in a fresh Jupyter kernel, QUICK settings (tools/run_notebooks.py)
+#   make faults - kill every command with SIGKILL at random moments, KILLS times each, then finish it (tools/faults.py);
+#                 writes results/faults.json (Appendix D); CI runs it with KILLS=2 into work/
+#   make multiprocess - a 2-process training run under torchrun, killed after its first checkpoint and resumed (tools/multiprocess.py)
 SHELL := /bin/bash
 PY ?= python3
 VENV := .venv
@@ -13,7 +16,7 @@ export HF_HUB_OFFLINE ?= 1
 export TRANSFORMERS_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: setup run study test check slow notebooks docs
+.PHONY: setup run study test check slow notebooks docs faults multiprocess
 
 setup: $(BIN)/.installed
 
@@ -49,3 +52,11 @@ docs: setup
 
 notebooks: setup
 	$(BIN)/python tools/run_notebooks.py
+
+KILLS ?= 10
+FAULTS_OUT ?= results/faults.json
+faults: setup
+	$(BIN)/python tools/faults.py --kills $(KILLS) --out $(FAULTS_OUT)
+
+multiprocess: setup
+	$(BIN)/python tools/multiprocess.py

@@ -15,7 +15,8 @@ from torch import nn
 
 from lora_book.inject import (resolve_model_path, inject_lora, mark_only_lora_as_trainable, count_parameters,
                               merge_lora, save_adapter)
-from lora_book.data import preprocess, load_splits, default_data_path
+from lora_book.data import load_splits, default_data_path
+from lora_book.ingest import preprocess
 from lora_book.train import tokenize, make_loader
 from lora_book.efficiency import (interleaved_times, spread, paired_ratio, train_step_fn, forward_fn, frozen_with_input_grad,
                                   training_bytes, optimizer_state_bytes, saved_activation_bytes, peak_rss_growth,

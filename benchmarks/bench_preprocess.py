@@ -1,4 +1,4 @@
-"""Benchmark `lora_book.data.preprocess` on large inputs in the CFPB export format.
+"""Benchmark `lora_book.ingest.preprocess` on large inputs in the CFPB export format.
 
 Builds files by repeating the shipped complaints (all 18 columns, verbatim) to 100,000 and 1,000,000 rows,
 runs `preprocess` on each in a fresh subprocess, and reports rows/s and the child's peak RSS (ru_maxrss).
@@ -17,7 +17,7 @@ SHIPPED = ROOT / 'data' / 'cfpb_complaints.csv.gz'
 CHILD = r'''
 import json, sys, time
 t0 = time.perf_counter()
-from lora_book.data import preprocess
+from lora_book.ingest import preprocess
 t1 = time.perf_counter()
 stats = preprocess(sys.argv[1], sys.argv[2], progress=False)
 t2 = time.perf_counter()

@@ -19,7 +19,8 @@ import torch
 
 from dataclasses import asdict
 from lora_book.experiments import ExperimentConfig, run_experiment, METHOD_DEFAULTS
-from lora_book.data import preprocess, default_data_path
+from lora_book.data import default_data_path
+from lora_book.ingest import preprocess
 
 QV = ("query", "value")
 QKVO = ("query", "key", "value", "attention.output.dense")

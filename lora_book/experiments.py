@@ -11,29 +11,30 @@ import numpy as np
 import pandas as pd
 import torch
 from torch import nn
-from fastcore.script import call_parse, Param, store_true
 from transformers import (AutoConfig, AutoModel, AutoTokenizer, AutoModelForSequenceClassification, BertConfig, BertForSequenceClassification,
                           BertModel, BertPreTrainedModel)
 from transformers.modeling_outputs import SequenceClassifierOutput
 from transformers.utils import logging as hf_logging
 from accelerate import PartialState
+from accelerate.utils import gather_object
 from .lora import LoRALinear
 from .inject import (DEFAULT_MODEL, resolve_model_path, inject_lora, mark_only_lora_as_trainable, count_parameters,
                               save_adapter, load_adapter, linear_layer_names, remove_stale_temporaries, _name_matches, _public)
 from .train import (TrainConfig, tokenize, fit, make_loader, predict_proba, classification_metrics, bootstrap_ci, paired_bootstrap_diff,
                              set_seed, check_int, check_lr)
 from . import data as cfpb
+from .ingest import preprocess
 
 # %% auto #0
 __all__ = ['METHODS', 'NEURAL', 'POOLINGS', 'HEAD_INITS', 'BOOK_RECIPES', 'METHOD_DEFAULTS', 'TFIDF_CS', 'PROBE_CS',
            'SUMMARY_COLUMNS', 'COMPARISONS', 'PROBE_SEARCH', 'SEED_COMPARISONS', 'ExperimentConfig', 'scratch_config',
            'mean_pool', 'BertMeanPoolClassifier', 'build_model', 'reset_peak_memory', 'peak_memory_mb', 'load_data',
-           'run_tfidf', 'frozen_features', 'fit_probe', 'probe_head', 'run_probe', 'run_experiment', 'load_classifier',
-           'iter_narratives', 'predict', 'summarize', 'majority_baseline', 'results_table', 'plot_f1_vs_params',
-           'plot_learning_curves', 'plot_confusion_matrices', 'write_figures', 'run_in_process', 'run_all', 'train_cli',
-           'run_all_cli', 'predict_cli', 'study_cli', 'paired_comparisons', 'search_candidates', 'run_search',
-           'search_table', 'evaluate_saved_run', 'run_seeds', 'seed_runs', 'seed_table', 'per_seed_table',
-           'f1_from_predictions', 'seed_bootstrap_diff', 'seed_comparisons', 'per_class_f1', 'run_study']
+           'run_tfidf', 'frozen_features', 'fit_probe', 'probe_head', 'run_probe', 'process_state', 'run_experiment',
+           'load_classifier', 'summarize', 'majority_baseline', 'results_table', 'plot_f1_vs_params',
+           'plot_learning_curves', 'plot_confusion_matrices', 'write_figures', 'run_in_process', 'run_all',
+           'paired_comparisons', 'search_candidates', 'run_search', 'search_table', 'evaluate_saved_run', 'run_seeds',
+           'seed_runs', 'seed_table', 'per_seed_table', 'f1_from_predictions', 'seed_bootstrap_diff',
+           'seed_comparisons', 'per_class_f1', 'run_study']
 
 # %% ../nbs/05_experiments.ipynb #90cf20fc
 METHODS = ("scratch", "full", "lora", "probe", "tfidf")
@@ -279,11 +280,26 @@ def _init_head_from_probe(model, cfg: ExperimentConfig, data_dir) -> dict:
     with torch.no_grad(): model.classifier.weight.copy_(W); model.classifier.bias.copy_(b)
     return {"probe_C": clf.C, "probe_val_f1_weighted": max(val_f1.values()), "probe_seconds": seconds + time.perf_counter() - t0}
 
+def process_state() -> PartialState:
+    "The state of this process among those launched (torchrun, accelerate launch), made exactly as `fit`'s Accelerator makes it."
+    return PartialState(cpu=not torch.cuda.is_available())  # a bare PartialState() made first on a CPU would make every process rank 0 of 1
+
+def _predict_in_order(model, ids, labels, pad_id: int, batch_size: int = 64):
+    "Probabilities for `ids` in dataset order. Under several processes each scores every n-th complaint and the shares are gathered."
+    state = process_state()
+    mine = np.arange(state.process_index, len(ids), state.num_processes)
+    probs, _ = predict_proba(model, make_loader([ids[i] for i in mine], np.zeros(len(mine), dtype=int), batch_size, shuffle=False, pad_id=pad_id))
+    if state.num_processes > 1:
+        shares = gather_object([(mine, probs)])  # every process receives every share
+        mine, probs = np.concatenate([s[0] for s in shares]), np.concatenate([s[1] for s in shares])
+    out = np.empty_like(probs); out[mine] = probs
+    return out, np.asarray(labels)
+
 def run_experiment(cfg: ExperimentConfig, data_dir, output_dir="results", progress: bool = True, save_model: bool = True,
                    evaluate_test: bool = True, run_name: str | None = None) -> dict:
     "Train and evaluate one method; write `output_dir/<run_name or method>/metrics.json` (atomically) and the trained artefact."
     out = Path(output_dir) / (run_name or cfg.method)
-    main = PartialState().is_main_process  # under `accelerate launch` or torchrun every process runs this: one writes
+    main = process_state().is_main_process  # under `accelerate launch` or torchrun every process runs this: one writes
     save_model = save_model and main
     reset_peak_memory()
     if cfg.method == "tfidf": metrics = run_tfidf(cfg, data_dir)
@@ -309,15 +325,18 @@ def run_experiment(cfg: ExperimentConfig, data_dir, output_dir="results", progre
                 ckpt_bytes = _dir_bytes(art)
             else:
                 art = out / "model" if save_model else Path(tmp) / "model"
+                if getattr(tok, "is_fast", False):  # saved without the last call's truncation, which depends on which token caches hit
+                    tok.backend_tokenizer.no_truncation(); tok.backend_tokenizer.no_padding()
                 model.save_pretrained(art); tok.save_pretrained(art); _public(art)  # safetensors writes 0600 files: use the umask
                 ckpt_bytes = (art / "model.safetensors").stat().st_size
         best = h["history"][h["best_epoch"] - 1]
         extra = {"trainable_params": pc.trainable, "total_params": pc.total, "trainable_percent": pc.percent,
                  "train_seconds": h["train_seconds"] + probe.get("probe_seconds", 0.0), "peak_memory_mb": peak_memory_mb(),
                  "checkpoint_bytes": ckpt_bytes, "best_epoch": h["best_epoch"], "best_val_f1_weighted": best["val_f1_weighted"],
-                 "best_val_f1_macro": best["val_f1_macro"], "history": h["history"], "optimizer_state_params": 2 * pc.trainable, **probe}
+                 "best_val_f1_macro": best["val_f1_macro"], "history": h["history"], "optimizer_state_params": 2 * pc.trainable,
+                 "num_processes": process_state().num_processes, **probe}  # the effective batch is num_processes * batch_size
         if evaluate_test:
-            probs, y = predict_proba(model, make_loader(ids["test"], test.label, 64, shuffle=False, pad_id=tok.pad_token_id))
+            probs, y = _predict_in_order(model, ids["test"], test.label, tok.pad_token_id)
             metrics = _finish(cfg, names, y, probs.argmax(1), extra)
         else: metrics = _validation_only(cfg, extra)
         if main: shutil.rmtree(out / "checkpoint", ignore_errors=True)  # the run is complete: nothing to resume
@@ -352,40 +371,6 @@ def load_classifier(path):
     raise ValueError(f"{path} is neither a LoRA adapter folder (adapter_config.json) nor a saved model (config.json); "
                      "pass results/lora/adapter or a folder written by save_pretrained.")
 
-def iter_narratives(input_path, chunk_rows: int = 5_000):
-    "Chunks of (`Complaint ID`, cleaned `text`) for the rows of a CFPB export that have a narrative."
-    need = ["Complaint ID", cfpb.NARRATIVE]
-    cols = cfpb.read_columns(input_path)
-    if missing := [c for c in need if c not in cols]:
-        raise cfpb.DataError(f"{Path(input_path).name} lacks column(s) {missing}; pass complaints in CFPB export format "
-                             f"(with {need[0]!r} and {need[1]!r}).")
-    with cfpb.open_export(input_path) as (stream, _), cfpb.reading_errors(input_path):
-        for chunk in pd.read_csv(stream, usecols=need, dtype=str, na_filter=False, chunksize=chunk_rows, encoding="utf-8"):
-            chunk = chunk[chunk[cfpb.NARRATIVE].str.strip() != ""]
-            if chunk.empty: continue  # a chunk without narratives has nothing to label (predict reports a file with none)
-            yield pd.DataFrame({"Complaint ID": chunk["Complaint ID"].to_numpy(), "text": chunk[cfpb.NARRATIVE].map(cfpb.clean_text).to_numpy()})
-
-def predict(model_path, input_path, output_path, batch_size: int = 64, progress: bool = True) -> pd.DataFrame:
-    "Label the complaints of a CFPB export; write `Complaint ID`, `predicted_product` and class probabilities (CSV, atomically)."
-    model, tok, names, max_length = load_classifier(model_path)
-    output_path = Path(output_path); output_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output_path.with_name(f".{output_path.name}.tmp{os.getpid()}")
-    n = 0
-    try:
-        for i, chunk in enumerate(iter_narratives(input_path)):
-            ids = tokenize(tok, chunk.text, max_length)
-            loader = make_loader(ids, np.zeros(len(ids), dtype=int), batch_size, shuffle=False, pad_id=tok.pad_token_id)
-            probs, _ = predict_proba(model, loader)
-            out = pd.DataFrame({"Complaint ID": chunk["Complaint ID"], "predicted_product": np.asarray(names)[probs.argmax(1)]})
-            out = pd.concat([out, pd.DataFrame(probs, columns=[f"p({c})" for c in names])], axis=1)
-            out.to_csv(tmp, mode="a", header=i == 0, index=False)
-            n += len(out)
-            if progress: print(f"labelled {n} complaints", end="\r", file=sys.stderr)
-        if n == 0: raise cfpb.DataError(f"{Path(input_path).name} has no rows with a consumer complaint narrative; nothing to label.")
-        os.replace(tmp, output_path)
-    finally:
-        if tmp.exists(): tmp.unlink()
-    return pd.read_csv(output_path, dtype={"Complaint ID": str})
 
 # %% ../nbs/05_experiments.ipynb #6d52f6f7
 SUMMARY_COLUMNS = ["method", "test_accuracy", "test_f1_weighted", "test_f1_weighted_ci95", "test_f1_macro", "test_f1_macro_ci95",
@@ -467,15 +452,21 @@ def plot_confusion_matrices(results_dir="results"):
     fig.colorbar(im, ax=axes[0].tolist(), shrink=0.7, label="share of the true product's complaints")
     return fig
 
+def _atomic_write(path: Path, write):
+    "Call `write(tmp)` for a temporary file beside `path` (same suffix), then rename it to `path`: a reader never sees half a file."
+    path = Path(path); remove_stale_temporaries(path.parent, path.name)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}{path.suffix}")
+    write(tmp); os.replace(tmp, path)
+
 def write_figures(results_dir="results"):
-    "Save the summary table and the three figures under `results_dir`."
+    "Save the summary table and the three figures under `results_dir` (each file atomically)."
     import matplotlib; import matplotlib.pyplot as plt
-    s = summarize(results_dir); s.to_csv(Path(results_dir) / "summary.csv", index=False)
+    s = summarize(results_dir); _atomic_write(Path(results_dir) / "summary.csv", lambda f: s.to_csv(f, index=False))
     base = majority_baseline(results_dir)["test_f1_weighted"] if (Path(results_dir) / "data" / "stats.json").exists() else None
     seeds = {m: [r["test_f1_weighted"] for r in rs] for m, rs in seed_runs(results_dir, strict=False).items()}
     for name, fig in (("f1_vs_params.png", plot_f1_vs_params(s, baseline=base, seed_scores=seeds)), ("learning_curves.png", plot_learning_curves(results_dir)),
                       ("confusion_matrices.png", plot_confusion_matrices(results_dir))):
-        fig.savefig(Path(results_dir) / name, dpi=120, bbox_inches="tight"); plt.close(fig)
+        _atomic_write(Path(results_dir) / name, lambda f: fig.savefig(f, dpi=120, bbox_inches="tight")); plt.close(fig)
     return s
 
 # %% ../nbs/05_experiments.ipynb #c1556330
@@ -511,9 +502,9 @@ def run_all(output_dir="results", input_path=None, work_dir="work", methods=METH
     "The main job: preprocess the data, run every method (each in its own process), write results/ and return the summary; `force` reruns finished methods."
     t0 = time.perf_counter(); output_dir = Path(output_dir)
     data_dir = Path(work_dir) / "cfpb"
-    cfpb.preprocess(input_path or cfpb.default_data_path(), data_dir, progress=progress)
+    preprocess(input_path or cfpb.default_data_path(), data_dir, progress=progress)
     (output_dir / "data").mkdir(parents=True, exist_ok=True)
-    for f in ("stats.json", "label_map.json"): shutil.copy(data_dir / f, output_dir / "data" / f)
+    for f in ("stats.json", "label_map.json"): _atomic_write(output_dir / "data" / f, lambda t: shutil.copy(data_dir / f, t))
     for m in methods:
         cfg = ExperimentConfig(m, model=model, seed=seed, limit=limit, max_length=max_length, **overrides.get(m, {}))
         if not force and _same_config(output_dir / m / "metrics.json", cfg):
@@ -522,126 +513,9 @@ def run_all(output_dir="results", input_path=None, work_dir="work", methods=METH
         if verbose: print(f"[{m}] training ...", flush=True)
         run_in_process(cfg, data_dir, output_dir, progress=progress, verbose=verbose)
     summary = write_figures(output_dir)
-    _atomic_json({"seconds": time.perf_counter() - t0, "methods": list(methods), "data": str(input_path or cfpb.default_data_path()),
+    _atomic_json({"seconds": time.perf_counter() - t0, "methods": list(methods), "data": cfpb.portable_path(input_path or cfpb.default_data_path()),
                   "device": "cuda" if torch.cuda.is_available() else f"cpu ({os.cpu_count()} cores)"}, output_dir / "run_all.json")
     return summary
-
-# %% ../nbs/05_experiments.ipynb #e09978f0
-def _config_from_json(text: str) -> ExperimentConfig:
-    "The ExperimentConfig that `--config-json` describes, with a clear error for bad JSON or unknown keys."
-    try: d = json.loads(text)
-    except json.JSONDecodeError as e: raise ValueError(f"--config-json is not valid JSON ({e}).") from None
-    if not isinstance(d, dict): raise ValueError("--config-json must be a JSON object of ExperimentConfig fields.")
-    fields = {f.name for f in dataclasses.fields(ExperimentConfig)}
-    if unknown := sorted(set(d) - fields): raise ValueError(f"--config-json has unknown key(s) {unknown}; the fields are {sorted(fields)}.")
-    if "method" not in d: raise ValueError("--config-json lacks 'method'.")
-    return ExperimentConfig(**d)
-
-def _check_writable(folder, option: str):
-    "Fail now, not after training, if `folder` could not be created or written (nothing is created to find out)."
-    folder = Path(folder).absolute()
-    existing = next(p for p in (folder, *folder.parents) if p.exists())
-    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
-        why = f"{existing} is not a folder" if not existing.is_dir() else f"{existing} is not writable"
-        raise ValueError(f"{option} {folder}: cannot write there ({why}); choose a folder you can write to.")
-
-def _cli_errors(f):
-    "Run `f` quietly (no transformers warnings); turn the library's expected errors into one line on stderr and exit code 2."
-    hf_logging.set_verbosity_error(); hf_logging.disable_progress_bar()
-    try: return f()
-    except (ValueError, FileNotFoundError, FloatingPointError, ImportError, OSError) as e:
-        print(f"error: {e}", file=sys.stderr); sys.exit(2)
-
-@cfpb.dashed_options
-@call_parse
-def train_cli(method: Param("scratch, full, lora or tfidf", str, choices=METHODS, required=True) = None,
-              data: Param("data folder written by lora_book_preprocess", str) = "work/cfpb",
-              output_dir: Param("results folder", str) = "results",
-              model: Param("pre-trained model: hub id or folder", str) = DEFAULT_MODEL,
-              epochs: Param("epochs (default: the method's)", int) = None,
-              lr: Param("learning rate (default: the method's)", float) = None,
-              batch_size: Param("batch size", int) = 16,
-              max_length: Param("tokens per complaint", int) = 128,
-              seed: Param("random seed", int) = 42,
-              r: Param("LoRA rank", int) = 8,
-              alpha: Param("LoRA alpha", float) = 16,
-              target_modules: Param("LoRA targets, comma-separated", str) = "query,value",
-              pooling: Param("cls or mean (default: the method's)", str) = None,
-              head_init: Param("random or probe (default: the method's)", str) = None,
-              class_weighted: Param("yes or no: weight the loss by inverse class frequency (default: the method's)", str) = None,
-              head_lr: Param("the head's own learning rate (default: lr)", float) = None,
-              limit: Param("use only this many training rows (smoke runs)", int) = None,
-              config_json: Param("a full ExperimentConfig as JSON (used by lora_book_run_all)", str) = None,
-              run_name: Param("write OUTPUT_DIR/RUN_NAME/ instead of OUTPUT_DIR/METHOD/", str) = None,
-              validation_only: Param("score the validation split only (the recipe search): the test split is not read", store_true) = False,
-              no_save: Param("do not keep the trained model or adapter", store_true) = False,
-              quiet: Param("no progress bars", store_true) = False):
-    "Train and evaluate one method; write OUTPUT_DIR/METHOD/metrics.json."
-    def go():
-        if class_weighted not in (None, "yes", "no"): raise ValueError(f"--class-weighted {class_weighted!r}: pass yes or no.")
-        _check_writable(output_dir, "--output-dir")
-        cfg = _config_from_json(config_json) if config_json else ExperimentConfig(
-            method, model=model, epochs=epochs, lr=lr, batch_size=batch_size, max_length=max_length, seed=seed, r=r, alpha=alpha,
-            target_modules=tuple(t.strip() for t in target_modules.split(",")), pooling=pooling, head_init=head_init,
-            class_weighted=None if class_weighted is None else class_weighted == "yes", head_lr=head_lr, limit=limit)
-        if not (Path(data) / "train.csv").exists():
-            raise FileNotFoundError(f"no prepared data in {data!r}; run lora_book_preprocess --output-dir {data} first.")
-        m = run_experiment(cfg, data, output_dir, progress=not quiet, save_model=not no_save, evaluate_test=not validation_only, run_name=run_name)
-        if validation_only: print(f"[{cfg.method}] validation weighted F1 {m['best_val_f1_weighted']:.3f}, {m['train_seconds']:.0f}s"); return
-        print(f"[{cfg.method}] test weighted F1 {m['test_f1_weighted']:.3f} [{m['test_f1_weighted_ci95'][0]:.3f}, "
-              f"{m['test_f1_weighted_ci95'][1]:.3f}], accuracy {m['test_accuracy']:.3f}, {m['train_seconds']:.0f}s")
-    _cli_errors(go)
-
-@cfpb.dashed_options
-@call_parse
-def run_all_cli(output_dir: Param("results folder", str) = "results",
-                input: Param("CFPB export file (default: the shipped complaints)", str) = None,
-                work_dir: Param("folder for the prepared data and caches", str) = "work",
-                model: Param("pre-trained model: hub id or folder", str) = DEFAULT_MODEL,
-                seed: Param("random seed", int) = 42,
-                max_length: Param("tokens per complaint", int) = 128,
-                force: Param("rerun methods that already have results for this configuration", store_true) = False,
-                quiet: Param("no progress bars", store_true) = False):
-    "The main job: preprocess the data, run scratch, full, lora and tfidf, write results/ and print the table."
-    def go():
-        s = run_all(output_dir, input, work_dir, model=model, seed=seed, max_length=max_length, progress=not quiet, force=force)
-        with pd.option_context("display.width", 200, "display.max_columns", 20): print(results_table(s).to_string())
-        print(f"total time: {json.loads((Path(output_dir) / 'run_all.json').read_text())['seconds'] / 60:.1f} min")
-    _cli_errors(go)
-
-@cfpb.dashed_options
-@call_parse
-def predict_cli(model: Param("saved LoRA adapter folder or full model folder", str, required=True) = None,
-                input: Param("complaints in CFPB export format (.csv, .csv.gz, .zip)", str, required=True) = None,
-                output: Param("CSV to write", str, required=True) = None,
-                batch_size: Param("batch size", int) = 64):
-    "Label complaints with a trained model; write Complaint ID, predicted_product and class probabilities."
-    def go():
-        if Path(output).is_dir(): raise ValueError(f"--output {output} is a folder; name the CSV file to write, e.g. {Path(output) / 'predictions.csv'}.")
-        _check_writable(Path(output).parent, "--output")
-        if batch_size < 1: raise ValueError(f"--batch-size must be at least 1, got {batch_size}.")
-        out = predict(model, input, output, batch_size)
-        print(f"labelled {len(out)} complaints -> {output}")
-        print(out.predicted_product.value_counts().to_string())
-    _cli_errors(go)
-
-@cfpb.dashed_options
-@call_parse
-def study_cli(output_dir: Param("results folder", str) = "results",
-              input: Param("CFPB export file (default: the shipped complaints)", str) = None,
-              work_dir: Param("folder for the prepared data and caches", str) = "work",
-              model: Param("pre-trained model: hub id or folder", str) = DEFAULT_MODEL,
-              max_length: Param("tokens per complaint", int) = 128,
-              seeds: Param("training seeds beyond the main job's 42, comma-separated", str) = "43,44",
-              quiet: Param("no progress bars", store_true) = False):
-    "The multi-seed study: choose each method's recipe on validation, test each choice once, train more seeds, print the seed table."
-    def go():
-        try: extra = tuple(int(s) for s in seeds.split(",") if s.strip())
-        except ValueError: raise ValueError(f"--seeds {seeds!r} is not a comma-separated list of integers; pass e.g. --seeds 43,44.")
-        t = run_study(output_dir, input, work_dir, extra, model=model, max_length=max_length, progress=not quiet)
-        with pd.option_context("display.width", 200, "display.max_columns", 20): print(t.to_string())
-        print(f"total time: {json.loads((Path(output_dir) / 'study.json').read_text())['seconds'] / 60:.1f} min")
-    _cli_errors(go)
 
 # %% ../nbs/05_experiments.ipynb #17ac3994
 COMPARISONS = (("lora", "full"), ("lora", "probe"), ("full", "probe"), ("lora", "tfidf"), ("full", "tfidf"), ("full", "scratch"))
@@ -722,15 +596,18 @@ def evaluate_saved_run(run_dir, data_dir, output_dir) -> dict:
     r = json.loads((run_dir / "metrics.json").read_text()); cfg = ExperimentConfig(**r["config"])
     if cfg.method == "probe":  # a deterministic fit on cached features: fitted again, now scoring the test split, it is the same model
         return run_in_process(cfg, data_dir, output_dir.parent, run_name=output_dir.name)
-    if output_dir.exists(): shutil.rmtree(output_dir)
-    shutil.copytree(run_dir, output_dir)
-    model, tok, names, _ = load_classifier(output_dir / ("adapter" if cfg.method == "lora" else "model"))
+    remove_stale_temporaries(output_dir.parent, output_dir.name)
+    tmp = output_dir.with_name(f".{output_dir.name}.tmp{os.getpid()}")  # the folder appears complete or not at all
+    shutil.copytree(run_dir, tmp, ignore=shutil.ignore_patterns("metrics.json", "checkpoint"))
+    model, tok, names, _ = load_classifier(tmp / ("adapter" if cfg.method == "lora" else "model"))
     _, _, test, _ = load_data(data_dir, cfg.limit)
     ids = tokenize(tok, test.text, cfg.max_length, Path(data_dir) / ".cache")
     probs, y = predict_proba(model, make_loader(ids, test.label, 64, shuffle=False, pad_id=tok.pad_token_id))
     extra = {k: v for k, v in r.items() if k not in ("method", "config", "seed", "test", "torch")}  # time and memory: the search run's
     metrics = _finish(cfg, names, y, probs.argmax(1), extra)
-    _atomic_json(metrics, output_dir / "metrics.json")
+    _atomic_json(metrics, tmp / "metrics.json")
+    if output_dir.exists(): shutil.rmtree(output_dir)
+    os.replace(tmp, output_dir)
     return metrics
 
 # %% ../nbs/05_experiments.ipynb #2173e4fc
@@ -830,9 +707,9 @@ def run_study(output_dir="results", input_path=None, work_dir="work", seeds=(43,
               limit: int | None = None, progress: bool = False, **overrides) -> pd.DataFrame:
     "The multi-seed study: the recipe search on validation, the test split read once per chosen recipe (seed 42), more seeds; the seed table."
     t0 = time.perf_counter(); output_dir = Path(output_dir); data_dir = Path(work_dir) / "cfpb"
-    cfpb.preprocess(input_path or cfpb.default_data_path(), data_dir, progress=progress)
+    preprocess(input_path or cfpb.default_data_path(), data_dir, progress=progress)
     (output_dir / "data").mkdir(parents=True, exist_ok=True)
-    for f in ("stats.json", "label_map.json"): shutil.copy(data_dir / f, output_dir / "data" / f)
+    for f in ("stats.json", "label_map.json"): _atomic_write(output_dir / "data" / f, lambda t: shutil.copy(data_dir / f, t))
     choice = run_search(output_dir, data_dir, model=model, max_length=max_length, limit=limit, progress=progress, **overrides)
     for m, c in choice.items():  # the chosen run of each method becomes its main result: its test split is read now, once
         run = output_dir / "search" / m / c["run"]

@@ -198,8 +198,9 @@ def set_seed(seed: int):
 def predict_proba(model, loader, accelerator: Accelerator | None = None) -> tuple[np.ndarray, np.ndarray]:
     "Class probabilities and labels of every item of `loader`, in dataset order (in loader order under an `accelerator`)."
     model.eval(); probs, ys = [], []
+    device = next(model.parameters()).device  # a loader that Accelerate did not prepare yields CPU tensors
     for b in loader:
-        logits = model(input_ids=b["input_ids"], attention_mask=b["attention_mask"]).logits.float()
+        logits = model(input_ids=b["input_ids"].to(device), attention_mask=b["attention_mask"].to(device)).logits.float()
         p, y = logits.softmax(-1), b["labels"]
         if accelerator is not None: p, y = accelerator.gather_for_metrics((p, y))
         probs.append(p.cpu()); ys.append(y.cpu())

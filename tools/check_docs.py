@@ -16,7 +16,9 @@ Run from anywhere:  .venv/bin/python tools/check_docs.py   (or `make docs`, whic
    page (constants are exempt).
 7. Every numbered chapter (nbs/NN_*.ipynb) has a `## Summary` section and a `## Exercises` section whose solutions
    are folded away (a Quarto callout with `collapse="true"`), and the chapter's figures drawn by code are stored:
-   each code cell with a `#| fig-cap:` has an image among its outputs.
+   each code cell with a `#| fig-cap:` has an image among its outputs. Appendices (nbs/A<n>_*.ipynb) need a
+   summary; exercises are optional there. The sidebar (nbs/sidebar.yml, kept by hand for its Appendices section:
+   `custom_sidebar = True`) lists every notebook exactly once.
 6. README.md is in step with nbs/index.ipynb: every visible markdown cell and visible code cell (without `#|`
    lines) appears verbatim; `make run` and `make test` appear in both; every value of the table output by a
    code cell marked `# headline-table` appears in README.md.
@@ -519,16 +521,26 @@ def prerequisites() -> bool:
         problem("setup", "tools/node_modules", "KaTeX is not installed: `npm ci --prefix tools` (or `make docs`)"); ok = False
     return ok
 
+def check_sidebar(cfg):
+    "Check 7a: the sidebar (kept by hand: `custom_sidebar = True`, for its Appendices section) lists every notebook once."
+    text = (cfg.nbs_path / "sidebar.yml").read_text()
+    listed = re.findall(r"^\s*-\s+([\w.-]+\.ipynb)\s*$", text, re.M)
+    for nb in sorted(p.name for p in cfg.nbs_path.glob("*.ipynb")):
+        if listed.count(nb) != 1: problem("sidebar", "nbs/sidebar.yml", f"{nb} is listed {listed.count(nb)} times: list it once")
+    for nb in listed:
+        if not (cfg.nbs_path / nb).exists(): problem("sidebar", "nbs/sidebar.yml", f"{nb} does not exist: remove it")
+
 def check_chapter_parts(cfg):
-    "Check 7: summary, exercises with folded solutions, and a stored image for every captioned figure, in each chapter."
-    for nb_path in sorted(cfg.nbs_path.glob("[0-9][0-9]_*.ipynb")):
+    "Check 7: summary, exercises with folded solutions, and a stored image for every captioned figure, in each chapter (appendices: summary)."
+    for nb_path in sorted([*cfg.nbs_path.glob("[0-9][0-9]_*.ipynb"), *cfg.nbs_path.glob("A[0-9]_*.ipynb")]):
         cells = load_nb(nb_path)["cells"]
         md = [src(c) for c in cells if c["cell_type"] == "markdown"]
         if not any(re.search(r"^## Summary\b", m, re.M) for m in md):
             problem("chapters", rel(nb_path), "no `## Summary` section: end the chapter with what it showed, with its numbers")
         ex = [m for m in md if re.search(r"^## Exercises\b", m, re.M)]
-        if not ex: problem("chapters", rel(nb_path), "no `## Exercises` section")
-        elif not any(re.search(r'^::: *\{\.callout-\w+[^}]*collapse="true"', m, re.M) for m in md[md.index(ex[0]):]):
+        if nb_path.name.startswith("A"): pass          # appendices: engineering reference, exercises optional
+        elif not ex: problem("chapters", rel(nb_path), "no `## Exercises` section")
+        if ex and not any(re.search(r'^::: *\{\.callout-\w+[^}]*collapse="true"', m, re.M) for m in md[md.index(ex[0]):]):
             problem("chapters", rel(nb_path), 'exercises without folded solutions: add a `::: {.callout-tip collapse="true"}` with them')
         for i, c in enumerate(cells):
             if c["cell_type"] == "code" and re.search(r"^#\|\s*fig-cap:", src(c), re.M) and \
@@ -562,7 +574,7 @@ def main():
         check_links(cfg, pages)
         check_exports(cfg, pages)
     step("chapters: summaries, exercises, figures")
-    check_chapter_parts(cfg)
+    check_sidebar(cfg); check_chapter_parts(cfg)
     step("README.md against index.ipynb")
     check_readme(cfg)
     step("done")
