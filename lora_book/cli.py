@@ -13,7 +13,7 @@ from transformers.utils import logging as hf_logging
 from .inject import DEFAULT_MODEL
 from .data import load_splits
 from .ingest import dashed_options
-from .experiments import METHODS, ExperimentConfig, run_experiment, run_all, run_study, results_table, process_state
+from .experiments import METHODS, NEURAL, ExperimentConfig, run_experiment, run_all, run_study, results_table, process_state
 
 # %% auto #0
 __all__ = ['FolderInUseError', 'output_lock', 'train_cli', 'run_all_cli', 'study_cli']
@@ -134,8 +134,8 @@ def run_all_cli(output_dir: Param("results folder", str) = "results",
                 quiet: Param("no progress bars", store_true) = False):
     "The main job: preprocess the data, run scratch, full, lora and tfidf, write results/ and print the table."
     def go():
-        overrides = {m: {"epochs": epochs} for m in ("scratch", "full", "lora")} if epochs is not None else {}
-        for m in ("scratch", "full", "lora"): ExperimentConfig(m, max_length=max_length, seed=seed, limit=limit, **overrides.get(m, {}))  # checks the options now
+        overrides = {m: {"epochs": epochs} for m in NEURAL} if epochs is not None else {}
+        for m in NEURAL: ExperimentConfig(m, max_length=max_length, seed=seed, limit=limit, **overrides.get(m, {}))  # checks the options now
         _check_writable(output_dir, "--output-dir"); _check_writable(work_dir, "--work-dir")
         with output_lock(output_dir, "lora_book_run_all"):
             s = run_all(output_dir, input, work_dir, model=model, seed=seed, max_length=max_length, progress=not quiet, force=force,

@@ -15,7 +15,7 @@ from . import data as cfpb
 from .ingest import dashed_options
 from .inject import merge_lora, remove_stale_temporaries
 from .train import tokenize, make_loader, predict_proba
-from .experiments import load_classifier
+from .experiments import load_classifier, _atomic_json
 from .cli import _cli_errors, _check_writable, output_lock
 
 # %% auto #0
@@ -93,8 +93,7 @@ def predict(model_path, input_path, output_path, batch_size: int = 64, progress:
                     out.to_csv(f, header=state["bytes"] == 0, index=False); f.flush(); os.fsync(f.fileno())
                 for c, n in zip(*np.unique(labels, return_counts=True)): counts[str(c)] = counts.get(str(c), 0) + int(n)
                 state = {"identity": identity, "chunks": i + 1, "rows": state["rows"] + len(out), "bytes": partial.stat().st_size, "counts": counts}
-                tmp = state_file.with_name(f".{state_file.name}.tmp{os.getpid()}")
-                tmp.write_text(json.dumps(state)); os.replace(tmp, state_file)   # the record follows the bytes it describes
+                _atomic_json(state, state_file)   # the record follows the bytes it describes
                 bar.update(len(out))
         if state["rows"] == 0:
             partial.unlink(missing_ok=True); state_file.unlink(missing_ok=True)
