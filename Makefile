@@ -7,7 +7,6 @@
 #   make notebooks - every notebook top to bottom in a fresh Jupyter kernel, QUICK settings (tools/run_notebooks.py)
 #   make faults - kill every command with SIGKILL at random moments, KILLS times each, then finish it (tools/faults.py);
 #                 writes results/faults.json (Appendix D); CI runs it with KILLS=2 into work/
-#   make multiprocess - a 2-process training run under torchrun, killed after its first checkpoint and resumed (tools/multiprocess.py)
 SHELL := /bin/bash
 PY ?= python3
 VENV := .venv
@@ -16,7 +15,7 @@ export HF_HUB_OFFLINE ?= 1
 export TRANSFORMERS_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: setup run study test check slow notebooks docs faults multiprocess
+.PHONY: setup run study test check slow notebooks docs faults
 
 setup: $(BIN)/.installed
 
@@ -57,6 +56,3 @@ KILLS ?= 10
 FAULTS_OUT ?= results/faults.json
 faults: setup
 	$(BIN)/python tools/faults.py --kills $(KILLS) --out $(FAULTS_OUT)
-
-multiprocess: setup
-	$(BIN)/python tools/multiprocess.py
