@@ -16,7 +16,9 @@ Run from anywhere:  .venv/bin/python tools/check_docs.py   (or `make docs`, whic
    page (constants are exempt).
 7. Every numbered chapter (nbs/NN_*.ipynb) has a `## Summary` section and a `## Exercises` section whose solutions
    are folded away (a Quarto callout with `collapse="true"`), and the chapter's figures drawn by code are stored:
-   each code cell with a `#| fig-cap:` has an image among its outputs. Appendices (nbs/A<n>_*.ipynb) need a
+   each code cell with a `#| fig-cap:` has an image among its outputs. Each numbered chapter shows a picture or a
+   table up front: a stored image, a table output or a Markdown table before its second section (`## ` headings
+   inside callouts do not count). Appendices (nbs/A<n>_*.ipynb) need a
    summary; exercises are optional there. The sidebar (nbs/sidebar.yml, kept by hand for its Appendices section:
    `custom_sidebar = True`) lists every notebook exactly once.
 6. README.md is in step with nbs/index.ipynb: every visible markdown cell and visible code cell (without `#|`
@@ -530,6 +532,22 @@ def check_sidebar(cfg):
     for nb in listed:
         if not (cfg.nbs_path / nb).exists(): problem("sidebar", "nbs/sidebar.yml", f"{nb} does not exist: remove it")
 
+def picture_up_front(cells) -> bool:
+    "True when a stored image, a table output or a Markdown table comes before the chapter's second `## ` section."
+    seen = depth = 0
+    for c in cells:
+        outs = [o.get("data", {}) for o in c.get("outputs", [])]
+        if any("image/png" in d or "image/svg+xml" in d or "<table" in "".join(d.get("text/html", "")) for d in outs): return True
+        if c["cell_type"] != "markdown": continue
+        for line in src(c).splitlines():
+            if re.match(r"^:::+\s*\{", line): depth += 1                   # headings inside callouts are not sections
+            elif re.match(r"^:::+\s*$", line): depth = max(0, depth - 1)
+            elif depth == 0 and line.startswith("## "):
+                seen += 1
+                if seen >= 2: return False
+            elif re.match(r"^\|.*\|\s*$", line) or re.search(r"!\[[^\]]*\]\(", line): return True
+    return False
+
 def check_chapter_parts(cfg):
     "Check 7: summary, exercises with folded solutions, and a stored image for every captioned figure, in each chapter (appendices: summary)."
     for nb_path in sorted([*cfg.nbs_path.glob("[0-9][0-9]_*.ipynb"), *cfg.nbs_path.glob("A[0-9]_*.ipynb")]):
@@ -542,6 +560,9 @@ def check_chapter_parts(cfg):
         elif not ex: problem("chapters", rel(nb_path), "no `## Exercises` section")
         if ex and not any(re.search(r'^::: *\{\.callout-\w+[^}]*collapse="true"', m, re.M) for m in md[md.index(ex[0]):]):
             problem("chapters", rel(nb_path), 'exercises without folded solutions: add a `::: {.callout-tip collapse="true"}` with them')
+        if not nb_path.name.startswith("A") and not picture_up_front(cells):
+            problem("chapters", rel(nb_path), "no picture or table before the second section: open the chapter with a "
+                                              "figure drawn by code or a table of what it builds")
         for i, c in enumerate(cells):
             if c["cell_type"] == "code" and re.search(r"^#\|\s*fig-cap:", src(c), re.M) and \
                not any("image/png" in o.get("data", {}) or "image/svg+xml" in o.get("data", {}) for o in c.get("outputs", [])):
