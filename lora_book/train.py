@@ -14,6 +14,7 @@ from torch.utils.data import DataLoader
 from sklearn.metrics import accuracy_score, f1_score, classification_report, confusion_matrix
 from tqdm.auto import tqdm
 from accelerate import Accelerator
+from accelerate.utils import gather_object
 from transformers import get_linear_schedule_with_warmup
 
 # %% auto #0
@@ -233,10 +234,10 @@ def _data_fingerprint(*arrays) -> str:
     for a in arrays: h.update(json.dumps([[int(t) for t in x] if hasattr(x, "__len__") else int(x) for x in a]).encode()); h.update(b"|")
     return h.hexdigest()[:20]
 
-def _run_identity(model, cfg: TrainConfig, run_config, data: str) -> dict:
-    "What must match for a checkpoint to resume: the training config, the caller's run config, the data, the trainable tensors."
+def _run_identity(model, cfg: TrainConfig, run_config, data: str, processes: int = 1) -> dict:
+    "What must match for a checkpoint to resume: the training config, the caller's run config, the data, the trainable tensors, the process count."
     shapes = {n: list(p.shape) for n, p in model.named_parameters() if p.requires_grad}
-    return {"train": asdict(cfg), "run": run_config, "data": data, "trainable": shapes}
+    return {"train": asdict(cfg), "run": run_config, "data": data, "trainable": shapes, "processes": processes}
 
 def _differences(saved: dict, now: dict) -> list[str]:
     "Dotted names of the entries in which two run identities differ."
@@ -280,7 +281,8 @@ def fit(model: nn.Module, train_ids, train_labels, val_ids, val_labels, cfg: Tra
 
     ckpt = Path(output_dir) / "checkpoint" if output_dir else None
     history, best, start_epoch, step = [], {"f1_weighted": -1.0, "state": None, "epoch": -1}, 0, 0
-    identity = _run_identity(accelerator.unwrap_model(model), cfg, run_config, _data_fingerprint(train_ids, train_labels, val_ids, val_labels))
+    identity = _run_identity(accelerator.unwrap_model(model), cfg, run_config, _data_fingerprint(train_ids, train_labels, val_ids, val_labels),
+                             accelerator.num_processes)
     if ckpt is not None and (ckpt / "state.pt").exists():
         s = _load_checkpoint(ckpt / "state.pt")
         if s["identity"] != identity:
@@ -289,7 +291,7 @@ def fit(model: nn.Module, train_ids, train_labels, val_ids, val_labels, cfg: Tra
         accelerator.unwrap_model(model).load_state_dict(s["trainable"], strict=False)
         opt.load_state_dict(s["optimizer"]); sched.load_state_dict(s["scheduler"])
         history, best, start_epoch, step = s["history"], s["best"], s["epoch"] + 1, s["step"]
-        _set_rng_state(s["rng"])
+        _set_rng_state(s["rng"][accelerator.process_index])   # each process its own: their dropout draws differ
         if progress: accelerator.print(f"resuming from {ckpt} after epoch {s['epoch'] + 1}")
 
     train_seconds = sum(h["train_seconds"] for h in history)
@@ -325,10 +327,12 @@ def fit(model: nn.Module, train_ids, train_labels, val_ids, val_labels, cfg: Tra
         if progress: accelerator.print(f"epoch {epoch + 1}: train loss {history[-1]['train_loss']:.4f}, val F1 {m['f1_weighted']:.4f} ({epoch_seconds:.0f}s)")
         if m["f1_weighted"] > best["f1_weighted"]:
             best = {"f1_weighted": m["f1_weighted"], "state": _trainable_state(accelerator.unwrap_model(model)), "epoch": epoch + 1}
+        # every process's random state (gathered: all processes take part), so that a resumed run is the uninterrupted one
+        rng = gather_object([_rng_state()]) if ckpt is not None and accelerator.num_processes > 1 else [_rng_state()]
         if ckpt is not None and accelerator.is_main_process:
             _save_checkpoint(ckpt, {"identity": identity, "epoch": epoch, "step": step, "history": history, "best": best,
                                     "trainable": _trainable_state(accelerator.unwrap_model(model)), "optimizer": opt.state_dict(),
-                                    "scheduler": sched.state_dict(), "rng": _rng_state()})
+                                    "scheduler": sched.state_dict(), "rng": rng})
     accelerator.unwrap_model(model).load_state_dict(best["state"], strict=False)
     return {"history": history, "best_epoch": best["epoch"], "best_val_f1_weighted": best["f1_weighted"],
             "train_seconds": train_seconds, "steps": step}
