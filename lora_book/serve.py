@@ -4,7 +4,7 @@
 
 # %% ../nbs/A3_serving.ipynb #d8acc6ff
 from __future__ import annotations
-import ctypes, hashlib, json, os, sys, time
+import hashlib, json, os, sys, time
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -45,17 +45,6 @@ def _files_digest(folder) -> str:
     for f in sorted(p for p in Path(folder).rglob("*") if p.is_file() and not p.name.startswith(".")):
         h.update(str(f.relative_to(folder)).encode()); h.update(f.read_bytes())
     return h.hexdigest()
-
-def _malloc_trim():
-    "glibc's `malloc_trim`, or None where the C library has none (macOS, musl)."
-    try: return ctypes.CDLL("libc.so.6").malloc_trim
-    except (OSError, AttributeError): return None
-
-_MALLOC_TRIM = _malloc_trim()
-
-def _release_freed_memory():
-    "Hand the memory that the last chunk freed back to the system (glibc keeps it otherwise, and the process creeps up)."
-    if _MALLOC_TRIM is not None: _MALLOC_TRIM(0)
 
 def quantize_int8(model):
     "Dynamic int8 quantisation of every `nn.Linear` (weights int8, activations quantised on the fly; CPU only)."
@@ -106,7 +95,6 @@ def predict(model_path, input_path, output_path, batch_size: int = 64, progress:
                 state = {"identity": identity, "chunks": i + 1, "rows": state["rows"] + len(out), "bytes": partial.stat().st_size, "counts": counts}
                 _atomic_json(state, state_file)   # the record follows the bytes it describes
                 bar.update(len(out))
-                del ids, loader, probs, out; _release_freed_memory()
         if state["rows"] == 0:
             partial.unlink(missing_ok=True); state_file.unlink(missing_ok=True)
             raise cfpb.DataError(f"{Path(input_path).name} has no rows with a consumer complaint narrative; nothing to label.")
