@@ -1,6 +1,8 @@
 # One command for each job; each does its own set-up in a local virtual environment (.venv).
 #   make run    - the main job: preprocess the shipped CFPB data, run all experiments, write results/
 #   make study  - the recipe search on validation and two more training seeds (chapter 5's seed table)
+#   make curves - the learning-curve study (chapter 5b): every method on nested training subsets, three seeds, resumable;
+#                 MINUTES=n bounds one sitting (run it again to continue)
 #   make test   - the book's tests (nbdev_test runs every notebook; cells flagged `slow` are skipped)
 #   make check  - library in step with the notebooks, notebooks clean
 #   make docs   - the website checks that need no Quarto (tools/check_docs.py; installs pandoc and KaTeX if missing)
@@ -15,7 +17,7 @@ export HF_HUB_OFFLINE ?= 1
 export TRANSFORMERS_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: setup run study test check slow notebooks docs faults
+.PHONY: setup run study curves test check slow notebooks docs faults
 
 setup: $(BIN)/.installed
 
@@ -31,6 +33,10 @@ run: setup
 
 study: setup
 	$(BIN)/lora_book_study
+
+MINUTES ?=
+curves: setup
+	$(BIN)/lora_book_curves $(if $(MINUTES),--max-minutes $(MINUTES))
 
 test: setup
 	$(BIN)/nbdev_test --n_workers 2 --timing

@@ -123,7 +123,7 @@ def train_cli(method: Param("scratch, full, lora or tfidf", str, choices=METHODS
 @dashed_options
 @call_parse
 def run_all_cli(output_dir: Param("results folder", str) = "results",
-                input: Param("CFPB export file (default: the shipped complaints)", str) = None,
+                input: Param("CFPB export file(s), read as one (default: both shipped collections)", str, nargs="+") = None,
                 work_dir: Param("folder for the prepared data and caches", str) = "work",
                 model: Param("pre-trained model: hub id or folder", str) = DEFAULT_MODEL,
                 seed: Param("random seed", int) = 42,
@@ -147,7 +147,7 @@ def run_all_cli(output_dir: Param("results folder", str) = "results",
 @dashed_options
 @call_parse
 def study_cli(output_dir: Param("results folder", str) = "results",
-              input: Param("CFPB export file (default: the shipped complaints)", str) = None,
+              input: Param("CFPB export file(s), read as one (default: both shipped collections)", str, nargs="+") = None,
               work_dir: Param("folder for the prepared data and caches", str) = "work",
               model: Param("pre-trained model: hub id or folder", str) = DEFAULT_MODEL,
               max_length: Param("tokens per complaint", int) = 128,

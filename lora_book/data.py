@@ -4,9 +4,9 @@
 
 # %% auto #0
 __all__ = ['NARRATIVE', 'REQUIRED_COLUMNS', 'SUB_PRODUCT', 'SUFFIXES', 'CATEGORIES', 'PRODUCT_MAP', 'PLACEHOLDER', 'MIN_WORDS',
-           'MIN_CLASS_COUNT', 'CHUNK_ROWS', 'PROGRESS_MIN_BYTES', 'SPLITS', 'OUT_COLUMNS', 'DataError', 'open_export',
-           'reading_errors', 'read_columns', 'check_columns', 'map_product', 'clean_text', 'load_splits',
-           'default_data_path', 'portable_path']
+           'MIN_CLASS_COUNT', 'CHUNK_ROWS', 'PROGRESS_MIN_BYTES', 'SPLITS', 'OUT_COLUMNS', 'SHIPPED_FILES', 'DataError',
+           'open_export', 'reading_errors', 'read_columns', 'check_columns', 'map_product', 'clean_text', 'load_splits',
+           'default_data_path', 'default_data_paths', 'training_subset', 'portable_path']
 
 # %% ../nbs/03_data.ipynb #cf89106b
 import codecs, gzip, hashlib, html, io, json, re, zipfile, zlib
@@ -14,6 +14,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
+import numpy as np
 import pandas as pd
 
 
@@ -183,12 +184,31 @@ def load_splits(data_dir) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dic
         dfs.append(df)
     return (*dfs, label_map)
 
-def default_data_path() -> Path:
-    "The CFPB complaints file shipped with the book (`data/cfpb_complaints.csv.gz` in the repository)."
-    path = Path(__file__).parent.parent / 'data' / 'cfpb_complaints.csv.gz'
+SHIPPED_FILES = ('cfpb_complaints.csv.gz', 'cfpb_complaints_more.csv.gz')  # the first collection, then the second (data/SOURCES.md)
+
+def default_data_path(name: str = SHIPPED_FILES[0]) -> Path:
+    "A CFPB complaints file shipped with the book (by default the first collection, `data/cfpb_complaints.csv.gz` in the repository)."
+    path = Path(__file__).parent.parent / 'data' / name
     if not path.is_file():
         raise DataError(f"the shipped data file {path} is missing (an installed, non-editable package lacks it); pass --input PATH to a CFPB complaints export")
     return path
+
+def default_data_paths() -> list[Path]:
+    "Both shipped collections, first then second: the main job's input (read as one export, texts deduplicated across both)."
+    return [default_data_path(n) for n in SHIPPED_FILES]
+
+def training_subset(labels, n: int | None, seed: int = 0) -> np.ndarray:
+    "Positions of a stratified subset of `n` training rows (sorted); subsets of one `labels` are nested: a smaller `n` takes a subset of a larger one's rows."
+    labels = np.asarray(labels)
+    if n is None or n >= len(labels): return np.arange(len(labels))
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise DataError(f"train_size must be a positive integer (training rows), got {n!r}; leave it out to use every row")
+    g = np.random.default_rng(seed)
+    key = np.empty(len(labels))
+    for c in np.unique(labels):  # within each class, a random order; row j of a class of size m gets the key (j + u) / m
+        idx = np.flatnonzero(labels == c)
+        key[g.permutation(idx)] = (np.arange(len(idx)) + g.random(len(idx))) / len(idx)
+    return np.sort(np.argsort(key, kind='stable')[:n])  # the first n by key hold each class in proportion, to within one row
 
 def portable_path(path) -> str:
     "`path` relative to the repository if it lies inside it (as results files record it: never this machine's absolute path), else as given."

@@ -70,6 +70,7 @@ class ExperimentConfig:
     class_weighted: bool | None = None  # weight the loss by inverse class frequency
     head_lr: float | None = None  # the head's own learning rate (None: lr)
     limit: int | None = None  # smoke runs: the first `limit` training rows and `limit//2` validation and test rows
+    train_size: int | None = None  # learning curves: a stratified, nested subset of this many training rows (validation and test whole)
     def __post_init__(self):
         if self.method not in METHODS: raise ValueError(f"unknown method {self.method!r}; choose one of {METHODS}.")
         for k, v in METHOD_DEFAULTS.get(self.method, {}).items():
@@ -90,6 +91,8 @@ class ExperimentConfig:
             raise ValueError(f"alpha must be a positive number, got {self.alpha!r}; a common choice is alpha=2*r.")
         if self.limit is not None and (isinstance(self.limit, bool) or not isinstance(self.limit, int) or self.limit < 2):
             raise ValueError(f"limit must be an integer of at least 2 (rows for a smoke run), got {self.limit!r}; leave it out to use every row.")
+        if self.train_size is not None and (isinstance(self.train_size, bool) or not isinstance(self.train_size, int) or self.train_size < 2):
+            raise ValueError(f"train_size must be an integer of at least 2 (training rows), got {self.train_size!r}; leave it out to use every row.")
 
 def scratch_config(vocab_size: int, num_labels: int) -> BertConfig:
     "The small BERT trained from random initialisation: 4 layers, hidden 256, 4 heads."
@@ -165,10 +168,11 @@ def peak_memory_mb() -> float:
     try: return int(re.search(r"VmHWM:\s+(\d+) kB", Path("/proc/self/status").read_text())[1]) / 1024
     except (OSError, TypeError): return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
-def load_data(data_dir, limit: int | None = None):
-    "Train/val/test frames and class names (by label) of a chapter-3 data folder, optionally cut to `limit` rows."
+def load_data(data_dir, limit: int | None = None, train_size: int | None = None):
+    "Train/val/test frames and class names (by label) of a chapter-3 data folder, optionally cut to `limit` rows, then to a `train_size` training subset."
     train, val, test, label_map = cfpb.load_splits(data_dir)
     if limit: train, val, test = train.iloc[:limit], val.iloc[:max(2, limit // 2)], test.iloc[:max(2, limit // 2)]
+    if train_size: train = train.iloc[cfpb.training_subset(train.label, train_size)]
     names = [k for k, _ in sorted(label_map.items(), key=lambda kv: kv[1])]
     return train, val, test, names
 
@@ -188,7 +192,7 @@ def run_tfidf(cfg: ExperimentConfig, data_dir) -> dict:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import f1_score
-    train, val, test, names = load_data(data_dir, cfg.limit)
+    train, val, test, names = load_data(data_dir, cfg.limit, cfg.train_size)
     t0 = time.perf_counter()
     vec = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=2 if len(train) > 200 else 1, max_features=100_000)
     Xtr, Xva, Xte = vec.fit_transform(train.text), vec.transform(val.text), vec.transform(test.text)
@@ -199,7 +203,7 @@ def run_tfidf(cfg: ExperimentConfig, data_dir) -> dict:
     n_params = int(clf.coef_.size + clf.intercept_.size)
     return _finish(cfg, names, test.label.to_numpy(), clf.predict(Xte),
                    {"trainable_params": n_params, "total_params": n_params, "trainable_percent": 100.0, "train_seconds": train_seconds,
-                    "peak_memory_mb": peak_memory_mb(), "checkpoint_bytes": len(pickle.dumps((vec, clf))),
+                    "peak_memory_mb": peak_memory_mb(), "checkpoint_bytes": len(pickle.dumps((vec, clf))), "n_train": len(train),
                     "best_epoch": None, "history": [{"C": c, "val_f1_weighted": f} for c, f in val_f1.items()], "tfidf_C": best_c})
 
 # %% ../nbs/05_experiments.ipynb #2d7e3181
@@ -249,7 +253,8 @@ def _probe_data(cfg: ExperimentConfig, data_dir):
     ids = [tokenize(tok, df.text, cfg.max_length, cache) for df in (train, val, test)]
     f = frozen_features(cfg.model, ids[0] + ids[1] + ids[2], tok.pad_token_id, cache)
     X, a, b = f[cfg.pooling], len(train), len(train) + len(val)
-    return (train, val, test, names), (X[:a], X[a:b], X[b:]), float(f["seconds"]), float(f.get("peak_mb", 0.0))
+    keep = cfpb.training_subset(train.label, cfg.train_size)  # every row unless train_size: the features of all rows are cached once
+    return (train.iloc[keep], val, test, names), (X[:a][keep], X[a:b], X[b:]), float(f["seconds"]), float(f.get("peak_mb", 0.0))
 
 def run_probe(cfg: ExperimentConfig, data_dir, evaluate_test: bool = True) -> dict:
     "The linear probe: the frozen model's features and a logistic-regression head (C chosen on validation)."
@@ -260,7 +265,7 @@ def run_probe(cfg: ExperimentConfig, data_dir, evaluate_test: bool = True) -> di
     from sklearn.metrics import f1_score
     extra = {"trainable_params": n_params, "total_params": n_params + sum(p.numel() for p in AutoModel.from_pretrained(resolve_model_path(cfg.model)).parameters()),
              "train_seconds": feat_seconds + time.perf_counter() - t0, "peak_memory_mb": max(feat_peak, peak_memory_mb()), "checkpoint_bytes": 4 * n_params,
-             "best_epoch": None, "history": [{"C": c, "val_f1_weighted": f} for c, f in val_f1.items()], "probe_C": clf.C,
+             "best_epoch": None, "history": [{"C": c, "val_f1_weighted": f} for c, f in val_f1.items()], "probe_C": clf.C, "n_train": len(train),
              "best_val_f1_weighted": max(val_f1.values()), "best_val_f1_macro": float(f1_score(val.label, clf.predict(Xva), average="macro"))}
     extra["trainable_percent"] = 100 * n_params / extra["total_params"]
     if not evaluate_test: return _validation_only(cfg, extra)
@@ -305,7 +310,7 @@ def run_experiment(cfg: ExperimentConfig, data_dir, output_dir="results", progre
     if cfg.method == "tfidf": metrics = run_tfidf(cfg, data_dir)
     elif cfg.method == "probe": metrics = run_probe(cfg, data_dir, evaluate_test)
     else:
-        train, val, test, names = load_data(data_dir, cfg.limit)
+        train, val, test, names = load_data(data_dir, cfg.limit, cfg.train_size)
         tok = AutoTokenizer.from_pretrained(resolve_model_path(cfg.model))
         longest = 512 if cfg.method == "scratch" else AutoConfig.from_pretrained(resolve_model_path(cfg.model)).max_position_embeddings
         if cfg.max_length > longest: raise ValueError(f"max_length={cfg.max_length} is longer than {cfg.model} can read ({longest} tokens); use at most {longest}.")
@@ -334,7 +339,7 @@ def run_experiment(cfg: ExperimentConfig, data_dir, output_dir="results", progre
                  "train_seconds": h["train_seconds"] + probe.get("probe_seconds", 0.0), "peak_memory_mb": peak_memory_mb(),
                  "checkpoint_bytes": ckpt_bytes, "best_epoch": h["best_epoch"], "best_val_f1_weighted": best["val_f1_weighted"],
                  "best_val_f1_macro": best["val_f1_macro"], "history": h["history"], "optimizer_state_params": 2 * pc.trainable,
-                 "num_processes": process_state().num_processes, **probe}  # the effective batch is num_processes * batch_size
+                 "num_processes": process_state().num_processes, "n_train": len(train), **probe}  # the effective batch is num_processes * batch_size
         if evaluate_test:
             probs, y = _predict_in_order(model, ids["test"], test.label, tok.pad_token_id)
             metrics = _finish(cfg, names, y, probs.argmax(1), extra)
@@ -476,7 +481,8 @@ def _same_config(metrics_file: Path, cfg: ExperimentConfig) -> bool:
     try: saved = json.loads(metrics_file.read_text()).get("config", {})
     except (json.JSONDecodeError, UnicodeDecodeError, AttributeError) as e:
         print(f"{metrics_file} is damaged ({type(e).__name__}); running {cfg.method} again", file=sys.stderr); return False
-    return saved == json.loads(json.dumps(asdict(cfg)))
+    added = {f.name: f.default for f in dataclasses.fields(ExperimentConfig) if f.name in ("train_size",)}  # fields newer than some records
+    return {**added, **saved} == json.loads(json.dumps(asdict(cfg)))
 
 def _command(name: str) -> list[str]:
     "The installed console script `name` (next to this Python, else on PATH)."
@@ -496,13 +502,19 @@ def run_in_process(cfg: ExperimentConfig, data_dir, output_dir, run_name: str | 
                                         + (f": {r.stderr.strip()[-2000:]}" if r.stderr else "; its error is printed above"))
     return json.loads((Path(output_dir) / (run_name or cfg.method) / "metrics.json").read_text())
 
+def _data_record(input_path) -> str | list[str]:
+    "The input(s) as results files record them (paths relative to the repository)."
+    paths = input_path or cfpb.default_data_paths()
+    paths = paths if isinstance(paths, (list, tuple)) else [paths]
+    return cfpb.portable_path(paths[0]) if len(paths) == 1 else [cfpb.portable_path(p) for p in paths]
+
 def run_all(output_dir="results", input_path=None, work_dir="work", methods=METHODS, model: str = DEFAULT_MODEL, seed: int = 42,
             limit: int | None = None, max_length: int = 128, progress: bool = True, force: bool = False, verbose: bool = True,
             **overrides) -> pd.DataFrame:
     "The main job: preprocess the data, run every method (each in its own process), write results/ and return the summary; `force` reruns finished methods."
     t0 = time.perf_counter(); output_dir = Path(output_dir)
     data_dir = Path(work_dir) / "cfpb"
-    preprocess(input_path or cfpb.default_data_path(), data_dir, progress=progress)
+    preprocess(input_path or cfpb.default_data_paths(), data_dir, progress=progress)
     (output_dir / "data").mkdir(parents=True, exist_ok=True)
     for f in ("stats.json", "label_map.json"): _atomic_write(output_dir / "data" / f, lambda t: shutil.copy(data_dir / f, t))
     for m in methods:
@@ -513,7 +525,7 @@ def run_all(output_dir="results", input_path=None, work_dir="work", methods=METH
         if verbose: print(f"[{m}] training ...", flush=True)
         run_in_process(cfg, data_dir, output_dir, progress=progress, verbose=verbose)
     summary = write_figures(output_dir)
-    _atomic_json({"seconds": time.perf_counter() - t0, "methods": list(methods), "data": cfpb.portable_path(input_path or cfpb.default_data_path()),
+    _atomic_json({"seconds": time.perf_counter() - t0, "methods": list(methods), "data": _data_record(input_path),
                   "device": "cuda" if torch.cuda.is_available() else f"cpu ({os.cpu_count()} cores)"}, output_dir / "run_all.json")
     return summary
 
@@ -707,7 +719,7 @@ def run_study(output_dir="results", input_path=None, work_dir="work", seeds=(43,
               limit: int | None = None, progress: bool = False, **overrides) -> pd.DataFrame:
     "The multi-seed study: the recipe search on validation, the test split read once per chosen recipe (seed 42), more seeds; the seed table."
     t0 = time.perf_counter(); output_dir = Path(output_dir); data_dir = Path(work_dir) / "cfpb"
-    preprocess(input_path or cfpb.default_data_path(), data_dir, progress=progress)
+    preprocess(input_path or cfpb.default_data_paths(), data_dir, progress=progress)
     (output_dir / "data").mkdir(parents=True, exist_ok=True)
     for f in ("stats.json", "label_map.json"): _atomic_write(output_dir / "data" / f, lambda t: shutil.copy(data_dir / f, t))
     choice = run_search(output_dir, data_dir, model=model, max_length=max_length, limit=limit, progress=progress, **overrides)

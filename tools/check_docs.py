@@ -550,7 +550,7 @@ def picture_up_front(cells) -> bool:
 
 def check_chapter_parts(cfg):
     "Check 7: summary, exercises with folded solutions, and a stored image for every captioned figure, in each chapter (appendices: summary)."
-    for nb_path in sorted([*cfg.nbs_path.glob("[0-9][0-9]_*.ipynb"), *cfg.nbs_path.glob("A[0-9]_*.ipynb")]):
+    for nb_path in sorted([*cfg.nbs_path.glob("[0-9][0-9]*_*.ipynb"), *cfg.nbs_path.glob("A[0-9]_*.ipynb")]):
         cells = load_nb(nb_path)["cells"]
         md = [src(c) for c in cells if c["cell_type"] == "markdown"]
         if not any(re.search(r"^## Summary\b", m, re.M) for m in md):
