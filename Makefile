@@ -1,6 +1,7 @@
 # One command for each job; each does its own set-up in a local virtual environment (.venv).
-#   make run    - the main job: preprocess the shipped CFPB data, run all experiments, write results/
-#   make study  - the recipe search on validation and two more training seeds (chapter 5's seed table)
+#   make run    - the main job: preprocess both shipped collections (the union), run every method once, write results/union/
+#   make study  - the first edition's multi-seed study on the first collection: the recipe search on validation and two
+#                 more training seeds (chapter 5's seed table), into results/
 #   make curves - the learning-curve study (chapter 5b): every method on nested training subsets, three seeds, resumable;
 #                 MINUTES=n bounds one sitting (run it again to continue)
 #   make test   - the book's tests (nbdev_test runs every notebook; cells flagged `slow` are skipped)
@@ -29,14 +30,14 @@ $(BIN)/.installed: setup.py settings.ini
 	touch $@
 
 run: setup
-	$(BIN)/lora_book_run_all --force
+	$(BIN)/lora_book_run_all --force --output-dir results/union --work-dir work/union
 
 study: setup
-	$(BIN)/lora_book_study
+	$(BIN)/lora_book_study --input data/cfpb_complaints.csv.gz
 
 MINUTES ?=
 curves: setup
-	$(BIN)/lora_book_curves $(if $(MINUTES),--max-minutes $(MINUTES))
+	$(BIN)/lora_book_curves --output-dir results/union --work-dir work/union $(if $(MINUTES),--max-minutes $(MINUTES))
 
 test: setup
 	$(BIN)/nbdev_test --n_workers 2 --timing

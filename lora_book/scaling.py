@@ -12,13 +12,13 @@ from fastcore.script import Param, call_parse, store_true
 from .inject import DEFAULT_MODEL
 from . import data as cfpb
 from .ingest import preprocess, dashed_options
-from .experiments import (METHOD_DEFAULTS, ExperimentConfig, _atomic_json, _same_config, run_in_process, f1_from_predictions,
+from .experiments import (METHOD_DEFAULTS, ExperimentConfig, check_model, _atomic_json, _same_config, run_in_process, f1_from_predictions,
                                    seed_bootstrap_diff)
 
 # %% auto #0
-__all__ = ['CURVE_SIZES', 'CURVE_METHODS', 'CURVE_SEEDS', 'SCRATCH_SIZES', 'DETERMINISTIC', 'CURVE_PAIRS', 'run_name',
-           'curve_plan', 'run_curves', 'curve_runs', 'curve_table', 'seed_bootstrap_ci', 'curve_bands',
-           'curve_differences', 'crossings', 'curves_cli']
+__all__ = ['CURVE_SIZES', 'CURVE_METHODS', 'CURVE_SEEDS', 'SCRATCH_SIZES', 'DETERMINISTIC', 'CURVE_PAIRS', 'CURVE_COLORS',
+           'run_name', 'curve_plan', 'run_curves', 'curve_runs', 'curve_table', 'seed_bootstrap_ci', 'curve_bands',
+           'curve_differences', 'crossings', 'plot_curves', 'plot_cost', 'curves_cli']
 
 # %% ../nbs/05b_scaling.ipynb #b91f6bab
 CURVE_SIZES = (100, 200, 400, 800, 1600, 3200, None)   # None: the whole training split
@@ -137,6 +137,38 @@ def crossings(diffs: pd.DataFrame) -> pd.DataFrame:
                              "demonstrated": "yes" if (x["lo"] > 0 or x["hi"] < 0) and (y["lo"] > 0 or y["hi"] < 0) else "no"})
     return pd.DataFrame(rows, columns=["comparison", "between sizes", "before", "after", "demonstrated"])
 
+# %% ../nbs/05b_scaling.ipynb #260e3a21
+CURVE_COLORS = {"probe": "C3", "tfidf": "C4", "lora": "C2", "full": "C1", "scratch": "C0"}
+
+def plot_curves(results_dir="results", n: int = 400):
+    "Test weighted and macro F1 against training-set size (log x): each method's mean over seeds with its 95% band."
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharex=True)
+    for ax, average in zip(axes, ("weighted", "macro")):
+        b = curve_bands(results_dir, average, n=n)
+        for m, g in b.groupby("method", sort=False):
+            g = g.sort_values("train size")
+            ax.plot(g["train size"], g["mean"], "o-", color=CURVE_COLORS.get(m), label=m, ms=4)
+            ax.fill_between(g["train size"], g["lo"], g["hi"], color=CURVE_COLORS.get(m), alpha=0.15)
+        ax.set(xscale="log", xlabel="training complaints (log scale)", ylabel=f"test {average} F1", title=f"{average.capitalize()} F1 (mean over seeds, 95% band)")
+    axes[0].legend(fontsize=8, loc="lower right"); fig.tight_layout()
+    return fig
+
+def plot_cost(results_dir="results"):
+    "Test weighted F1 against training seconds (log x), one point per (method, size), labelled by size: the cost-quality frontier."
+    import matplotlib.pyplot as plt
+    t = curve_table(results_dir)
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    for m, g in t.groupby("method", sort=False):
+        g = g.sort_values("train size")
+        ax.plot(g["train seconds"], g["weighted F1"], "o-", color=CURVE_COLORS.get(m), label=m, ms=4)
+        for _, r in g.iloc[[0, -1]].iterrows():
+            ax.annotate(f"{int(r['train size']):,}", (r["train seconds"], r["weighted F1"]), textcoords="offset points", xytext=(4, -10), fontsize=7)
+    ax.set(xscale="log", xlabel="training seconds on the 2-core CPU (log scale; mean over seeds)", ylabel="test weighted F1 (mean over seeds)",
+           title="Quality against the cost of training")
+    ax.legend(fontsize=8, loc="lower right"); fig.tight_layout()
+    return fig
+
 # %% ../nbs/05b_scaling.ipynb #8bca0ff7
 def _int_list(text: str, option: str, allow_all: bool = False) -> tuple:
     "Comma-separated integers (and `all`, if allowed) from an option, or a one-line error naming it."
@@ -172,8 +204,9 @@ def curves_cli(output_dir: Param("results folder (the study writes OUTPUT_DIR/cu
         if bad := [m for m in method_list if m not in (*CURVE_METHODS, "scratch")]: raise ValueError(f"--methods: unknown {bad}; choose from {(*CURVE_METHODS, 'scratch')}.")
         if max_minutes is not None and not max_minutes > 0: raise ValueError(f"--max-minutes {max_minutes}: pass a positive number of minutes.")
         overrides = {m: {"epochs": epochs} for m in ("lora", "full", "scratch")} if epochs is not None else {}
-        for m in method_list:  # every option is checked before anything is written
-            ExperimentConfig(m, max_length=max_length, limit=limit, seed=seed_list[0], train_size=size_list[0], **overrides.get(m, {}))
+        for m in method_list:  # every option is checked before anything is written, the model too
+            for s in seed_list: ExperimentConfig(m, max_length=max_length, limit=limit, seed=s, train_size=size_list[0], **overrides.get(m, {}))
+            check_model(DEFAULT_MODEL, max_length, m)
         plan = curve_plan(size_list, seed_list, tuple(m for m in method_list if m != "scratch"),
                           _int_list(scratch_sizes, "--scratch-sizes", True) if "scratch" in method_list else ())
         _check_writable(output_dir, "--output-dir"); _check_writable(work_dir, "--work-dir")

@@ -19,7 +19,7 @@ from .experiments import load_classifier, _atomic_json
 from .cli import _cli_errors, _check_writable, output_lock
 
 # %% auto #0
-__all__ = ['iter_narratives', 'quantize_int8', 'predict', 'predict_cli']
+__all__ = ['iter_narratives', 'quantize_int8', 'check_output_apart', 'csv_safe', 'predict', 'predict_cli']
 
 # %% ../nbs/A3_serving.ipynb #d1692f1f
 def _check_narrative_columns(input_path) -> list[str]:
@@ -60,11 +60,28 @@ def _resume_point(state_file: Path, partial: Path, identity: dict) -> dict | Non
         return None
     return state
 
+def check_output_apart(output_path, input_path, model_path):
+    "Refuse an output that is the input, a file of the model or inside the model's folder (writing it would destroy what is read)."
+    out = Path(output_path).resolve()
+    inp, model = Path(input_path).resolve(), Path(model_path).resolve()
+    if out == inp: raise ValueError(f"--output {output_path} is the input file; writing it would destroy the complaints being labelled. Name another file.")
+    is_model = model.is_dir() and any((model / f).is_file() for f in ("adapter_config.json", "config.json"))  # else loading refuses it, by name
+    if out == model or is_model and model in out.parents:
+        raise ValueError(f"--output {output_path} is inside the model {model_path}; writing it would damage the model. Name a file outside {model_path}.")
+
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+def csv_safe(value) -> str:
+    "A text cell a spreadsheet will not run as a formula: one starting with = + - @, tab or CR gets a leading apostrophe (OWASP's advice for CSV)."
+    s = str(value)
+    return "'" + s if s.startswith(_FORMULA) else s
+
 def predict(model_path, input_path, output_path, batch_size: int = 64, progress: bool = True, chunk_rows: int = 5_000,
             int8: bool = False) -> dict:
     "Label the complaints of a CFPB export into a CSV (`Complaint ID`, `predicted_product`, class probabilities); resumable; a summary."
     t0 = time.perf_counter()
     output_path = Path(output_path)
+    check_output_apart(output_path, input_path, model_path)
     partial, state_file = output_path.with_name(f".{output_path.name}.partial"), output_path.with_name(f".{output_path.name}.partial.json")
     with output_lock(output_path, "lora_book_predict", file=True):
         remove_stale_temporaries(output_path.parent, state_file.name)   # left by a killed run
@@ -87,8 +104,8 @@ def predict(model_path, input_path, output_path, batch_size: int = 64, progress:
                 loader = make_loader(ids, np.zeros(len(ids), dtype=int), batch_size, shuffle=False, pad_id=tok.pad_token_id)
                 probs, _ = predict_proba(model, loader)
                 labels = np.asarray(names)[probs.argmax(1)]
-                out = pd.concat([pd.DataFrame({"Complaint ID": chunk["Complaint ID"], "predicted_product": labels}),
-                                 pd.DataFrame(probs, columns=[f"p({c})" for c in names])], axis=1)
+                out = pd.concat([pd.DataFrame({"Complaint ID": chunk["Complaint ID"].map(csv_safe), "predicted_product": [csv_safe(l) for l in labels]}),
+                                 pd.DataFrame(probs, columns=[csv_safe(f"p({c})") for c in names])], axis=1)
                 with open(partial, "ab") as f:
                     out.to_csv(f, header=state["bytes"] == 0, index=False); f.flush(); os.fsync(f.fileno())
                 for c, n in zip(*np.unique(labels, return_counts=True)): counts[str(c)] = counts.get(str(c), 0) + int(n)
@@ -114,6 +131,7 @@ def predict_cli(model: Param("saved LoRA adapter folder or full model folder", s
     "Label complaints with a trained model; write Complaint ID, predicted_product and class probabilities. An interrupted run resumes."
     def go():
         if Path(output).is_dir(): raise ValueError(f"--output {output} is a folder; name the CSV file to write, e.g. {Path(output) / 'predictions.csv'}.")
+        check_output_apart(output, input, model)
         _check_writable(Path(output).parent, "--output")
         if batch_size < 1: raise ValueError(f"--batch-size must be at least 1, got {batch_size}.")
         if chunk_rows < 1: raise ValueError(f"--chunk-rows must be at least 1, got {chunk_rows}.")

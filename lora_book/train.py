@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_training.ipynb #1becba81
 from __future__ import annotations
-import hashlib, json, math, os, random, shutil, tempfile, time, warnings
+import hashlib, io, json, math, os, random, shutil, tempfile, time, warnings
 from dataclasses import dataclass, asdict, field
 from pathlib import Path
 import numpy as np
@@ -18,9 +18,10 @@ from accelerate.utils import gather_object
 from transformers import get_linear_schedule_with_warmup
 
 # %% auto #0
-__all__ = ['tokenize', 'LengthBucketBatches', 'Collator', 'make_loader', 'padding_efficiency', 'time_training_steps',
-           'classification_metrics', 'bootstrap_ci', 'paired_bootstrap_diff', 'TrainConfig', 'check_int', 'check_lr',
-           'NonFiniteLossError', 'balanced_class_weights', 'set_seed', 'predict_proba', 'fit', 'overfit_one_batch']
+__all__ = ['SEED_MAX', 'CHECKPOINT_HEADER', 'tokenize', 'LengthBucketBatches', 'Collator', 'make_loader', 'padding_efficiency',
+           'time_training_steps', 'classification_metrics', 'bootstrap_ci', 'paired_bootstrap_diff', 'TrainConfig',
+           'check_int', 'check_seed', 'check_lr', 'NonFiniteLossError', 'balanced_class_weights', 'set_seed',
+           'predict_proba', 'fit', 'overfit_one_batch']
 
 # %% ../nbs/04_training.ipynb #91f4e7d7
 def _fingerprint(tokenizer, texts, max_length) -> str:
@@ -35,7 +36,7 @@ def _ids_digest(ids) -> str: return hashlib.sha256(json.dumps(ids).encode()).hex
 def _read_token_cache(path: Path, n: int):
     "The cached ids at `path` if the file is whole (n sequences, content hash intact), else None (with a warning)."
     try:
-        c = torch.load(path)
+        c = torch.load(path, weights_only=True)  # tensors, numbers, strings, lists and dicts only: a crafted file cannot run code
         if isinstance(c, dict) and len(c.get("ids", ())) == n and _ids_digest(c["ids"]) == c.get("digest"): return c["ids"]
         problem = "does not match its texts (wrong length or content hash)"
     except Exception as e: problem = f"cannot be read ({type(e).__name__})"  # any damage: the cache is rebuilt, never trusted
@@ -51,7 +52,11 @@ def tokenize(tokenizer, texts, max_length: int = 128, cache_dir=None) -> list[li
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".tmp{os.getpid()}")
-        torch.save({"ids": ids, "digest": _ids_digest(ids)}, tmp); os.replace(tmp, path)
+        buf = io.BytesIO(); torch.save({"ids": ids, "digest": _ids_digest(ids)}, buf)   # serialised in memory: a full disk is an OSError below
+        try:
+            with open(tmp, "wb") as f: f.write(buf.getvalue())
+            os.replace(tmp, path)
+        except BaseException: tmp.unlink(missing_ok=True); raise   # no temporary left behind
     return ids
 
 # %% ../nbs/04_training.ipynb #2a9c658c
@@ -178,6 +183,13 @@ def check_int(name: str, value, least: int = 1):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
         raise ValueError(f"{name} must be an integer of at least {least}, got {value!r}.")
 
+SEED_MAX = 2**32 - 1  # numpy's seeds are 32-bit; Python and torch accept more, so this is the range every library used accepts
+
+def check_seed(name: str, value):
+    "Raise a clear `ValueError` unless `value` is a seed every library used accepts: an integer from 0 to 2**32 - 1."
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= value <= SEED_MAX:
+        raise ValueError(f"{name} must be an integer from 0 to {SEED_MAX} (2**32 - 1, numpy's limit), got {value!r}.")
+
 def check_lr(name: str, value):
     "Raise a clear `ValueError` unless `value` is a learning rate: a finite number in [0, 1] (0 freezes what it applies to)."
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not (math.isfinite(value) and 0 <= value <= 1):
@@ -214,17 +226,27 @@ def predict_proba(model, loader, accelerator: Accelerator | None = None) -> tupl
 def _trainable_state(model) -> dict:
     return {n: p.detach().cpu().clone() for n, p in model.named_parameters() if p.requires_grad}
 
+CHECKPOINT_HEADER = b"lora_book checkpoint 2\n"  # then the payload's SHA-256 (64 hex digits and a newline), then the payload
+
 def _save_checkpoint(path: Path, state: dict):
+    "Write `path/state.pt` atomically: a header, the SHA-256 of the payload, the payload (`torch.save` of tensors, numbers, strings, lists, dicts)."
     path.mkdir(parents=True, exist_ok=True)
+    buf = io.BytesIO(); torch.save(state, buf); payload = buf.getvalue()
     tmp = path / f"state.pt.tmp{os.getpid()}"
-    torch.save(state, tmp); os.replace(tmp, path / "state.pt")
+    try:
+        with open(tmp, "wb") as f: f.write(CHECKPOINT_HEADER + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
+        os.replace(tmp, path / "state.pt")
+    except BaseException: tmp.unlink(missing_ok=True); raise   # a full disk leaves no temporary behind
 
 def _rng_state() -> dict:
-    return {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state(),
+    "Every random state training draws from, as plain lists and tensors (what a checkpoint may hold)."
+    kind, key, pos, has_gauss, gauss = np.random.get_state()
+    return {"python": random.getstate(), "numpy": [kind, key.tolist(), pos, has_gauss, gauss], "torch": torch.get_rng_state(),
             "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None}
 
 def _set_rng_state(s: dict):
-    random.setstate(s["python"]); np.random.set_state(s["numpy"]); torch.set_rng_state(s["torch"])
+    kind, key, pos, has_gauss, gauss = s["numpy"]
+    random.setstate(s["python"]); np.random.set_state((kind, np.array(key, dtype=np.uint32), pos, has_gauss, gauss)); torch.set_rng_state(s["torch"])
     if s.get("cuda") is not None and torch.cuda.is_available(): torch.cuda.set_rng_state_all(s["cuda"])
 
 # %% ../nbs/04_training.ipynb #4bd4c67a
@@ -249,10 +271,20 @@ def _differences(saved: dict, now: dict) -> list[str]:
     return out
 
 def _load_checkpoint(path: Path) -> dict:
-    "The checkpoint at `path`, or a clear error naming it if it is damaged (a kill during a write cannot leave one: writes are atomic)."
-    try: s = torch.load(path, weights_only=False)
-    except Exception as e:  # torch raises many kinds for a damaged pickle or zip: name the file whatever the kind
-        raise ValueError(f"{path} is damaged ({type(e).__name__}: {e}); delete it to start this run again.") from None
+    "The checkpoint at `path`, checked by its SHA-256 and loaded with `weights_only=True` (nothing in it can run code), or a clear error naming it."
+    fix = "delete it to start this run again"
+    try: raw = Path(path).read_bytes()
+    except OSError as e: raise ValueError(f"{path} cannot be read ({e.strerror or e}); {fix}.") from None
+    n = len(CHECKPOINT_HEADER)
+    if not raw.startswith(CHECKPOINT_HEADER):
+        raise ValueError(f"{path} is not a checkpoint of this version of lora_book (older versions wrote plain pickles, which are never loaded); {fix}.")
+    digest, payload = raw[n:n + 64], raw[n + 65:]
+    if raw[n + 64:n + 65] != b"\n" or hashlib.sha256(payload).hexdigest().encode() != digest:
+        raise ValueError(f"{path} is damaged (its content does not match its SHA-256); {fix}.")
+    try: s = torch.load(io.BytesIO(payload), weights_only=True)
+    except Exception as e:  # a payload with other objects: unpickling them could run code, so it is refused whatever it holds
+        raise ValueError(f"{path} holds objects other than tensors, numbers, strings, lists and dicts ({type(e).__name__}); it is not loaded, "
+                         f"since unpickling them could run code; {fix}.") from None
     if not isinstance(s, dict) or "identity" not in s:
         raise ValueError(f"{path} is not a checkpoint of this version of lora_book; delete it to start this run again.")
     return s

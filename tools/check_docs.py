@@ -21,6 +21,8 @@ Run from anywhere:  .venv/bin/python tools/check_docs.py   (or `make docs`, whic
    inside callouts do not count). Appendices (nbs/A<n>_*.ipynb) need a
    summary; exercises are optional there. The sidebar (nbs/sidebar.yml, kept by hand for its Appendices section:
    `custom_sidebar = True`) lists every notebook exactly once.
+8. No markdown cell holds a link whose text has a backticked name (nbdev's doc-linking makes it a link inside a link,
+   shown as raw Markdown), nor inline math with a space after the opening or before the closing `$` (pandoc shows it raw).
 6. README.md is in step with nbs/index.ipynb: every visible markdown cell and visible code cell (without `#|`
    lines) appears verbatim; `make run` and `make test` appear in both; every value of the table output by a
    code cell marked `# headline-table` appears in README.md.
@@ -568,6 +570,24 @@ def check_chapter_parts(cfg):
                not any("image/png" in o.get("data", {}) or "image/svg+xml" in o.get("data", {}) for o in c.get("outputs", [])):
                 problem("chapters", cell_where(nb_path, i), "a captioned figure without a stored image: run the cell and commit its output")
 
+_CODE = re.compile(r"```.*?```|`[^`\n]*`", re.S)
+LINKED_NAME = re.compile(r"\[[^\]]*`[A-Za-z_][\w.]*`[^\]]*\]\(")   # nbdev doc-links a backticked name: inside a link, a link in a link
+TEX_INLINE = re.compile(r"(?<![\\$])\$(?!\$)([^$\n]*\\[A-Za-z]+[^$\n]*)(?<!\\)\$(?!\$)")
+
+def check_markdown_patterns(cfg):
+    "Check 8: Markdown that renders wrongly: a link whose text holds a backticked name, inline TeX that pandoc will not read as math."
+    for nb_path in [p for p in source_pages(cfg.nbs_path) if p.suffix == ".ipynb"]:
+        for i, c in enumerate(load_nb(nb_path)["cells"]):
+            if c["cell_type"] != "markdown": continue
+            text = src(c)
+            for m in LINKED_NAME.finditer(text):
+                problem("markdown", cell_where(nb_path, i), f"link text {m.group()[:-1]!r} holds a backticked name, which nbdev turns into a link "
+                                                           "inside the link (shown as raw Markdown): move the name out of the link text")
+            for m in TEX_INLINE.finditer(_CODE.sub("", text)):
+                if m.group(1) != m.group(1).strip():
+                    problem("markdown", cell_where(nb_path, i), f"inline math {m.group()!r} has a space after the opening or before the closing $, "
+                                                               "so pandoc shows it as raw text: remove the space")
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n-workers", type=int, default=min(2, os.cpu_count() or 1), help="parallel nbdev processing")
@@ -595,7 +615,7 @@ def main():
         check_links(cfg, pages)
         check_exports(cfg, pages)
     step("chapters: summaries, exercises, figures")
-    check_sidebar(cfg); check_chapter_parts(cfg)
+    check_sidebar(cfg); check_chapter_parts(cfg); check_markdown_patterns(cfg)
     step("README.md against index.ipynb")
     check_readme(cfg)
     step("done")
