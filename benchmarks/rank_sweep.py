@@ -18,7 +18,7 @@ import pandas as pd
 import torch
 
 from dataclasses import asdict
-from lora_book.experiments import ExperimentConfig, run_experiment, METHOD_DEFAULTS
+from lora_book.experiments import ExperimentConfig, run_experiment, METHOD_DEFAULTS, _same_config
 from lora_book.data import default_data_path
 from lora_book.ingest import preprocess
 
@@ -58,7 +58,7 @@ def run_one(name: str, args, data_dir: Path, out: Path) -> dict:
     cfg = config(name, args)
     if (final / "metrics.json").exists():
         done = json.loads((final / "metrics.json").read_text())
-        if done["config"] == json.loads(json.dumps(asdict(cfg))): log(f"{name}: done already, skipped"); return done
+        if _same_config(final / "metrics.json", cfg): log(f"{name}: done already, skipped"); return done
         log(f"{name}: recorded with another configuration (an older recipe); running it again")
     staging = out / f".staging_{name}"  # keeps its checkpoint if interrupted: the run resumes from the last epoch
     t0 = time.perf_counter()

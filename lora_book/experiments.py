@@ -27,14 +27,14 @@ from .ingest import preprocess
 
 # %% auto #0
 __all__ = ['METHODS', 'NEURAL', 'POOLINGS', 'HEAD_INITS', 'BOOK_RECIPES', 'METHOD_DEFAULTS', 'TFIDF_CS', 'PROBE_CS',
-           'SUMMARY_COLUMNS', 'COMPARISONS', 'PROBE_SEARCH', 'SEED_COMPARISONS', 'ExperimentConfig', 'scratch_config',
-           'mean_pool', 'BertMeanPoolClassifier', 'build_model', 'reset_peak_memory', 'peak_memory_mb', 'load_data',
-           'run_tfidf', 'frozen_features', 'fit_probe', 'probe_head', 'run_probe', 'process_state', 'check_model',
-           'check_run_name', 'run_experiment', 'load_classifier', 'summarize', 'majority_baseline', 'results_table',
-           'plot_f1_vs_params', 'plot_learning_curves', 'plot_confusion_matrices', 'write_figures', 'run_in_process',
-           'run_all', 'paired_comparisons', 'search_candidates', 'run_search', 'search_table', 'evaluate_saved_run',
-           'run_seeds', 'seed_runs', 'seed_table', 'per_seed_table', 'f1_from_predictions', 'seed_bootstrap_diff',
-           'seed_comparisons', 'per_class_f1', 'run_study']
+           'SUMMARY_COLUMNS', 'NEWER_FIELDS', 'COMPARISONS', 'PROBE_SEARCH', 'SEED_COMPARISONS', 'ExperimentConfig',
+           'scratch_config', 'mean_pool', 'BertMeanPoolClassifier', 'build_model', 'reset_peak_memory',
+           'peak_memory_mb', 'load_data', 'run_tfidf', 'frozen_features', 'fit_probe', 'probe_head', 'run_probe',
+           'process_state', 'check_model', 'check_run_name', 'run_experiment', 'load_classifier', 'summarize',
+           'majority_baseline', 'results_table', 'plot_f1_vs_params', 'plot_learning_curves', 'plot_confusion_matrices',
+           'write_figures', 'recorded_config', 'run_in_process', 'run_all', 'paired_comparisons', 'search_candidates',
+           'run_search', 'search_table', 'evaluate_saved_run', 'run_seeds', 'seed_runs', 'seed_table', 'per_seed_table',
+           'f1_from_predictions', 'seed_bootstrap_diff', 'seed_comparisons', 'per_class_f1', 'run_study']
 
 # %% ../nbs/05_experiments.ipynb #90cf20fc
 METHODS = ("scratch", "full", "lora", "probe", "tfidf")
@@ -520,8 +520,13 @@ def _same_config(metrics_file: Path, cfg: ExperimentConfig) -> bool:
     try: saved = json.loads(metrics_file.read_text()).get("config", {})
     except (json.JSONDecodeError, UnicodeDecodeError, AttributeError) as e:
         print(f"{metrics_file} is damaged ({type(e).__name__}); running {cfg.method} again", file=sys.stderr); return False
-    added = {f.name: f.default for f in dataclasses.fields(ExperimentConfig) if f.name in ("train_size",)}  # fields newer than some records
-    return {**added, **saved} == json.loads(json.dumps(asdict(cfg)))
+    return recorded_config(saved) == json.loads(json.dumps(asdict(cfg)))
+
+NEWER_FIELDS = ("train_size",)  # ExperimentConfig fields added after some results were recorded (their default is what those runs did)
+
+def recorded_config(config: dict) -> dict:
+    "A run's recorded config with the defaults of fields newer than the record filled in (so old and new records compare)."
+    return {**{f.name: f.default for f in dataclasses.fields(ExperimentConfig) if f.name in NEWER_FIELDS}, **config}
 
 def _command(name: str) -> list[str]:
     "The installed console script `name` (next to this Python, else on PATH)."
@@ -685,7 +690,7 @@ def seed_runs(results_dir="results", strict: bool = True) -> dict:
     for m in METHODS:
         files = [Path(results_dir) / m / "metrics.json"] + sorted((Path(results_dir) / "seeds" / m).glob("seed*/metrics.json"))
         if files[0].exists(): runs[m] = [json.loads(f.read_text()) for f in files if f.exists()]
-    cfgs = {m: [{k: v for k, v in r["config"].items() if k != "seed"} for r in rs] for m, rs in runs.items()}
+    cfgs = {m: [{k: v for k, v in recorded_config(r["config"]).items() if k != "seed"} for r in rs] for m, rs in runs.items()}
     for m, cs in cfgs.items():
         if not (stale := [r["seed"] for r, c in zip(runs[m], cs) if c != cs[0]]): continue
         if strict: raise ValueError(f"the seeds of {m} under {results_dir} were run with different recipes; "
