@@ -141,7 +141,8 @@ def run_all_cli(output_dir: Param("results folder", str) = "results",
     "The main job: preprocess the data, run scratch, full, lora and tfidf, write results/ and print the table."
     def go():
         overrides = {m: {"epochs": epochs} for m in NEURAL} if epochs is not None else {}
-        for m in NEURAL: check_model(model, max_length, ExperimentConfig(m, model=model, max_length=max_length, seed=seed, limit=limit, **overrides.get(m, {})).method)
+        for m in NEURAL:
+            ExperimentConfig(m, model=model, max_length=max_length, seed=seed, limit=limit, **overrides.get(m, {})); check_model(model, max_length, m)
         _check_writable(output_dir, "--output-dir"); _check_writable(work_dir, "--work-dir")   # every option checked before anything is written
         with output_lock(output_dir, "lora_book_run_all"):
             s = run_all(output_dir, input, work_dir, model=model, seed=seed, max_length=max_length, progress=not quiet, force=force,

@@ -4,9 +4,9 @@
 
 # %% auto #0
 __all__ = ['NARRATIVE', 'REQUIRED_COLUMNS', 'SUB_PRODUCT', 'SUFFIXES', 'CATEGORIES', 'PRODUCT_MAP', 'PLACEHOLDER', 'MIN_WORDS',
-           'MIN_CLASS_COUNT', 'CHUNK_ROWS', 'PROGRESS_MIN_BYTES', 'SPLITS', 'OUT_COLUMNS', 'SHIPPED_FILES', 'DataError',
-           'open_export', 'reading_errors', 'read_columns', 'check_columns', 'map_product', 'clean_text', 'load_splits',
-           'default_data_path', 'default_data_paths', 'training_subset', 'portable_path']
+           'MIN_CLASS_COUNT', 'CHUNK_ROWS', 'PROGRESS_MIN_BYTES', 'SPLITS', 'OUT_COLUMNS', 'SHIPPED_FILES', 'SEED_MAX',
+           'DataError', 'open_export', 'reading_errors', 'read_columns', 'check_columns', 'map_product', 'clean_text',
+           'load_splits', 'default_data_path', 'default_data_paths', 'check_seed', 'training_subset', 'portable_path']
 
 # %% ../nbs/03_data.ipynb #cf89106b
 import codecs, gzip, hashlib, html, io, json, re, zipfile, zlib
@@ -196,6 +196,13 @@ def default_data_path(name: str = SHIPPED_FILES[0]) -> Path:
 def default_data_paths() -> list[Path]:
     "Both shipped collections, first then second: the main job's input (read as one export, texts deduplicated across both)."
     return [default_data_path(n) for n in SHIPPED_FILES]
+
+SEED_MAX = 2**32 - 1  # numpy's seeds are 32-bit; Python and torch accept more, so this is the range every library used accepts
+
+def check_seed(name: str, value):
+    "Raise a clear `DataError` (a `ValueError`) unless `value` is a seed every library used accepts: an integer from 0 to 2**32 - 1."
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= value <= SEED_MAX:
+        raise DataError(f"{name} must be an integer from 0 to {SEED_MAX} (2**32 - 1, numpy's limit), got {value!r}.")
 
 def training_subset(labels, n: int | None, seed: int = 0) -> np.ndarray:
     "Positions of a stratified subset of `n` training rows (sorted); subsets of one `labels` are nested: a smaller `n` takes a subset of a larger one's rows."

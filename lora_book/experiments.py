@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_experiments.ipynb #cef89a6d
 from __future__ import annotations
-import dataclasses, hashlib, json, math, os, pickle, re, resource, shutil, subprocess, sys, tempfile, time
+import dataclasses, hashlib, io, json, math, os, pickle, re, resource, shutil, subprocess, sys, tempfile, time, warnings
 from dataclasses import dataclass, asdict, field
 from pathlib import Path
 import numpy as np
@@ -21,7 +21,7 @@ from .lora import LoRALinear
 from .inject import (DEFAULT_MODEL, resolve_model_path, inject_lora, mark_only_lora_as_trainable, count_parameters,
                               save_adapter, load_adapter, linear_layer_names, remove_stale_temporaries, _name_matches, _public)
 from .train import (TrainConfig, tokenize, fit, make_loader, predict_proba, classification_metrics, bootstrap_ci, paired_bootstrap_diff,
-                             set_seed, check_int, check_lr, check_seed)
+                             set_seed, check_int, check_lr, _write_atomically)
 from . import data as cfpb
 from .ingest import preprocess
 
@@ -82,7 +82,7 @@ class ExperimentConfig:
             if getattr(self, k) is None: setattr(self, k, v)
         if self.method != "tfidf" and self.pooling not in POOLINGS:
             raise ValueError(f"pooling {self.pooling!r} is not one of {POOLINGS}.")
-        if self.head_init is not None and self.head_init not in HEAD_INITS or self.method in ("full", "lora") and self.head_init not in HEAD_INITS:
+        if (self.head_init is not None or self.method in ("full", "lora")) and self.head_init not in HEAD_INITS:
             raise ValueError(f"head_init {self.head_init!r} is not one of {HEAD_INITS}.")
         if self.method == "scratch" and self.head_init == "probe":
             raise ValueError("head_init='probe' needs a pre-trained model to probe; the scratch model has none (use 'random').")
@@ -91,7 +91,7 @@ class ExperimentConfig:
                 raise ValueError(f"target_modules must be module names (a non-empty list of strings) or a regex (a string), got {self.target_modules!r}.")
             self.target_modules = tuple(self.target_modules)
         for k in ("batch_size", "max_length", "r") + (("epochs",) if self.epochs is not None else ()): check_int(k, getattr(self, k))
-        check_seed("seed", self.seed)
+        cfpb.check_seed("seed", self.seed)
         if self.max_length < 2: raise ValueError(f"max_length must be at least 2 (the [CLS] and [SEP] tokens), got {self.max_length}.")
         for k in ("lr", "head_lr"):
             if getattr(self, k) is not None: check_lr(k, getattr(self, k))
@@ -230,7 +230,7 @@ def _read_features_cache(path: Path, n: int) -> dict | None:
         if all(f[k].shape[0] == n for k in POOLINGS) and str(f.get("digest")) == _features_digest(f): return f
         problem = "does not match its content hash"
     except Exception as e: problem = f"cannot be read ({type(e).__name__})"  # a damaged zip raises many kinds: never trusted
-    import warnings; warnings.warn(f"features cache {path} {problem}; computing the features again and replacing it.")
+    warnings.warn(f"features cache {path} {problem}; computing the features again and replacing it.")
     return None
 
 @torch.no_grad()
@@ -250,8 +250,8 @@ def frozen_features(model_name, ids, pad_id: int = 0, cache_dir=None, batch_size
     out["peak_mb"] = np.array(peak_memory_mb())
     out["digest"] = np.array(_features_digest(out))
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True); tmp = path.with_name(f".{path.stem}.tmp{os.getpid()}.npz")
-        np.savez(tmp, **out); os.replace(tmp, path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        buf = io.BytesIO(); np.savez(buf, **out); _write_atomically(path, buf.getvalue())
     return out
 
 def fit_probe(X_train, y_train, X_val, y_val, class_weighted: bool = False, Cs=PROBE_CS):

@@ -20,15 +20,14 @@ from tqdm import tqdm
 
 from .data import (
     CATEGORIES, CHUNK_ROWS, MIN_CLASS_COUNT, MIN_WORDS, NARRATIVE, OUT_COLUMNS, PROGRESS_MIN_BYTES, SPLITS, SUB_PRODUCT,
-    DataError, check_columns, clean_text, default_data_path, default_data_paths, map_product, open_export, portable_path, read_columns, reading_errors,
+    DataError, check_columns, check_seed, clean_text, default_data_path, default_data_paths, map_product, open_export, portable_path, read_columns, reading_errors,
     _CONFLICT, _digest, _first_line)
 
 
 # %% ../nbs/A1_data_at_scale.ipynb #3371798f
 def _check_params(min_words, min_class_count, val_size, test_size, seed=0):
     "Raise `DataError` for parameters that cannot work."
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**32:
-        raise DataError(f"seed={seed!r} must be an integer from 0 to 2**32 - 1 (numpy's limit), e.g. 42")
+    check_seed('seed', seed)
     if min_words < 0 or min_class_count < 0: raise DataError(f"min_words={min_words} and min_class_count={min_class_count} must be >= 0")
     if not (0 < val_size < 1 and 0 < test_size < 1 and val_size + test_size < 1):
         raise DataError(f"val_size={val_size} and test_size={test_size} must each be in (0, 1) and sum to less than 1, e.g. 0.15 and 0.15")
@@ -130,14 +129,14 @@ def _pass2(kept_csv, labels, split, label_map, out_dir, chunk_rows, bar):
             i += len(chunk); bar.update(len(chunk))
 
 OUTPUT_FILES = ('train.csv', 'val.csv', 'test.csv', 'label_map.json', 'stats.json')  # what preprocess writes
-CACHE_FILES = re.compile(r'(tokens-[0-9a-f]+\.pt|features-[0-9a-f]+\.npz)')          # what training caches beside it, in .cache/
+CACHE_FILES = re.compile(r'(tokens-[0-9a-f]+\.pt|features-[0-9a-f]+\.npz)(\.tmp\d+)?')  # what training caches beside it, in .cache/ (a killed write leaves a .tmp<pid>)
 
 def _foreign_files(out: Path) -> list[str]:
     "Files in an existing output folder that neither preprocess nor the training caches wrote (a folder holding any is never replaced)."
     if not out.is_dir(): return [out.name]
     foreign = []
     for f in out.iterdir():
-        if f.name in OUTPUT_FILES and f.is_file() or f.name in ('.lock',): continue
+        if f.name in OUTPUT_FILES and f.is_file() or f.name == '.lock': continue
         if f.name == '.cache' and f.is_dir() and all(c.is_file() and CACHE_FILES.fullmatch(c.name) for c in f.iterdir()): continue
         foreign.append(f.name)
     return sorted(foreign)

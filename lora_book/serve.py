@@ -131,7 +131,6 @@ def predict_cli(model: Param("saved LoRA adapter folder or full model folder", s
     "Label complaints with a trained model; write Complaint ID, predicted_product and class probabilities. An interrupted run resumes."
     def go():
         if Path(output).is_dir(): raise ValueError(f"--output {output} is a folder; name the CSV file to write, e.g. {Path(output) / 'predictions.csv'}.")
-        check_output_apart(output, input, model)
         _check_writable(Path(output).parent, "--output")
         if batch_size < 1: raise ValueError(f"--batch-size must be at least 1, got {batch_size}.")
         if chunk_rows < 1: raise ValueError(f"--chunk-rows must be at least 1, got {chunk_rows}.")

@@ -18,10 +18,10 @@ from accelerate.utils import gather_object
 from transformers import get_linear_schedule_with_warmup
 
 # %% auto #0
-__all__ = ['SEED_MAX', 'CHECKPOINT_HEADER', 'tokenize', 'LengthBucketBatches', 'Collator', 'make_loader', 'padding_efficiency',
+__all__ = ['CHECKPOINT_HEADER', 'tokenize', 'LengthBucketBatches', 'Collator', 'make_loader', 'padding_efficiency',
            'time_training_steps', 'classification_metrics', 'bootstrap_ci', 'paired_bootstrap_diff', 'TrainConfig',
-           'check_int', 'check_seed', 'check_lr', 'NonFiniteLossError', 'balanced_class_weights', 'set_seed',
-           'predict_proba', 'fit', 'overfit_one_batch']
+           'check_int', 'check_lr', 'NonFiniteLossError', 'balanced_class_weights', 'set_seed', 'predict_proba', 'fit',
+           'overfit_one_batch']
 
 # %% ../nbs/04_training.ipynb #91f4e7d7
 def _fingerprint(tokenizer, texts, max_length) -> str:
@@ -32,6 +32,14 @@ def _fingerprint(tokenizer, texts, max_length) -> str:
     return h.hexdigest()[:20]
 
 def _ids_digest(ids) -> str: return hashlib.sha256(json.dumps(ids).encode()).hexdigest()
+
+def _write_atomically(path: Path, data: bytes):
+    "Write `data` to a temporary file beside `path`, then rename it to `path`; on any failure (a full disk) no temporary is left behind."
+    tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
+    try:
+        with open(tmp, "wb") as f: f.write(data)
+        os.replace(tmp, path)
+    except BaseException: tmp.unlink(missing_ok=True); raise
 
 def _read_token_cache(path: Path, n: int):
     "The cached ids at `path` if the file is whole (n sequences, content hash intact), else None (with a warning)."
@@ -51,12 +59,8 @@ def tokenize(tokenizer, texts, max_length: int = 128, cache_dir=None) -> list[li
     ids = tokenizer(texts, truncation=True, max_length=max_length, add_special_tokens=True)["input_ids"]
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        buf = io.BytesIO(); torch.save({"ids": ids, "digest": _ids_digest(ids)}, buf)   # serialised in memory: a full disk is an OSError below
-        try:
-            with open(tmp, "wb") as f: f.write(buf.getvalue())
-            os.replace(tmp, path)
-        except BaseException: tmp.unlink(missing_ok=True); raise   # no temporary left behind
+        buf = io.BytesIO(); torch.save({"ids": ids, "digest": _ids_digest(ids)}, buf)   # serialised in memory: a full disk is an OSError when written
+        _write_atomically(path, buf.getvalue())
     return ids
 
 # %% ../nbs/04_training.ipynb #2a9c658c
@@ -183,13 +187,6 @@ def check_int(name: str, value, least: int = 1):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
         raise ValueError(f"{name} must be an integer of at least {least}, got {value!r}.")
 
-SEED_MAX = 2**32 - 1  # numpy's seeds are 32-bit; Python and torch accept more, so this is the range every library used accepts
-
-def check_seed(name: str, value):
-    "Raise a clear `ValueError` unless `value` is a seed every library used accepts: an integer from 0 to 2**32 - 1."
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= value <= SEED_MAX:
-        raise ValueError(f"{name} must be an integer from 0 to {SEED_MAX} (2**32 - 1, numpy's limit), got {value!r}.")
-
 def check_lr(name: str, value):
     "Raise a clear `ValueError` unless `value` is a learning rate: a finite number in [0, 1] (0 freezes what it applies to)."
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not (math.isfinite(value) and 0 <= value <= 1):
@@ -232,11 +229,7 @@ def _save_checkpoint(path: Path, state: dict):
     "Write `path/state.pt` atomically: a header, the SHA-256 of the payload, the payload (`torch.save` of tensors, numbers, strings, lists, dicts)."
     path.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO(); torch.save(state, buf); payload = buf.getvalue()
-    tmp = path / f"state.pt.tmp{os.getpid()}"
-    try:
-        with open(tmp, "wb") as f: f.write(CHECKPOINT_HEADER + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
-        os.replace(tmp, path / "state.pt")
-    except BaseException: tmp.unlink(missing_ok=True); raise   # a full disk leaves no temporary behind
+    _write_atomically(path / "state.pt", CHECKPOINT_HEADER + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
 
 def _rng_state() -> dict:
     "Every random state training draws from, as plain lists and tensors (what a checkpoint may hold)."
