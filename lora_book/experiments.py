@@ -184,7 +184,13 @@ def load_data(data_dir, limit: int | None = None, train_size: int | None = None)
     names = [k for k, _ in sorted(label_map.items(), key=lambda kv: kv[1])]
     return train, val, test, names
 
-def _finish(cfg, names, y_test, pred, extra: dict) -> dict:
+def _class_probabilities(clf, X, n_classes: int) -> np.ndarray:
+    "A scikit-learn classifier's probabilities with one column per class of the task (classes it never saw get 0)."
+    p = np.zeros((X.shape[0], n_classes)); p[:, clf.classes_] = clf.predict_proba(X)
+    return p
+
+def _finish(cfg, names, y_test, pred, extra: dict, probabilities=None) -> dict:
+    "The test record of a run; `probabilities` (complaints x classes), when given, are kept too (for prior-shift corrections)."
     m = classification_metrics(y_test, pred, names)
     return {"method": cfg.method, "test_accuracy": m["accuracy"], "test_f1_weighted": m["f1_weighted"], "test_f1_macro": m["f1_macro"],
             "test_f1_weighted_ci95": bootstrap_ci(y_test, pred, "weighted", seed=cfg.seed),
@@ -192,10 +198,11 @@ def _finish(cfg, names, y_test, pred, extra: dict) -> dict:
             **extra, "n_test": int(len(y_test)), "classes": names, "per_class": m["report"], "confusion_matrix": m["confusion_matrix"],
             "config": asdict(cfg), "seed": cfg.seed, "torch": torch.__version__,
             "device": torch.cuda.get_device_name() if torch.cuda.is_available() else f"cpu ({torch.get_num_threads()} threads)",
-            "test_labels": [int(v) for v in y_test], "test_predictions": [int(v) for v in pred]}  # for paired comparisons
+            "test_labels": [int(v) for v in y_test], "test_predictions": [int(v) for v in pred],  # for paired comparisons
+            **({} if probabilities is None else {"test_probabilities": np.round(np.asarray(probabilities, float), 5).tolist()})}
 
 # %% ../nbs/05_experiments.ipynb #d12a868e
-def run_tfidf(cfg: ExperimentConfig, data_dir) -> dict:
+def run_tfidf(cfg: ExperimentConfig, data_dir, save_probabilities: bool = False) -> dict:
     "TF-IDF (words and word pairs) with logistic regression; C chosen by validation weighted F1."
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -212,7 +219,8 @@ def run_tfidf(cfg: ExperimentConfig, data_dir) -> dict:
     return _finish(cfg, names, test.label.to_numpy(), clf.predict(Xte),
                    {"trainable_params": n_params, "total_params": n_params, "trainable_percent": 100.0, "train_seconds": train_seconds,
                     "peak_memory_mb": peak_memory_mb(), "checkpoint_bytes": len(pickle.dumps((vec, clf))), "n_train": len(train),
-                    "best_epoch": None, "history": [{"C": c, "val_f1_weighted": f} for c, f in val_f1.items()], "tfidf_C": best_c})
+                    "best_epoch": None, "history": [{"C": c, "val_f1_weighted": f} for c, f in val_f1.items()], "tfidf_C": best_c},
+                   _class_probabilities(clf, Xte, len(names)) if save_probabilities else None)
 
 # %% ../nbs/05_experiments.ipynb #2d7e3181
 PROBE_CS = (0.01, 0.1, 1.0, 10.0, 100.0, 1000.0, 10000.0)
@@ -280,7 +288,7 @@ def _probe_data(cfg: ExperimentConfig, data_dir):
     keep = cfpb.training_subset(train.label, cfg.train_size)  # every row unless train_size: the features of all rows are cached once
     return (train.iloc[keep], val, test, names), (X[:a][keep], X[a:b], X[b:]), float(f["seconds"]), float(f.get("peak_mb", 0.0))
 
-def run_probe(cfg: ExperimentConfig, data_dir, evaluate_test: bool = True) -> dict:
+def run_probe(cfg: ExperimentConfig, data_dir, evaluate_test: bool = True, save_probabilities: bool = False) -> dict:
     "The linear probe: the frozen model's features and a logistic-regression head (C chosen on validation)."
     (train, val, test, names), (Xtr, Xva, Xte), feat_seconds, feat_peak = _probe_data(cfg, data_dir)
     t0 = time.perf_counter()
@@ -293,7 +301,7 @@ def run_probe(cfg: ExperimentConfig, data_dir, evaluate_test: bool = True) -> di
              "best_val_f1_weighted": max(val_f1.values()), "best_val_f1_macro": float(f1_score(val.label, clf.predict(Xva), average="macro"))}
     extra["trainable_percent"] = 100 * n_params / extra["total_params"]
     if not evaluate_test: return _validation_only(cfg, extra)
-    return _finish(cfg, names, test.label.to_numpy(), clf.predict(Xte), extra)
+    return _finish(cfg, names, test.label.to_numpy(), clf.predict(Xte), extra, _class_probabilities(clf, Xte, len(names)) if save_probabilities else None)
 
 def _validation_only(cfg: ExperimentConfig, extra: dict) -> dict:
     "The record of a run that did not look at the test split (the recipe search)."
@@ -337,14 +345,14 @@ def check_run_name(name: str) -> str:
     return name
 
 def run_experiment(cfg: ExperimentConfig, data_dir, output_dir="results", progress: bool = True, save_model: bool = True,
-                   evaluate_test: bool = True, run_name: str | None = None) -> dict:
-    "Train and evaluate one method; write `output_dir/<run_name or method>/metrics.json` (atomically) and the trained artefact."
+                   evaluate_test: bool = True, run_name: str | None = None, save_probabilities: bool = False) -> dict:
+    "Train and evaluate one method; write `output_dir/<run_name or method>/metrics.json` (atomically, with the test probabilities if asked) and the trained artefact."
     out = Path(output_dir) / check_run_name(run_name or cfg.method)
     main = process_state().is_main_process  # under `accelerate launch` or torchrun every process runs this: one writes
     save_model = save_model and main
     reset_peak_memory()
-    if cfg.method == "tfidf": metrics = run_tfidf(cfg, data_dir)
-    elif cfg.method == "probe": metrics = run_probe(cfg, data_dir, evaluate_test)
+    if cfg.method == "tfidf": metrics = run_tfidf(cfg, data_dir, save_probabilities)
+    elif cfg.method == "probe": metrics = run_probe(cfg, data_dir, evaluate_test, save_probabilities)
     else:
         train, val, test, names = load_data(data_dir, cfg.limit, cfg.train_size)
         tok = AutoTokenizer.from_pretrained(resolve_model_path(cfg.model))
@@ -377,7 +385,7 @@ def run_experiment(cfg: ExperimentConfig, data_dir, output_dir="results", progre
                  "num_processes": process_state().num_processes, "n_train": len(train), **probe}  # the effective batch is num_processes * batch_size
         if evaluate_test:
             probs, y = _predict_in_order(model, ids["test"], test.label, tok.pad_token_id)
-            metrics = _finish(cfg, names, y, probs.argmax(1), extra)
+            metrics = _finish(cfg, names, y, probs.argmax(1), extra, probs if save_probabilities else None)
         else: metrics = _validation_only(cfg, extra)
         if main: shutil.rmtree(out / "checkpoint", ignore_errors=True)  # the run is complete: nothing to resume
     if main: _atomic_json(metrics, out / "metrics.json")
@@ -685,11 +693,15 @@ def run_seeds(output_dir="results", data_dir="work/cfpb", seeds=(43, 44), method
             print(f"[seeds] {m} seed {s}: test weighted F1 {r['test_f1_weighted']:.3f} ({r['train_seconds']:.0f}s)", flush=True)
 
 def seed_runs(results_dir="results", strict: bool = True) -> dict:
-    "Each method's runs: the main job's (`<method>/metrics.json`) then its extra seeds (`seeds/<method>/seed*/metrics.json`); `strict=False` leaves out seeds of another recipe."
-    runs = {}
+    """Each method's runs: the main job's (`<method>/metrics.json`) then its extra seeds (`seeds/<method>/seed*/metrics.json`,
+    or the learning curves' runs on the whole training split, `curves/<method>/nall-s*`); `strict=False` leaves out seeds of another recipe."""
+    runs, root = {}, Path(results_dir)
     for m in METHODS:
-        files = [Path(results_dir) / m / "metrics.json"] + sorted((Path(results_dir) / "seeds" / m).glob("seed*/metrics.json"))
-        if files[0].exists(): runs[m] = [json.loads(f.read_text()) for f in files if f.exists()]
+        if not (root / m / "metrics.json").exists(): continue
+        files = [root / m / "metrics.json", *sorted((root / "seeds" / m).glob("seed*/metrics.json")), *sorted((root / "curves" / m).glob("nall-s*/metrics.json"))]
+        runs[m] = []
+        for r in (json.loads(f.read_text()) for f in files):
+            if r["seed"] not in {x["seed"] for x in runs[m]}: runs[m].append(r)  # the curves copy the main job's run: keep one
     cfgs = {m: [{k: v for k, v in recorded_config(r["config"]).items() if k != "seed"} for r in rs] for m, rs in runs.items()}
     for m, cs in cfgs.items():
         if not (stale := [r["seed"] for r, c in zip(runs[m], cs) if c != cs[0]]): continue
@@ -699,8 +711,10 @@ def seed_runs(results_dir="results", strict: bool = True) -> dict:
         runs[m] = [r for r, c in zip(runs[m], cs) if c == cs[0]]
     return runs
 
-def seed_table(results_dir="results") -> pd.DataFrame:
-    "Test scores per method over its training seeds: mean ± standard deviation (and range) of weighted and macro F1."
+def seed_table(results_dir="results", train_time: str = "first") -> pd.DataFrame:
+    """Test scores per method over its training seeds: mean ± standard deviation (and range) of weighted and macro F1.
+    `train_time`: the main job's run's training time (`"first"`), or the median over seeds (`"median"`, robust to a run slowed by a busy machine)."""
+    if train_time not in ("first", "median"): raise ValueError(f"train_time must be 'first' or 'median', got {train_time!r}.")
     rows = []
     for m, rs in seed_runs(results_dir).items():
         w, mac, acc = (np.array([r[k] for r in rs]) for k in ("test_f1_weighted", "test_f1_macro", "test_accuracy"))
@@ -709,7 +723,8 @@ def seed_table(results_dir="results") -> pd.DataFrame:
                      "weighted F1 (mean ± sd)": f"{w.mean():.3f} ± {sd(w):.3f}", "weighted F1 range": f"{w.min():.3f} to {w.max():.3f}",
                      "macro F1 (mean ± sd)": f"{mac.mean():.3f} ± {sd(mac):.3f}", "accuracy (mean)": f"{acc.mean():.3f}",
                      "trainable params": f"{rs[0]['trainable_params']:,} ({rs[0]['trainable_percent']:.2f}%)",
-                     "train time (s, seed 42)": f"{rs[0]['train_seconds']:.0f}",  # the main job's run, alone in its process
+                     **({"train time (s, seed 42)": f"{rs[0]['train_seconds']:.0f}"} if train_time == "first" else  # the main job's run, alone in its process
+                        {"train time (s, median of seeds)": f"{np.median([r['train_seconds'] for r in rs]):.0f}"}),
                      "saved size (MB)": f"{rs[0]['checkpoint_bytes'] / 1e6:.2f}"})
     return pd.DataFrame(rows).set_index("method")
 

@@ -16,29 +16,30 @@ from .experiments import (METHOD_DEFAULTS, ExperimentConfig, check_model, _atomi
                                    seed_bootstrap_diff)
 
 # %% auto #0
-__all__ = ['CURVE_SIZES', 'CURVE_METHODS', 'CURVE_SEEDS', 'SCRATCH_SIZES', 'DETERMINISTIC', 'CURVE_PAIRS', 'CURVE_COLORS',
-           'run_name', 'curve_plan', 'run_curves', 'curve_runs', 'curve_table', 'seed_bootstrap_ci', 'curve_bands',
-           'curve_differences', 'crossings', 'plot_curves', 'plot_cost', 'curves_cli']
+__all__ = ['CURVE_SIZES', 'CURVE_METHODS', 'CURVE_SEEDS', 'SCRATCH_SIZES', 'RANK_POINTS', 'DETERMINISTIC', 'CURVE_PAIRS',
+           'CURVE_COLORS', 'run_name', 'curve_plan', 'run_curves', 'curve_runs', 'curve_table', 'seed_bootstrap_ci',
+           'curve_bands', 'curve_differences', 'ahead_from', 'crossings', 'plot_curves', 'plot_cost', 'curves_cli']
 
 # %% ../nbs/05b_scaling.ipynb #b91f6bab
 CURVE_SIZES = (100, 200, 400, 800, 1600, 3200, None)   # None: the whole training split
 CURVE_METHODS = ("probe", "tfidf", "lora", "full")
 CURVE_SEEDS = (42, 43, 44)
 SCRATCH_SIZES = (800, 3200, None)                         # the scratch model needs data to learn at all
+RANK_POINTS = (1, 64)                                     # LoRA at other ranks (alpha 16), on the whole training split, first seed
 DETERMINISTIC = ("probe", "tfidf")                        # fits with no random seed: one run per size
 
 def run_name(size: int | None, seed: int) -> str:
     "The folder of one run of the study: `n<size>-s<seed>` (`nall` for the whole training split)."
     return f"n{'all' if size is None else size}-s{seed}"
 
-def curve_plan(sizes=CURVE_SIZES, seeds=CURVE_SEEDS, methods=CURVE_METHODS, scratch_sizes=SCRATCH_SIZES) -> list[tuple]:
-    "Every (method, size, seed) of the study, in the order it runs: the first seed of all, smallest sizes first, then each further seed."
+def curve_plan(sizes=CURVE_SIZES, seeds=CURVE_SEEDS, methods=CURVE_METHODS, scratch_sizes=SCRATCH_SIZES, ranks=RANK_POINTS) -> list[tuple]:
+    """Every (method, size, seed) of the study, in the order it runs: one seed of every method at every size, smallest first,
+    then each further seed; then LoRA at the other `ranks` (`lora-r<rank>`, largest size, first seed); the slow scratch model last."""
     plan = []
     for k, seed in enumerate(seeds):
-        for m in [*methods, *(["scratch"] if scratch_sizes else [])]:
-            if m in DETERMINISTIC and k: continue
-            plan += [(m, n, seed) for n in (scratch_sizes if m == "scratch" else sizes)]
-    return plan
+        plan += [(m, n, seed) for m in methods if not (m in DETERMINISTIC and k) for n in sizes]
+    if "lora" in methods: plan += [(f"lora-r{r}", sizes[-1], seeds[0]) for r in ranks]
+    return plan + [("scratch", n, seed) for seed in seeds for n in scratch_sizes]
 
 # %% ../nbs/05b_scaling.ipynb #e7a0fde6
 def _log(msg): print(msg, flush=True)
@@ -50,8 +51,9 @@ def run_curves(output_dir="results", data_dir="work/cfpb", plan=None, model: str
     root, t0, done = Path(output_dir) / "curves", time.perf_counter(), []
     n_all = len(cfpb.load_splits(data_dir)[0]) if limit is None else limit
     for method, size, seed in (curve_plan() if plan is None else plan):
-        recipe = {**(recipes or METHOD_DEFAULTS).get(method, {}), **overrides.get(method, {})}
-        cfg = ExperimentConfig(method, model=model, max_length=max_length, limit=limit, train_size=size, seed=seed, **recipe)
+        base, _, rank = method.partition("-r")  # `lora-r64`: LoRA at rank 64, in a folder of its own
+        recipe = {**(recipes or METHOD_DEFAULTS).get(base, {}), **overrides.get(base, {}), **({"r": int(rank)} if rank else {})}
+        cfg = ExperimentConfig(base, model=model, max_length=max_length, limit=limit, train_size=size, seed=seed, **recipe)
         run = root / method / run_name(size, seed)
         if _same_config(run / "metrics.json", cfg): continue
         if max_minutes is not None and time.perf_counter() - t0 > 60 * max_minutes:
@@ -72,12 +74,12 @@ def run_curves(output_dir="results", data_dir="work/cfpb", plan=None, model: str
 
 # %% ../nbs/05b_scaling.ipynb #df27af7f
 def curve_runs(results_dir="results") -> dict:
-    "The study's finished runs, `{(method, n_train): [metrics, ...]}` (seeds in order); every run must share one test split."
+    "The study's finished runs, `{(method, n_train): [metrics, ...]}` (seeds in order; `method` is the folder, e.g. `lora-r64`); every run must share one test split."
     runs, tests = {}, set()
     for f in sorted(Path(results_dir).glob("curves/*/*/metrics.json")):
         r = json.loads(f.read_text())
         if "test_predictions" not in r: continue  # a validation-only record is not a point of the curve
-        runs.setdefault((r["method"], int(r["n_train"])), []).append(r)
+        runs.setdefault((f.parent.parent.name, int(r["n_train"])), []).append(r)
         tests.add(hash(tuple(r["test_labels"])))
     if len(tests) > 1: raise ValueError(f"the runs under {results_dir}/curves were tested on different complaints; rerun them on one data folder.")
     return {k: sorted(v, key=lambda r: r["seed"]) for k, v in sorted(runs.items())}
@@ -126,6 +128,15 @@ def curve_differences(results_dir="results", pairs=CURVE_PAIRS, average: str = "
                          "lo": lo, "hi": hi, "reading": f"{a} better" if lo > 0 else f"{b} better" if hi < 0 else "no demonstrated difference"})
     return pd.DataFrame(rows)
 
+def ahead_from(diffs: pd.DataFrame, comparison: str) -> int | None:
+    "The smallest size from which `comparison` (`a - b`) is demonstrated positive at that size and every larger one; None if at none."
+    g = diffs[diffs.comparison == comparison].sort_values("train size", ascending=False)
+    first = None
+    for _, r in g.iterrows():
+        if r["lo"] <= 0: break
+        first = int(r["train size"])
+    return first
+
 def crossings(diffs: pd.DataFrame) -> pd.DataFrame:
     "Where a comparison's difference changes sign between two neighbouring sizes, and whether either side is demonstrated (its interval excludes zero)."
     rows = []
@@ -148,6 +159,11 @@ def plot_curves(results_dir="results", n: int = 400):
         b = curve_bands(results_dir, average, n=n)
         for m, g in b.groupby("method", sort=False):
             g = g.sort_values("train size")
+            if rank := m.partition("-r")[2]:  # a rank point: LoRA at another rank, at one size, with its interval
+                x = g["train size"] * (0.9 if int(rank) < 8 else 1.1)  # nudged beside rank 8's point
+                ax.errorbar(x, g["mean"], yerr=[g["mean"] - g["lo"], g["hi"] - g["mean"]], fmt="v" if int(rank) < 8 else "^",
+                            color=CURVE_COLORS["lora"], mfc="white", ms=5, label=f"lora r={rank}")
+                continue
             ax.plot(g["train size"], g["mean"], "o-", color=CURVE_COLORS.get(m), label=m, ms=4)
             ax.fill_between(g["train size"], g["lo"], g["hi"], color=CURVE_COLORS.get(m), alpha=0.15)
         ax.set(xscale="log", xlabel="training complaints (log scale)", ylabel=f"test {average} F1", title=f"{average.capitalize()} F1 (mean over seeds, 95% band)")
@@ -161,6 +177,9 @@ def plot_cost(results_dir="results"):
     fig, ax = plt.subplots(figsize=(7, 4.2))
     for m, g in t.groupby("method", sort=False):
         g = g.sort_values("train size")
+        if rank := m.partition("-r")[2]:
+            ax.plot(g["train seconds"], g["weighted F1"], "v" if int(rank) < 8 else "^", color=CURVE_COLORS["lora"], mfc="white", ms=5, label=f"lora r={rank}")
+            continue
         ax.plot(g["train seconds"], g["weighted F1"], "o-", color=CURVE_COLORS.get(m), label=m, ms=4)
         for _, r in g.iloc[[0, -1]].iterrows():
             ax.annotate(f"{int(r['train size']):,}", (r["train seconds"], r["weighted F1"]), textcoords="offset points", xytext=(4, -10), fontsize=7)
@@ -191,6 +210,7 @@ def curves_cli(output_dir: Param("results folder (the study writes OUTPUT_DIR/cu
                seeds: Param("training seeds, comma-separated", str) = "42,43,44",
                methods: Param("methods, comma-separated (scratch runs at --scratch-sizes)", str) = "probe,tfidf,lora,full,scratch",
                scratch_sizes: Param("sizes for the scratch model", str) = "800,3200,all",
+               ranks: Param("LoRA ranks besides 8 to run at the largest size (alpha 16, first seed); `none` for none", str) = "1,64",
                max_minutes: Param("stop starting new runs after this many minutes (run again to continue)", float) = None,
                max_length: Param("tokens per complaint", int) = 128,
                limit: Param("use only this many training rows (smoke runs)", int) = None,
@@ -207,8 +227,10 @@ def curves_cli(output_dir: Param("results folder (the study writes OUTPUT_DIR/cu
         for m in method_list:  # every option is checked before anything is written, the model too
             for s in seed_list: ExperimentConfig(m, max_length=max_length, limit=limit, seed=s, train_size=size_list[0], **overrides.get(m, {}))
             check_model(DEFAULT_MODEL, max_length, m)
+        rank_list = () if ranks.strip() == "none" else _int_list(ranks, "--ranks")
+        if bad := [r for r in rank_list if r < 1]: raise ValueError(f"--ranks {ranks!r}: a rank is at least 1, got {bad}.")
         plan = curve_plan(size_list, seed_list, tuple(m for m in method_list if m != "scratch"),
-                          _int_list(scratch_sizes, "--scratch-sizes", True) if "scratch" in method_list else ())
+                          _int_list(scratch_sizes, "--scratch-sizes", True) if "scratch" in method_list else (), rank_list)
         _check_writable(output_dir, "--output-dir"); _check_writable(work_dir, "--work-dir")
         data_dir = Path(work_dir) / "cfpb"
         with output_lock(Path(output_dir) / "curves", "lora_book_curves"):
