@@ -58,10 +58,12 @@ def _pass1_file(path, usecols, writer, min_words, chunk_rows, bar, done, code_of
     has_sub = SUB_PRODUCT in usecols
     with open_export(path) as (stream, raw):
         with reading_errors(path):
-            chunks = iter(pd.read_csv(stream, usecols=usecols, dtype=str, na_filter=False, chunksize=chunk_rows, encoding='utf-8'))
+            # every column is parsed, then the used ones kept: with `usecols` pandas would silently drop a row's extra fields
+            chunks = iter(pd.read_csv(stream, dtype=str, na_filter=False, chunksize=chunk_rows, encoding='utf-8'))
         while True:
             with reading_errors(path): chunk = next(chunks, None)
             if chunk is None: break
+            chunk = chunk[usecols]
             n['read'] += len(chunk)
             subs = chunk[SUB_PRODUCT].tolist() if has_sub else [None] * len(chunk)
             rows = []
