@@ -19,7 +19,7 @@ from accelerate import PartialState
 from accelerate.utils import gather_object
 from .lora import LoRALinear
 from .inject import (DEFAULT_MODEL, resolve_model_path, inject_lora, mark_only_lora_as_trainable, count_parameters,
-                              save_adapter, load_adapter, linear_layer_names, remove_stale_temporaries, _name_matches, _public)
+                              save_adapter, load_adapter, linear_layer_names, remove_stale_temporaries, _name_matches, _public, AdapterError)
 from .train import (TrainConfig, tokenize, fit, make_loader, predict_proba, classification_metrics, bootstrap_ci, paired_bootstrap_diff,
                              set_seed, check_int, check_lr, _write_atomically)
 from . import data as cfpb
@@ -30,11 +30,12 @@ __all__ = ['METHODS', 'NEURAL', 'POOLINGS', 'HEAD_INITS', 'BOOK_RECIPES', 'METHO
            'SUMMARY_COLUMNS', 'NEWER_FIELDS', 'COMPARISONS', 'PROBE_SEARCH', 'SEED_COMPARISONS', 'ExperimentConfig',
            'scratch_config', 'mean_pool', 'BertMeanPoolClassifier', 'build_model', 'reset_peak_memory',
            'peak_memory_mb', 'load_data', 'run_tfidf', 'frozen_features', 'fit_probe', 'probe_head', 'run_probe',
-           'process_state', 'check_model', 'check_run_name', 'run_experiment', 'load_classifier', 'summarize',
-           'majority_baseline', 'results_table', 'plot_f1_vs_params', 'plot_learning_curves', 'plot_confusion_matrices',
-           'write_figures', 'recorded_config', 'run_in_process', 'run_all', 'paired_comparisons', 'search_candidates',
-           'run_search', 'search_table', 'evaluate_saved_run', 'run_seeds', 'seed_runs', 'seed_table', 'per_seed_table',
-           'f1_from_predictions', 'seed_bootstrap_diff', 'seed_comparisons', 'per_class_f1', 'run_study']
+           'process_state', 'check_model', 'check_run_name', 'run_experiment', 'check_sidecar', 'load_classifier',
+           'summarize', 'majority_baseline', 'results_table', 'plot_f1_vs_params', 'plot_learning_curves',
+           'plot_confusion_matrices', 'write_figures', 'recorded_config', 'run_in_process', 'run_all',
+           'paired_comparisons', 'search_candidates', 'run_search', 'search_table', 'evaluate_saved_run', 'run_seeds',
+           'seed_runs', 'seed_table', 'per_seed_table', 'f1_from_predictions', 'seed_bootstrap_diff',
+           'seed_comparisons', 'per_class_f1', 'run_study']
 
 # %% ../nbs/05_experiments.ipynb #90cf20fc
 METHODS = ("scratch", "full", "lora", "probe", "tfidf")
@@ -398,6 +399,21 @@ def _classifier_class(config_or_info) -> type:
     return BertMeanPoolClassifier if "BertMeanPoolClassifier" in archs or getattr(config_or_info, "get", lambda k: None)("pooling") == "mean" \
         else AutoModelForSequenceClassification
 
+def check_sidecar(side: Path) -> dict:
+    "The adapter's `lora_book.json` (base model, class names, max_length, pooling), its schema checked; a problem is an AdapterError naming it."
+    fix = f"restore {side} or save the adapter again (run_experiment writes it)"
+    try: info = json.loads(side.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise AdapterError(f"{side} is not valid JSON ({e}); {fix}.") from None
+    if not isinstance(info, dict): raise AdapterError(f"{side} holds a {type(info).__name__}, not an object; {fix}.")
+    if missing := [k for k in ("base_model", "classes", "max_length") if k not in info]: raise AdapterError(f"{side} lacks {missing}; {fix}.")
+    c, n = info["classes"], info["max_length"]
+    if not isinstance(info["base_model"], str) or not info["base_model"].strip(): raise AdapterError(f"{side}: base_model must be a model name; {fix}.")
+    if not (isinstance(c, list) and c and all(isinstance(x, str) and x for x in c) and len(set(c)) == len(c)):
+        raise AdapterError(f"{side}: classes must be a non-empty list of distinct names, got {c!r}; {fix}.")
+    if isinstance(n, bool) or not isinstance(n, int) or not 2 <= n <= 512: raise AdapterError(f"{side}: max_length must be an integer from 2 to 512, got {n!r}; {fix}.")
+    if info.get("pooling", "cls") not in POOLINGS: raise AdapterError(f"{side}: pooling must be one of {POOLINGS}, got {info['pooling']!r}; {fix}.")
+    return info
+
 def load_classifier(path):
     "A saved LoRA adapter (on its base model) or full model folder: (model, tokenizer, class names, max_length)."
     path = Path(path)
@@ -408,7 +424,7 @@ def load_classifier(path):
         if not side.exists():
             raise ValueError(f"{path} is an adapter without lora_book.json (base model and class names); save it with "
                              "run_experiment, or write that file beside the adapter.")
-        info = json.loads(side.read_text())
+        info = check_sidecar(side)
         base = resolve_model_path(info["base_model"])
         model = _classifier_class(info).from_pretrained(base, num_labels=len(info["classes"]))
         return load_adapter(model, path).eval(), AutoTokenizer.from_pretrained(base), info["classes"], info["max_length"]

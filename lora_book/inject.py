@@ -350,8 +350,10 @@ def save_adapter(model: nn.Module, path, modules_to_save=None, extra_json: dict 
     for k, v in _bias_parameters(model, cfg["bias"], saved).items(): tensors[_PEFT_PREFIX + k] = v.detach().contiguous().cpu()
     def write(tmp):
         (tmp / "adapter_config.json").write_text(json.dumps(cfg, indent=2))
-        save_file(tensors, str(tmp / "adapter_model.safetensors"), metadata={"format": "pt", "lora_book_sha256": tensors_digest(tensors)})
         for name, obj in (extra_json or {}).items(): (tmp / name).write_text(json.dumps(obj, indent=2))
+        files = {n: hashlib.sha256((tmp / n).read_bytes()).hexdigest() for n in ["adapter_config.json", *sorted(extra_json or {})]}
+        save_file(tensors, str(tmp / "adapter_model.safetensors"), metadata={"format": "pt", "lora_book_sha256": tensors_digest(tensors),
+                                                                             "lora_book_files_sha256": json.dumps(files)})
     return _atomic_dir(path, write)
 
 # %% ../nbs/02_inject.ipynb #5bea15bf
@@ -390,6 +392,17 @@ def _check_types(cfg: dict, f: Path):
     m = cfg.get("modules_to_save")
     if m is not None and not (isinstance(m, list) and all(isinstance(x, str) for x in m)): bad("modules_to_save", "null or a list of names")
 
+def _check_files(path: Path, files: str | None, w_file: Path):
+    "The config and sidecar files must be those `save_adapter` hashed into the weights file (PEFT's adapters record no hashes)."
+    if files is None: return
+    try: files = json.loads(files); assert isinstance(files, dict) and all(isinstance(v, str) for v in files.values())
+    except (json.JSONDecodeError, AssertionError): raise AdapterError(f"{w_file}: its record of the files' hashes is damaged; save the adapter again.") from None
+    for name, digest in files.items():
+        f = path / name
+        if not f.is_file() or hashlib.sha256(f.read_bytes()).hexdigest() != digest:
+            raise AdapterError(f"{f} has changed since the adapter was saved (its SHA-256 is not the one recorded in {w_file.name}): "
+                               "restore the file or save the adapter again.")
+
 def _read_adapter(path) -> tuple[dict, dict]:
     "The config and tensors of an adapter folder, every problem named with its file and its fix."
     path = Path(path)
@@ -420,9 +433,11 @@ def _read_adapter(path) -> tuple[dict, dict]:
                                        "something else without them); load it with PEFT instead.")
     try:
         with safe_open(str(w_file), "pt") as f:  # one read: the tensors and the hash recorded beside them
-            tensors, recorded = {k: f.get_tensor(k) for k in f.keys()}, (f.metadata() or {}).get("lora_book_sha256")
+            tensors, meta = {k: f.get_tensor(k) for k in f.keys()}, f.metadata() or {}
+        recorded, files = meta.get("lora_book_sha256"), meta.get("lora_book_files_sha256")
     except (SafetensorError, OSError, ValueError) as e:
         raise AdapterError(f"{w_file} cannot be read ({e}): the file is damaged or truncated; copy or save the adapter again.") from None
+    _check_files(path, files, w_file)
     if recorded and tensors_digest(tensors) != recorded:  # PEFT's files carry no hash: they are read as they are
         raise AdapterError(f"{w_file} does not match the hash recorded when it was saved: its numbers are damaged (a flipped bit, "
                            "a bad copy); copy or save the adapter again.")
