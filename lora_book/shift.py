@@ -17,8 +17,8 @@ from .experiments import (METHODS, METHOD_DEFAULTS, ExperimentConfig, _atomic_js
 from .scaling import seed_bootstrap_ci
 
 # %% auto #0
-__all__ = ['SHIFT_FILES', 'collection_ids', 'collection_of', 'shift_data', 'run_shift', 'em_priors', 'shift_runs', 'shift_table',
-           'shift_priors', 'shift_per_product', 'collection_scores', 'shift_cli']
+__all__ = ['SHIFT_FILES', 'SHIFT_COLORS', 'collection_ids', 'collection_of', 'shift_data', 'run_shift', 'em_priors', 'shift_runs',
+           'shift_table', 'shift_priors', 'shift_per_product', 'collection_scores', 'plot_shift', 'shift_cli']
 
 # %% ../nbs/05c_shift.ipynb #b7828879
 def collection_ids(paths=None) -> list[set[int]]:
@@ -176,6 +176,23 @@ def collection_scores(results_dir="results/union", average: str = "weighted", n:
             rows.append({"method": m, "collection": name, "seeds": len(rs), "complaints": int(s.sum()),
                          "F1": float(np.mean([f1_from_predictions(y[s], p[s], k, average) for p in P])), "lo": lo, "hi": hi})
     return pd.DataFrame(rows)
+
+# %% ../nbs/05c_shift.ipynb #e185e915
+SHIFT_COLORS = {"scratch": "C0", "full": "C1", "lora": "C2", "probe": "C3", "tfidf": "C4"}
+
+def plot_shift(results_dir="results/union", corrected: bool = False):
+    "Each product's recall on the second collection, one bar per method, products labelled with their share of training."
+    import matplotlib.pyplot as plt
+    rec = shift_per_product(results_dir, corrected); pri = shift_priors(results_dir)
+    methods = [m for m in rec.columns if m != "complaints"]
+    fig, ax = plt.subplots(figsize=(7, 0.55 * len(rec) + 1), layout="constrained")
+    y, h = np.arange(len(rec)), 0.8 / len(methods)
+    for k, m in enumerate(methods): ax.barh(y + k * h - 0.4 + h / 2, rec[m], h, color=SHIFT_COLORS.get(m), label=m)
+    short = lambda p: p if len(p) <= 30 else p[:29].rstrip(", ") + "…"
+    ax.set_yticks(y, [f"{short(p)} ({pri.loc[p, 'training prior']:.0%} of training, n={n:,})" for p, n in rec["complaints"].items()], fontsize=7)
+    ax.invert_yaxis(); ax.set(xlim=(0, 1), xlabel="recall on the second collection" + (" after the prior correction" if corrected else ""))
+    ax.legend(fontsize=7, loc="lower right")
+    return fig
 
 # %% ../nbs/05c_shift.ipynb #18153c89
 @dashed_options
