@@ -5,6 +5,7 @@
 # %% ../nbs/A3_serving.ipynb #d8acc6ff
 from __future__ import annotations
 import hashlib, json, os, sys, time
+from contextlib import contextmanager
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -34,7 +35,8 @@ def iter_narratives(input_path, chunk_rows: int = 5_000):
     "Chunks of (`Complaint ID`, cleaned `text`) for the rows of a CFPB export that have a narrative."
     need = _check_narrative_columns(input_path)
     with cfpb.open_export(input_path) as (stream, _), cfpb.reading_errors(input_path):
-        for chunk in pd.read_csv(stream, usecols=need, dtype=str, na_filter=False, chunksize=chunk_rows, encoding="utf-8"):
+        for chunk in pd.read_csv(stream, dtype=str, na_filter=False, chunksize=chunk_rows, encoding="utf-8"):  # every column: `usecols`
+            chunk = chunk[need]                                                                              # would drop a row's extra fields
             chunk = chunk[chunk[cfpb.NARRATIVE].str.strip() != ""]
             if chunk.empty: continue  # a chunk without narratives has nothing to label (predict reports a file with none)
             yield pd.DataFrame({"Complaint ID": chunk["Complaint ID"].to_numpy(), "text": chunk[cfpb.NARRATIVE].map(cfpb.clean_text).to_numpy()})
@@ -76,6 +78,14 @@ def csv_safe(value) -> str:
     s = str(value)
     return "'" + s if s.startswith(_FORMULA) else s
 
+@contextmanager
+def _removed_on(error: type, *files: Path):
+    "Delete `files` if the block raises `error` (then re-raise it)."
+    try: yield
+    except error:
+        for f in files: f.unlink(missing_ok=True)
+        raise
+
 def predict(model_path, input_path, output_path, batch_size: int = 64, progress: bool = True, chunk_rows: int = 5_000,
             int8: bool = False) -> dict:
     "Label the complaints of a CFPB export into a CSV (`Complaint ID`, `predicted_product`, class probabilities); resumable; a summary."
@@ -97,7 +107,8 @@ def predict(model_path, input_path, output_path, batch_size: int = 64, progress:
         with open(partial, "r+b" if state["chunks"] else "wb") as f: f.truncate(state["bytes"])   # drop a chunk written after the last record
         resumed = state["rows"]
         counts = dict(state["counts"])
-        with tqdm(total=None, initial=resumed, unit=" complaints", desc="labelling", disable=not progress, file=sys.stderr, delay=1) as bar:
+        with tqdm(total=None, initial=resumed, unit=" complaints", desc="labelling", disable=not progress, file=sys.stderr, delay=1) as bar, \
+             _removed_on(cfpb.DataError, partial, state_file):  # a malformed input will not get better: nothing to resume
             for i, chunk in enumerate(iter_narratives(input_path, chunk_rows)):
                 if i < state["chunks"]: continue        # labelled before the interruption
                 ids = tokenize(tok, chunk.text, max_length)
