@@ -129,9 +129,24 @@ def inject_lora(model: nn.Module,
     if not matched:
         raise ValueError(f"target_modules={target_modules!r} matches no linear layer of {type(inner).__name__}; "
                          f"{_describe_linears(inner)}.")
+    if not isinstance(target_modules, str): _check_named_targets(inner, target_modules, matched)
     for n in matched:
         _set_submodule(inner, n, lora_layer_for(inner.get_submodule(n), r=r, alpha=alpha, dropout=dropout, use_rslora=use_rslora))
     return model
+
+def _check_named_targets(model: nn.Module, names, matched: list[str]):
+    "Each name of a target list must select a linear layer of the body; one that selects nothing, only the task head or only other kinds of module is refused by name, never skipped."
+    heads = _head_prefixes(model)
+    for t in names:
+        if any(_name_matches(n, (t,)) for n in matched): continue
+        hits = [(n, m) for n, m in model.named_modules() if n and _name_matches(n, (t,))]
+        if not hits: raise ValueError(f"target_modules names {t!r}, which matches no module of {type(model).__name__}; {_describe_linears(model)}.")
+        if any(isinstance(m, ADAPTABLE) and _in_head(n, heads) for n, m in hits):
+            raise ValueError(f"target_modules names {t!r}, which is in the model's task head ({hits[0][0]!r}); lora_book trains a head in full "
+                             f"instead (mark_only_lora_as_trainable saves it with the adapter): leave {t!r} out of target_modules.")
+        kinds = sorted({type(m).__name__ for _, m in hits})
+        raise ValueError(f"target_modules names {t!r}, which selects {', '.join(kinds)} (e.g. {hits[0][0]!r}); lora_book adapts only linear "
+                         f"layers (nn.Linear, GPT-2's Conv1D): leave {t!r} out, or use PEFT for LoRA on {kinds[0]}.")
 
 # %% ../nbs/02_inject.ipynb #f8b75b36
 def _outermost(names) -> list[str]:
