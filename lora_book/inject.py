@@ -54,10 +54,20 @@ def _name_matches(name: str, target_modules) -> bool:
 ADAPTABLE = (nn.Linear, Conv1D)  # GPT-2's Conv1D is a linear layer whose weight is stored in x out
 
 def _head_prefixes(model: nn.Module) -> list[str]:
-    "Names of the top-level modules that are not the pre-trained body (the task head, e.g. `classifier`, or `lm_head`)."
+    """Names of the top-level modules that are not the pre-trained body (the task head, e.g. `classifier`, or `lm_head`).
+    Where the model has no `base_model_prefix` attribute (T5's is `transformer`, which T5ForConditionalGeneration lacks),
+    the module holding the output embeddings is the head: decided from the model itself, not from a name."""
     prefix = getattr(model, "base_model_prefix", None)
-    if not prefix or not hasattr(model, prefix) or getattr(model, prefix) is model: return []
-    return [n for n, _ in model.named_children() if n != prefix]
+    if prefix and hasattr(model, prefix) and getattr(model, prefix) is not model:
+        return [n for n, _ in model.named_children() if n != prefix]
+    out = model.get_output_embeddings() if hasattr(model, "get_output_embeddings") else None
+    return [n for n, c in model.named_children() if out is not None and any(m is out for m in c.modules())]
+
+def _tied(model: nn.Module) -> dict[int, list[str]]:
+    "Parameters that the model holds under more than one name (tied weights), by identity: {id: names}."
+    names = {}
+    for n, p in model.named_parameters(remove_duplicate=False): names.setdefault(id(p), []).append(n)
+    return {k: v for k, v in names.items() if len(v) > 1}
 
 def _in_head(name: str, heads: list[str]) -> bool: return any(name == h or name.startswith(h + ".") for h in heads)
 
@@ -71,8 +81,8 @@ def task_head(model: nn.Module) -> list[str]:
 def linear_layer_names(model: nn.Module) -> list[str]:
     "Full names of the linear layers (`nn.Linear`, GPT-2's `Conv1D`) of the body: the candidates for LoRA; heads are left out."
     model = _unwrap(model)
-    heads = _head_prefixes(model)
-    return [n for n, m in model.named_modules() if isinstance(m, ADAPTABLE) and not _in_head(n, heads)]
+    heads, tied = _head_prefixes(model), _tied(model)  # a tied layer is left out: merging into it would change its twin too
+    return [n for n, m in model.named_modules() if isinstance(m, ADAPTABLE) and not _in_head(n, heads) and id(m.weight) not in tied]
 
 # %% ../nbs/02_inject.ipynb #23c0776c
 class LoRAConv1D(LoRALinear):
@@ -141,6 +151,10 @@ def _check_named_targets(model: nn.Module, names, matched: list[str]):
         if any(_name_matches(n, (t,)) for n in matched): continue
         hits = [(n, m) for n, m in model.named_modules() if n and _name_matches(n, (t,))]
         if not hits: raise ValueError(f"target_modules names {t!r}, which matches no module of {type(model).__name__}; {_describe_linears(model)}.")
+        tied = _tied(model)
+        if twins := next((tied[id(m.weight)] for n, m in hits if isinstance(m, ADAPTABLE) and id(m.weight) in tied), None):
+            raise ValueError(f"target_modules names {t!r}, whose weight is tied to {[w for w in twins if not _name_matches(w.rsplit('.', 1)[0], (t,))] or twins}: "
+                             f"merging LoRA into it would change that too. Leave {t!r} out, or untie the weights first.")
         if any(isinstance(m, ADAPTABLE) and _in_head(n, heads) for n, m in hits):
             raise ValueError(f"target_modules names {t!r}, which is in the model's task head ({hits[0][0]!r}); lora_book trains a head in full "
                              f"instead (mark_only_lora_as_trainable saves it with the adapter): leave {t!r} out of target_modules.")
