@@ -12,49 +12,13 @@ from fastcore.script import call_parse, Param, store_true
 from transformers.utils import logging as hf_logging
 from .inject import DEFAULT_MODEL
 from .data import load_splits
-from .ingest import dashed_options
+from .ingest import dashed_options, output_lock, FolderInUseError  # the lock is Appendix A's (preprocess takes it too)
 from .experiments import METHODS, NEURAL, ExperimentConfig, check_model, check_run_name, run_experiment, run_all, run_study, results_table, process_state
 
 # %% auto #0
-__all__ = ['FolderInUseError', 'output_lock', 'train_cli', 'run_all_cli', 'study_cli']
+__all__ = ['train_cli', 'run_all_cli', 'study_cli']
 
 # %% ../nbs/A2_runs.ipynb #333ff7db
-class FolderInUseError(ValueError):
-    "Another process is writing into the same output folder (or file)."
-
-@contextmanager
-def output_lock(path, what: str, file: bool = False):
-    """Hold an exclusive lock on the folder `path` (`path/.lock`), or on the file `path` if `file` (`.<name>.lock` beside it), while writing.
-    The lock file is removed when the lock is released (a killed process leaves it, unlocked: the kernel releases the lock)."""
-    path = Path(path)
-    lock = path.with_name(f".{path.name}.lock") if file else path / ".lock"
-    created = [p for p in (lock.parent, *lock.parent.parents) if not p.exists()]  # folders that exist only for the lock
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    for _ in range(3):  # the holder may remove the file between our open and our lock: then lock the new one
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
-        try: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 4096, 0).decode("utf-8", "replace").strip() or "another process"; os.close(fd)
-            raise FolderInUseError(f"{path} is being written by {holder}; wait for it to finish or stop it, then run again.") from None
-        if _same_file(fd, lock): break
-        os.close(fd)
-    else: raise FolderInUseError(f"{path}: its lock file keeps changing; another process is starting and stopping there, try again.")
-    try:
-        os.ftruncate(fd, 0); os.pwrite(fd, f"process {os.getpid()} ({what}, started {time.strftime('%Y-%m-%d %H:%M:%S')})".encode(), 0)
-        yield lock
-    finally:
-        if _same_file(fd, lock): lock.unlink()  # removed while still held: a process that opened it before finds it gone and retries
-        if created and not any(lock.parent.iterdir()):  # a run that wrote nothing leaves nothing
-            for p in created:
-                try: p.rmdir()
-                except OSError: break
-        os.close(fd)  # releases the lock; the kernel does the same for a process that is killed
-
-def _same_file(fd: int, path: Path) -> bool:
-    "Whether the open file `fd` is still the file at `path` (not removed or replaced)."
-    try: return os.fstat(fd).st_ino == os.stat(path).st_ino
-    except FileNotFoundError: return False
-
 @contextmanager
 def _writer_lock(path, what: str, file: bool = False):
     "`output_lock` in the first process of each machine only (under torchrun or accelerate launch every process runs the command)."
