@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
-FIGURES = {"plot_f1_vs_params": "results/f1_vs_params.png"}
+FIGURES = {"plot_f1_vs_params": "f1_vs_params.png"}  # the PNG the results folder holds (the one the cell reads: summarize("../results/..."))
 
 def readme_links(text: str) -> str:
     "Links between notebooks are relative to nbs/ on the website; README.md sits at the repository root."
@@ -54,8 +54,9 @@ def main():
         if d.get("echo") == "false":
             if re.search(r"^\s*#\s*headline-table\b", src, re.M):
                 parts.append(table_markdown(run_cell(body)))  # the same code the notebook cell runs
+            folder = (m.group(1) if (m := re.search(r'summarize\("\.\./([^"]+)"\)', src)) else "results").rstrip("/")
             for fn, png in FIGURES.items():
-                if fn in src: parts.append(f"![{d.get('fig-cap', '').strip(chr(34))}]({png})")
+                if fn in src: parts.append(f"![{d.get('fig-cap', '').strip(chr(34))}]({folder}/{png})")
             continue
         parts.append("```python\n" + body.strip() + "\n```")
     (ROOT / "README.md").write_text("\n\n".join(parts) + "\n")
