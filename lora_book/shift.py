@@ -51,7 +51,8 @@ def shift_data(work_dir="work/union", paths=None, progress: bool = False) -> Pat
         raise FileExistsError(f"{out} holds files the shift study did not write ({', '.join(foreign[:3])}); pass another --work-dir.")
     preprocess(paths[0], first_dir, progress=progress); preprocess(paths, union_dir, progress=progress)
     train, val, test, label_map = cfpb.load_splits(first_dir)
-    union = pd.concat(cfpb.load_splits(union_dir)[:3], ignore_index=True)
+    *union_splits, _ = cfpb.load_splits(union_dir)
+    union, union_test = pd.concat(union_splits, ignore_index=True), union_splits[2]
     ids = collection_ids(paths)
     second = union[collection_of(union["Complaint ID"], ids) == 1]
     seen = set(pd.concat([train, val, test]).text)
@@ -64,7 +65,6 @@ def shift_data(work_dir="work/union", paths=None, progress: bool = False) -> Pat
     out.mkdir(parents=True, exist_ok=True)
     for name, df in (("train", train), ("val", val), ("test", both[[*test.columns]])): _write_csv(df, out / f"{name}.csv")
     _write_atomically(out / "label_map.json", json.dumps(label_map).encode())
-    union_test = cfpb.load_splits(union_dir)[2]
     info = {"inputs": [str(p) for p in paths], "test_collection": both.collection.tolist(),
             "train_class_counts": np.bincount(train.label, minlength=len(label_map)).tolist(),
             "union_test_collection": collection_of(union_test["Complaint ID"], ids).tolist()}
@@ -107,7 +107,7 @@ def em_priors(probs, train_priors, max_iter: int = 1000, tol: float = 1e-8) -> t
 # %% ../nbs/05c_shift.ipynb #3156f151
 def shift_runs(results_dir="results/union") -> dict:
     "The shift study's finished runs, `{method: metrics}`, in the order of METHODS."
-    runs = {json.loads(f.read_text())["method"]: json.loads(f.read_text()) for f in Path(results_dir).glob("shift/*/metrics.json")}
+    runs = {r["method"]: r for r in (json.loads(f.read_text()) for f in Path(results_dir).glob("shift/*/metrics.json"))}
     return {m: runs[m] for m in METHODS if m in runs}
 
 def _parts(r):
