@@ -19,7 +19,7 @@ from accelerate import PartialState
 from accelerate.utils import gather_object
 from .lora import LoRALinear
 from .inject import (DEFAULT_MODEL, resolve_model_path, inject_lora, mark_only_lora_as_trainable, count_parameters,
-                              save_adapter, load_adapter, linear_layer_names, remove_stale_temporaries, _name_matches, _public, AdapterError)
+                              save_adapter, load_adapter, linear_layer_names, remove_stale_temporaries, _name_matches, _atomic_dir, AdapterError)
 from .train import (TrainConfig, tokenize, fit, make_loader, predict_proba, classification_metrics, bootstrap_ci, paired_bootstrap_diff,
                              set_seed, check_int, check_lr, _write_atomically)
 from . import data as cfpb
@@ -376,7 +376,9 @@ def run_experiment(cfg: ExperimentConfig, data_dir, output_dir="results", progre
                 art = out / "model" if save_model else Path(tmp) / "model"
                 if getattr(tok, "is_fast", False):  # saved without the last call's truncation, which depends on which token caches hit
                     tok.backend_tokenizer.no_truncation(); tok.backend_tokenizer.no_padding()
-                model.save_pretrained(art); tok.save_pretrained(art); _public(art)  # safetensors writes 0600 files: use the umask
+                # into a temporary folder renamed into place (as save_adapter does): safetensors writes its own `.tmpXXXXXX`
+                # beside the file, which a kill would leave in the model folder
+                _atomic_dir(art, lambda d: (model.save_pretrained(d), tok.save_pretrained(d)))
                 ckpt_bytes = (art / "model.safetensors").stat().st_size
         best = h["history"][h["best_epoch"] - 1]
         extra = {"trainable_params": pc.trainable, "total_params": pc.total, "trainable_percent": pc.percent,
