@@ -5,6 +5,8 @@
 #   make curves - the learning-curve study (chapter 5b): every method on nested training subsets, three seeds, resumable;
 #                 MINUTES=n bounds one sitting (run it again to continue)
 #   make shift  - the shift study (chapter 5c): every method trained on the first collection, scored on both; resumable
+#   make conditions - chapter 5d: the finer label (the CFPB Issue) and the longer inputs (256 tokens), three seeds, resumable;
+#                 MINUTES=n bounds one sitting
 #   make test   - the book's tests (nbdev_test runs every notebook; cells flagged `slow` are skipped)
 #   make check  - library in step with the notebooks, notebooks clean
 #   make docs   - the website checks that need no Quarto (tools/check_docs.py; installs pandoc and KaTeX if missing)
@@ -19,7 +21,7 @@ export HF_HUB_OFFLINE ?= 1
 export TRANSFORMERS_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: setup run study curves shift test check slow notebooks docs faults
+.PHONY: setup run study curves shift conditions test check slow notebooks docs faults
 
 setup: $(BIN)/.installed
 
@@ -42,6 +44,9 @@ curves: setup
 
 shift: setup
 	$(BIN)/lora_book_shift --output-dir results/union --work-dir work/union
+
+conditions: setup
+	$(BIN)/lora_book_conditions --output-dir results/union --work-dir work/union $(if $(MINUTES),--max-minutes $(MINUTES))
 
 test: setup
 	$(BIN)/nbdev_test --n_workers 2 --timing
