@@ -72,7 +72,7 @@ class LoRALinear(nn.Module):
             return result
         a = self.lora_dropout(x.to(self.lora_A.dtype))
         update = F.linear(F.linear(a, self.lora_A), self.lora_B) * self.scaling
-        return result + update.to(result.dtype)
+        return (result + update).to(result.dtype)  # summed in the adapter's precision, rounded once (as PEFT does)
 
     @torch.no_grad()
     def merge(self):
