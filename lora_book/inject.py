@@ -599,17 +599,17 @@ def _configure(layer: LoRALinear, cfg: dict):
 
 def _inject_as_peft(model: nn.Module, cfg: dict, tensors: dict, path):
     "Put LoRA layers where PEFT would for this adapter (`peft_selection`), refusing by name what lora_book cannot adapt faithfully."
-    present = {n for n, _ in model.named_modules()}
-    missing = sorted({k.rsplit(".", 1)[0] for k in tensors if k.endswith((".lora_A", ".lora_B"))} - present)
-    if missing: raise AdapterError(f"the adapter at {str(path)!r} adapts layers this model does not have "
-                                   f"(e.g. {missing[:2]}); load it into the model it was trained on ({cfg.get('base_model_name_or_path')!r}).")
     names = peft_selection(model, cfg)
     if not names: raise AdapterError(f"the adapter at {str(path)!r} selects no layer of this model (target_modules {cfg['target_modules']!r}, "
                                      f"exclude_modules {cfg.get('exclude_modules')!r}); load it into the model it was trained on.")
     if other := [(n, type(model.get_submodule(n)).__name__) for n in names if not isinstance(model.get_submodule(n), ADAPTABLE)]:
         n, kind = other[0]
-        raise AdapterError(f"the adapter at {str(path)!r} puts LoRA on {n!r}, a {kind}: LoRA on {kind} layers is not implemented by lora_book "
+        raise AdapterError(f"the adapter at {str(path)!r} puts LoRA on {n!r} ({kind}): LoRA on {kind} layers is not implemented by lora_book "
                            "(only nn.Linear and GPT-2's Conv1D); load it with PEFT instead.")
+    present = {n for n, _ in model.named_modules()}
+    missing = sorted({k.rsplit(".", 1)[0] for k in tensors if k.endswith((".lora_A", ".lora_B"))} - present)
+    if missing: raise AdapterError(f"the adapter at {str(path)!r} adapts layers this model does not have "
+                                   f"(e.g. {missing[:2]}); load it into the model it was trained on ({cfg.get('base_model_name_or_path')!r}).")
     tied = _tied(model)
     if twins := next((tied[id(model.get_submodule(n).weight)] for n in names if id(model.get_submodule(n).weight) in tied), None):
         raise AdapterError(f"the adapter at {str(path)!r} puts LoRA on a layer whose weight is tied to others ({twins}): merging it would change "
