@@ -15,6 +15,7 @@ from safetensors.torch import save_file, load_file
 from transformers import PreTrainedModel
 from transformers.pytorch_utils import Conv1D
 from .lora import LoRALinear
+from .variants import DoRALinear, LoRAEmbedding, INITS, init_from_weight, as_plain_lora
 
 # %% auto #0
 __all__ = ['DEFAULT_MODEL', 'ADAPTABLE', 'ADAPTER_FIELDS_IMPLEMENTED', 'ADAPTER_FIELDS_METADATA', 'resolve_model_path',
@@ -109,9 +110,12 @@ class LoRAConv1D(LoRALinear):
         w = self.base_layer.weight
         w.copy_((w.to(self.lora_A.dtype) - self.delta_weight().T).to(w.dtype)); self.merged = False
 
-def lora_layer_for(layer: nn.Module, **kwargs) -> LoRALinear:
-    "The LoRA layer that wraps `layer`: `LoRAConv1D` for a `Conv1D`, `LoRALinear` for an `nn.Linear`."
-    return (LoRAConv1D if isinstance(layer, Conv1D) else LoRALinear)(layer, **kwargs)
+def lora_layer_for(layer: nn.Module, use_dora: bool = False, **kwargs) -> LoRALinear:
+    "The LoRA layer that wraps `layer`: `LoRAConv1D` for a `Conv1D`, `LoRAEmbedding` for an `nn.Embedding`, `LoRALinear` (or `DoRALinear`, chapter 2b) for an `nn.Linear`."
+    if use_dora and not type(layer) is nn.Linear:
+        raise ValueError(f"DoRA on {type(layer).__name__} layers is not implemented by lora_book (only on nn.Linear); leave them out of the targets, or use PEFT.")
+    if isinstance(layer, nn.Embedding): return LoRAEmbedding(layer, **kwargs)
+    return (LoRAConv1D if isinstance(layer, Conv1D) else DoRALinear if use_dora else LoRALinear)(layer, **kwargs)
 
 # %% ../nbs/02_inject.ipynb #a8ebc241
 def _set_submodule(model: nn.Module, name: str, new: nn.Module):
@@ -129,23 +133,37 @@ def _lora_layers(model: nn.Module) -> dict[str, LoRALinear]:
 def inject_lora(model: nn.Module,
                 target_modules=("query", "value"),  # names (exact or dotted suffix), one regex string, or "all-linear"
                 r: int = 8, alpha: float = 16, dropout: float = 0.0, use_rslora: bool = False,
-                exclude_modules=None) -> nn.Module:  # layers to leave out, named like target_modules (PEFT's option)
+                exclude_modules=None,  # layers to leave out, named like target_modules (PEFT's option)
+                use_dora: bool = False,  # DoRA layers instead of plain LoRA (chapter 2b)
+                init_lora_weights=True) -> nn.Module:  # True (B = 0), or "pissa" / "olora": A and B taken from the weight (chapter 2b)
     "Replace the body's linear layers matching `target_modules`, less `exclude_modules`, with LoRA layers (in place); return `model`."
     inner = _unwrap(model)
     if not isinstance(target_modules, str): target_modules = tuple(target_modules)
     if not target_modules: raise ValueError("target_modules is empty; name the layers to adapt, e.g. ('query', 'value').")
     if _lora_layers(inner):
         raise ValueError("this model already has LoRA layers; load a fresh model, or call unload_lora(model) or merge_lora(model) first.")
+    if init_lora_weights is not True and init_lora_weights not in INITS:
+        raise ValueError(f"init_lora_weights={init_lora_weights!r}: lora_book implements True (B = 0), 'pissa' and 'olora'.")
     if isinstance(target_modules, str) and target_modules.lower() == "all-linear": matched = linear_layer_names(inner)
-    else: matched = [n for n in linear_layer_names(inner) if _name_matches(n, target_modules)]
+    else: matched = [n for n in linear_layer_names(inner) + _embedding_names(inner) if _name_matches(n, target_modules)]
     if not matched:
         raise ValueError(f"target_modules={target_modules!r} matches no linear layer of {type(inner).__name__}; "
                          f"{_describe_linears(inner)}.")
     if not isinstance(target_modules, str): _check_named_targets(inner, target_modules, matched)
     if exclude_modules is not None: matched = _exclude(inner, matched, exclude_modules)
-    for n in matched:
-        _set_submodule(inner, n, lora_layer_for(inner.get_submodule(n), r=r, alpha=alpha, dropout=dropout, use_rslora=use_rslora))
+    if init_lora_weights in INITS and (use_dora or (odd := [n for n in matched if type(inner.get_submodule(n)) is not nn.Linear])):
+        raise ValueError(f"init_lora_weights={init_lora_weights!r} is implemented for plain LoRA on nn.Linear layers only"
+                         f"{'' if use_dora else f', and the targets select {odd[0]!r}'}; drop use_dora or narrow target_modules.")
+    layers = {n: lora_layer_for(inner.get_submodule(n), use_dora=use_dora, r=r, alpha=alpha, dropout=dropout, use_rslora=use_rslora) for n in matched}
+    for n, layer in layers.items():
+        if init_lora_weights in INITS: init_from_weight(layer, init_lora_weights)
+        _set_submodule(inner, n, layer)
     return model
+
+def _embedding_names(model: nn.Module) -> list[str]:
+    "The body's `nn.Embedding` layers that LoRA may adapt when named (never with `all-linear`, as in PEFT; never a tied one)."
+    heads, tied = _head_prefixes(model), _tied(model)
+    return [n for n, m in model.named_modules() if isinstance(m, nn.Embedding) and not _in_head(n, heads) and id(m.weight) not in tied]
 
 def _exclude(model: nn.Module, matched: list[str], exclude_modules) -> list[str]:
     "`matched` less the layers `exclude_modules` selects (a regex, or names matched exactly or as a dotted suffix); an exclusion that selects no module, or leaves nothing to adapt, is refused."
@@ -167,7 +185,7 @@ def _check_named_targets(model: nn.Module, names, matched: list[str]):
         hits = [(n, m) for n, m in model.named_modules() if n and _name_matches(n, (t,))]
         if not hits: raise ValueError(f"target_modules names {t!r}, which matches no module of {type(model).__name__}; {_describe_linears(model)}.")
         tied = _tied(model)
-        if twins := next((tied[id(m.weight)] for n, m in hits if isinstance(m, ADAPTABLE) and id(m.weight) in tied), None):
+        if twins := next((tied[id(m.weight)] for n, m in hits if isinstance(m, ADAPTABLE + (nn.Embedding,)) and id(m.weight) in tied), None):
             raise ValueError(f"target_modules names {t!r}, whose weight is tied to {[w for w in twins if not _name_matches(w.rsplit('.', 1)[0], (t,))] or twins}: "
                              f"merging LoRA into it would change that too. Leave {t!r} out, or untie the weights first.")
         if any(isinstance(m, ADAPTABLE) and _in_head(n, heads) for n, m in hits):
@@ -175,7 +193,7 @@ def _check_named_targets(model: nn.Module, names, matched: list[str]):
                              f"instead (mark_only_lora_as_trainable saves it with the adapter): leave {t!r} out of target_modules.")
         kinds = sorted({type(m).__name__ for _, m in hits})
         raise ValueError(f"target_modules names {t!r}, which selects {', '.join(kinds)} (e.g. {hits[0][0]!r}); lora_book adapts only linear "
-                         f"layers (nn.Linear, GPT-2's Conv1D): leave {t!r} out, or use PEFT for LoRA on {kinds[0]}.")
+                         f"layers (nn.Linear, GPT-2's Conv1D) and embeddings: leave {t!r} out, or use PEFT for LoRA on {kinds[0]}.")
 
 # %% ../nbs/02_inject.ipynb #f8b75b36
 def _outermost(names) -> list[str]:
@@ -219,7 +237,7 @@ def mark_only_lora_as_trainable(model: nn.Module,
     saved = task_head(inner) if modules_to_save is None else _modules_to_save(inner, modules_to_save)
     _keep_originals(inner, saved)
     for n, p in inner.named_parameters():
-        p.requires_grad = ".lora_A" in n or ".lora_B" in n or n.startswith("lora_")
+        p.requires_grad = re.search(r"(^|\.)lora_(A|B|embedding_A|embedding_B|magnitude_vector)$", n) is not None
     for name in saved: inner.get_submodule(name).requires_grad_(True)
     for n, p in _bias_parameters(inner, bias, saved).items(): p.requires_grad = True
     inner._lora_book_trainable = {"modules_to_save": saved, "bias": bias}  # what save_adapter saves
@@ -252,7 +270,7 @@ class ParameterCount:
 
 def _group(name: str) -> str:
     parts = name.split(".")
-    if parts[-1] in ("lora_A", "lora_B"): return "LoRA adapters (" + parts[-1] + ")"
+    if parts[-1] in ("lora_A", "lora_B", "lora_embedding_A", "lora_embedding_B", "lora_magnitude_vector"): return "LoRA adapters (" + parts[-1] + ")"
     return ".".join(parts[:2]) if len(parts) > 2 else parts[0]
 
 def count_parameters(model: nn.Module) -> ParameterCount:
@@ -264,9 +282,10 @@ def count_parameters(model: nn.Module) -> ParameterCount:
 # %% ../nbs/02_inject.ipynb #7118c16d
 def _merged_weight(m: LoRALinear) -> torch.Tensor:
     "The weight `m.merge()` would leave, in the base layer's dtype."
-    d = m.delta_weight()
-    w = m.base_layer.weight
-    return (w.to(d.dtype) + (d.T if isinstance(m, LoRAConv1D) else d)).to(w.dtype)
+    d, w = m.delta_weight(), m.base_layer.weight
+    merged = w.to(d.dtype) + (d.T if isinstance(m, (LoRAConv1D, LoRAEmbedding)) else d)
+    if isinstance(m, DoRALinear): merged = (m.lora_magnitude_vector / m.weight_norm()).view(-1, 1) * merged
+    return merged.to(w.dtype)
 
 @torch.no_grad()
 def merge_lora(model: nn.Module,
@@ -375,8 +394,12 @@ def adapter_config(model: nn.Module, modules_to_save=None) -> dict:
     layers = _lora_layers(model)
     if not layers: raise ValueError("the model has no LoRA layers to save; call inject_lora(model, ...) first.")
     kinds = {(m.r, m.alpha, m.use_rslora, getattr(m.lora_dropout, "p", 0.0)) for m in layers.values()}
-    if len(kinds) > 1: raise ValueError(f"the LoRA layers differ in rank/alpha/dropout ({kinds}); one adapter config cannot describe them.")
-    r, alpha, rslora, p = kinds.pop()
+    doras = {isinstance(m, DoRALinear) for m in layers.values() if not isinstance(m, LoRAEmbedding)} or {False}
+    converted = {"initial_lora" in m.__dict__ for m in layers.values()}
+    if len(kinds) > 1 or len(doras) > 1 or len(converted) > 1:
+        raise ValueError(f"the LoRA layers differ in rank/alpha/dropout ({kinds}), DoRA or initialisation; one adapter config cannot describe them.")
+    (r, alpha, rslora, p), dora, converted = kinds.pop(), doras.pop(), converted.pop()
+    if converted: r, alpha = 2 * r, alpha * (2 ** 0.5 if rslora else 2)  # PiSSA/OLoRA saved as plain LoRA of rank 2r, same scaling (chapter 2b)
     saved, bias = _trainable_parts(model, modules_to_save)
     name = _portable_name(getattr(getattr(model, "config", None), "name_or_path", "") or "")
     task = _task_type(model)
@@ -386,7 +409,7 @@ def adapter_config(model: nn.Module, modules_to_save=None) -> dict:
             "base_model_name_or_path": name, "r": r, "lora_alpha": alpha, "lora_dropout": p,
             "target_modules": _target_names(model, layers, {"task_type": task, "modules_to_save": saved}), "use_rslora": rslora, "bias": bias,
             "modules_to_save": saved or None, "fan_in_fan_out": all(isinstance(m, LoRAConv1D) for m in layers.values()),
-            "init_lora_weights": True, "inference_mode": True, "use_dora": False}
+            "init_lora_weights": True, "inference_mode": True, "use_dora": dora}
 
 def _portable_name(name: str) -> str:
     "The bundled MiniLM's install folder differs on every machine: record it by its package name instead."
@@ -435,14 +458,19 @@ def tensors_digest(tensors: dict) -> str:
         h.update(f"{k}|{v.dtype}|{tuple(v.shape)}|".encode()); h.update(v.reshape(-1).view(torch.uint8).numpy().tobytes())
     return h.hexdigest()
 
+def _adapter_tensors(m: LoRALinear) -> dict[str, torch.Tensor]:
+    "A LoRA layer's tensors under PEFT's names; a PiSSA/OLoRA layer as the plain rank-2r LoRA that applies to the original weight."
+    if isinstance(m, LoRAEmbedding): return {"lora_embedding_A": m.lora_embedding_A, "lora_embedding_B": m.lora_embedding_B}
+    A, B = as_plain_lora(m) if "initial_lora" in m.__dict__ else (m.lora_A, m.lora_B)
+    return {"lora_A.weight": A, "lora_B.weight": B, **({"lora_magnitude_vector": m.lora_magnitude_vector} if isinstance(m, DoRALinear) else {})}
+
 def save_adapter(model: nn.Module, path, modules_to_save=None, extra_json: dict | None = None) -> Path:
     "Save the LoRA matrices, trained biases and trained head of `model` to folder `path` in PEFT's format (plus `extra_json` files)."
     model = _unwrap(model)
     cfg = adapter_config(model, modules_to_save)
     tensors = {}
     for n, m in _lora_layers(model).items():
-        tensors[f"{_PEFT_PREFIX}{n}.lora_A.weight"] = m.lora_A.detach().contiguous().cpu()
-        tensors[f"{_PEFT_PREFIX}{n}.lora_B.weight"] = m.lora_B.detach().contiguous().cpu()
+        for key, t in _adapter_tensors(m).items(): tensors[f"{_PEFT_PREFIX}{n}.{key}"] = t.detach().contiguous().cpu()
     saved = cfg["modules_to_save"] or []
     for h in saved:
         for k, v in model.get_submodule(h).state_dict().items():
@@ -464,7 +492,7 @@ _SAME_BASE_INITS = (True, False, "gaussian", "orthogonal")  # initialisations th
 # An allow-list, not a deny-list: the config fields lora_book implements, and those that do not change what the adapter
 # computes. Any other field (a PEFT option lora_book lacks, or one PEFT adds later) must be absent or off, or is refused by name.
 ADAPTER_FIELDS_IMPLEMENTED = ("r", "lora_alpha", "target_modules", "lora_dropout", "fan_in_fan_out", "bias", "use_rslora",
-                              "modules_to_save", "init_lora_weights", "exclude_modules")
+                              "modules_to_save", "init_lora_weights", "exclude_modules", "use_dora")
 ADAPTER_FIELDS_METADATA = ("peft_type", "task_type", "auto_mapping", "peft_version", "base_model_name_or_path", "revision",
                            "inference_mode", "runtime_config", "megatron_core", "qalora_group_size")  # the last two only matter with their option on
 _OFF = (None, False, "", "none")
@@ -602,10 +630,10 @@ def _inject_as_peft(model: nn.Module, cfg: dict, tensors: dict, path):
     names = peft_selection(model, cfg)
     if not names: raise AdapterError(f"the adapter at {str(path)!r} selects no layer of this model (target_modules {cfg['target_modules']!r}, "
                                      f"exclude_modules {cfg.get('exclude_modules')!r}); load it into the model it was trained on.")
-    if other := [(n, type(model.get_submodule(n)).__name__) for n in names if not isinstance(model.get_submodule(n), ADAPTABLE)]:
+    if other := [(n, type(model.get_submodule(n)).__name__) for n in names if not isinstance(model.get_submodule(n), ADAPTABLE + (nn.Embedding,))]:
         n, kind = other[0]
         raise AdapterError(f"the adapter at {str(path)!r} puts LoRA on {n!r} ({kind}): LoRA on {kind} layers is not implemented by lora_book "
-                           "(only nn.Linear and GPT-2's Conv1D); load it with PEFT instead.")
+                           "(only nn.Linear, GPT-2's Conv1D and nn.Embedding); load it with PEFT instead.")
     present = {n for n, _ in model.named_modules()}
     missing = sorted({k.rsplit(".", 1)[0] for k in tensors if k.endswith((".lora_A", ".lora_B"))} - present)
     if missing: raise AdapterError(f"the adapter at {str(path)!r} adapts layers this model does not have "
@@ -615,7 +643,7 @@ def _inject_as_peft(model: nn.Module, cfg: dict, tensors: dict, path):
         raise AdapterError(f"the adapter at {str(path)!r} puts LoRA on a layer whose weight is tied to others ({twins}): merging it would change "
                            "them too, so lora_book refuses it; load it with PEFT instead.")
     for n in names:
-        _set_submodule(model, n, lora_layer_for(model.get_submodule(n), r=cfg["r"], alpha=cfg["lora_alpha"],
+        _set_submodule(model, n, lora_layer_for(model.get_submodule(n), use_dora=cfg.get("use_dora", False), r=cfg["r"], alpha=cfg["lora_alpha"],
                                                 dropout=cfg.get("lora_dropout", 0.0), use_rslora=cfg.get("use_rslora", False)))
 
 def _module_keys(model: nn.Module, tensors: dict, cfg: dict, path) -> list[str]:
@@ -626,6 +654,9 @@ def _module_keys(model: nn.Module, tensors: dict, cfg: dict, path) -> list[str]:
     selected = [n for n in names if any(n.endswith(w) for w in wanted)]
     selected = [n for n in selected if not any(n.startswith(o + ".") for o in selected)]
     present = [h for h in selected if any(k.startswith(h + ".") for k in tensors)]
+    if absent := [h for h in selected if h not in present and any(True for _ in model.get_submodule(h).parameters())]:
+        raise AdapterError(f"the adapter at {str(path)!r} lists {absent[0]!r} in modules_to_save but its weights file does not hold it: "
+                           "loaded, the model would keep this module's fresh weights. Save the adapter again with the module.")
     for h in present:
         lacking = [f"{h}.{k}" for k in model.get_submodule(h).state_dict() if f"{h}.{k}" not in tensors]
         if lacking: raise AdapterError(f"the adapter at {str(path)!r} saves {h!r} only in part (it lacks {lacking[:2]}); save it again.")
@@ -641,13 +672,13 @@ def _fill_adapter(model, cfg, tensors, path, inject: bool):
         for m in _lora_layers(model).values(): _configure(m, cfg)
     own = model.state_dict()
     heads = _module_keys(model, tensors, cfg, path)
-    lora_keys = {n + s for n in _lora_layers(model) for s in (".lora_A", ".lora_B")}
+    lora_keys = {f"{n}.{k}" for n, m in _lora_layers(model).items() for k, _ in m.named_parameters(recurse=False)}
     head_keys = {f"{h}.{k}" for h in heads for k in model.get_submodule(h).state_dict()}
     bias_keys = set(_bias_parameters(model, cfg.get("bias", "none"), heads))
     expected = lora_keys | head_keys | bias_keys
     if set(tensors) != expected:
         extra, lacking = sorted(set(tensors) - expected), sorted(expected - set(tensors))
-        lora = lambda ks: [k for k in ks if k.endswith((".lora_A", ".lora_B"))]
+        lora = lambda ks: [k for k in ks if re.search(r"\.lora_(A|B|embedding_A|embedding_B|magnitude_vector)$", k)]
         if not inject and (lora(extra) or lora(lacking)):
             raise AdapterError(f"the adapter at {str(path)!r} adapts other layers than the model's LoRA layers (it has {lora(extra)[:2]}, "
                                f"the model has {lora(lacking)[:2]}); to replace an adapter with one of other targets, call unload_lora(model) first.")
