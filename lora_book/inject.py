@@ -675,7 +675,9 @@ def _fill_adapter(model, cfg, tensors, path, inject: bool):
     lora_keys = {f"{n}.{k}" for n, m in _lora_layers(model).items() for k, _ in m.named_parameters(recurse=False)}
     head_keys = {f"{h}.{k}" for h in heads for k in model.get_submodule(h).state_dict()}
     bias_keys = set(_bias_parameters(model, cfg.get("bias", "none"), heads))
-    expected = lora_keys | head_keys | bias_keys
+    # PEFT saves an adapted embedding's whole table too (its save_embedding_layers), e.g. Llama's embed_tokens: loaded as PEFT loads it
+    table_keys = {f"{n}.base_layer.weight" for n, m in _lora_layers(model).items() if isinstance(m, LoRAEmbedding)} & set(tensors)
+    expected = lora_keys | head_keys | bias_keys | table_keys
     if set(tensors) != expected:
         extra, lacking = sorted(set(tensors) - expected), sorted(expected - set(tensors))
         lora = lambda ks: [k for k in ks if re.search(r"\.lora_(A|B|embedding_A|embedding_B|magnitude_vector)$", k)]
