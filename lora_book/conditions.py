@@ -167,7 +167,7 @@ def condition_table(results_dir="results/union", long_length: int = 256) -> pd.D
                      "train seconds": float(np.median([r["train_seconds"] for r in rs]))})
     return pd.DataFrame(rows)
 
-CONDITION_PAIRS = (("full", "probe"), ("lora", "probe"), ("lora", "full"), ("lora", "tfidf"), ("probe", "tfidf"))
+CONDITION_PAIRS = (("full", "probe"), ("lora", "probe"), ("lora", "full"), ("full", "tfidf"), ("lora", "tfidf"), ("probe", "tfidf"))
 
 def condition_differences(results_dir="results/union", long_length: int = 256, pairs=CONDITION_PAIRS, average: str = "weighted",
                           n: int = 1000) -> pd.DataFrame:
