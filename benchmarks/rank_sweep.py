@@ -18,7 +18,7 @@ import pandas as pd
 import torch
 
 from dataclasses import asdict
-from lora_book.experiments import ExperimentConfig, run_experiment, METHOD_DEFAULTS, _same_config
+from lora_book.experiments import ExperimentConfig, run_experiment, METHOD_DEFAULTS, _same_config, read_metrics, write_metrics
 from lora_book.data import default_data_path
 from lora_book.ingest import preprocess
 
@@ -57,14 +57,13 @@ def run_one(name: str, args, data_dir: Path, out: Path) -> dict:
     final = out / name
     cfg = config(name, args)
     if (final / "metrics.json").exists():
-        done = json.loads((final / "metrics.json").read_text())
-        if _same_config(final / "metrics.json", cfg): log(f"{name}: done already, skipped"); return done
+        if _same_config(final / "metrics.json", cfg): log(f"{name}: done already, skipped"); return read_metrics(final / "metrics.json")
         log(f"{name}: recorded with another configuration (an older recipe); running it again")
     staging = out / f".staging_{name}"  # keeps its checkpoint if interrupted: the run resumes from the last epoch
     t0 = time.perf_counter()
     m = run_experiment(cfg, data_dir, staging, progress=False)
     m["wall_seconds"] = time.perf_counter() - t0
-    (staging / "lora" / "metrics.json").write_text(json.dumps(m, indent=2))
+    write_metrics(m, staging / "lora" / "metrics.json")
     if name not in KEEP_ADAPTERS and not args.keep_all_adapters: shutil.rmtree(staging / "lora" / "adapter", ignore_errors=True)
     if final.exists(): shutil.rmtree(final)
     os.replace(staging / "lora", final); shutil.rmtree(staging, ignore_errors=True)
@@ -80,7 +79,7 @@ def sweep_table(out: Path) -> pd.DataFrame:
     for name in RUNS:
         f = out / name / "metrics.json"
         if not f.exists(): continue
-        m = json.loads(f.read_text()); c = m["config"]
+        m = read_metrics(f); c = m["config"]
         rows.append({"name": name, "r": c["r"], "alpha": c["alpha"], "targets": RUNS[name][1], "seed": c["seed"],
                      "target_modules": ",".join(c["target_modules"]), "trainable_params": m["trainable_params"],
                      "test_f1_weighted": m["test_f1_weighted"], "f1_lo": m["test_f1_weighted_ci95"][0], "f1_hi": m["test_f1_weighted_ci95"][1],

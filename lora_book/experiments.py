@@ -26,16 +26,16 @@ from . import data as cfpb
 from .ingest import preprocess
 
 # %% auto #0
-__all__ = ['METHODS', 'NEURAL', 'POOLINGS', 'HEAD_INITS', 'BOOK_RECIPES', 'METHOD_DEFAULTS', 'TFIDF_CS', 'PROBE_CS',
-           'SUMMARY_COLUMNS', 'NEWER_FIELDS', 'COMPARISONS', 'PROBE_SEARCH', 'SEED_COMPARISONS', 'ExperimentConfig',
-           'scratch_config', 'mean_pool', 'BertMeanPoolClassifier', 'build_model', 'reset_peak_memory',
-           'peak_memory_mb', 'load_data', 'run_tfidf', 'frozen_features', 'fit_probe', 'probe_head', 'run_probe',
-           'process_state', 'check_model', 'check_run_name', 'run_experiment', 'check_sidecar', 'load_classifier',
-           'summarize', 'majority_baseline', 'results_table', 'plot_f1_vs_params', 'plot_learning_curves',
-           'plot_confusion_matrices', 'write_figures', 'recorded_config', 'run_in_process', 'run_all',
-           'paired_comparisons', 'search_candidates', 'run_search', 'search_table', 'evaluate_saved_run', 'run_seeds',
-           'seed_runs', 'seed_table', 'per_seed_table', 'f1_from_predictions', 'seed_bootstrap_diff',
-           'seed_comparisons', 'per_class_f1', 'run_study']
+__all__ = ['METHODS', 'NEURAL', 'POOLINGS', 'HEAD_INITS', 'BOOK_RECIPES', 'METHOD_DEFAULTS', 'TFIDF_CS', 'CONTENT_HASH',
+           'PROBE_CS', 'SUMMARY_COLUMNS', 'NEWER_FIELDS', 'COMPARISONS', 'PROBE_SEARCH', 'SEED_COMPARISONS',
+           'ExperimentConfig', 'scratch_config', 'mean_pool', 'BertMeanPoolClassifier', 'build_model', 'write_metrics',
+           'RecordError', 'read_metrics', 'reset_peak_memory', 'peak_memory_mb', 'load_data', 'run_tfidf',
+           'frozen_features', 'fit_probe', 'probe_head', 'run_probe', 'process_state', 'check_model', 'check_run_name',
+           'run_experiment', 'check_sidecar', 'load_classifier', 'summarize', 'majority_baseline', 'results_table',
+           'plot_f1_vs_params', 'plot_learning_curves', 'plot_confusion_matrices', 'write_figures', 'recorded_config',
+           'run_in_process', 'run_all', 'paired_comparisons', 'search_candidates', 'run_search', 'search_table',
+           'evaluate_saved_run', 'run_seeds', 'seed_runs', 'seed_table', 'per_seed_table', 'f1_from_predictions',
+           'seed_bootstrap_diff', 'seed_comparisons', 'per_class_f1', 'run_study']
 
 # %% ../nbs/05_experiments.ipynb #90cf20fc
 METHODS = ("scratch", "full", "lora", "probe", "tfidf")
@@ -162,6 +162,32 @@ def _atomic_json(obj, path: Path):
     remove_stale_temporaries(path.parent, path.name)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     tmp.write_text(text); os.replace(tmp, path)
+
+CONTENT_HASH = "content_sha256"  # the key of the hash a run's metrics.json carries of the rest of its content
+
+def _content_digest(record: dict) -> str:
+    return hashlib.sha256(json.dumps(record, sort_keys=True, allow_nan=False).encode()).hexdigest()
+
+def write_metrics(metrics: dict, path):
+    "Write a run's `metrics.json` atomically, with the SHA-256 of its content inside it (`content_sha256`), which `read_metrics` checks."
+    body = {k: v for k, v in metrics.items() if k != CONTENT_HASH}
+    _atomic_json({**body, CONTENT_HASH: _content_digest(body)}, path)
+
+class RecordError(ValueError):
+    "A results file that cannot be trusted: the message names it and the fix."
+
+def read_metrics(path) -> dict:
+    "A run's `metrics.json`, checked against the hash inside it; a damaged or unsealed file is refused by name, with the fix, never used."
+    path = Path(path); fix = f"delete {path.parent} and run again (the run is redone)"
+    try: r = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise RecordError(f"{path} is not valid JSON ({e}): it is damaged; {fix}.") from None
+    if not isinstance(r, dict) or not isinstance(r.get(CONTENT_HASH), str):
+        raise RecordError(f"{path} carries no content hash: it is damaged, or was written before lora_book 0.6.0; {fix}, "
+                          f"or, if you trust it, seal it with python tools/seal_metrics.py {path}.")
+    body = {k: v for k, v in r.items() if k != CONTENT_HASH}
+    if _content_digest(body) != r[CONTENT_HASH]:
+        raise RecordError(f"{path} does not match the hash recorded inside it: its content is damaged (a flipped bit, a bad copy, an edit); {fix}.")
+    return body
 
 def _dir_bytes(path: Path) -> int: return sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file())
 
@@ -391,7 +417,7 @@ def run_experiment(cfg: ExperimentConfig, data_dir, output_dir="results", progre
             metrics = _finish(cfg, names, y, probs.argmax(1), extra, probs if save_probabilities else None)
         else: metrics = _validation_only(cfg, extra)
         if main: shutil.rmtree(out / "checkpoint", ignore_errors=True)  # the run is complete: nothing to resume
-    if main: _atomic_json(metrics, out / "metrics.json")
+    if main: write_metrics(metrics, out / "metrics.json")
     return metrics
 
 # %% ../nbs/05_experiments.ipynb #7fd54759
@@ -447,7 +473,7 @@ def summarize(results_dir="results") -> pd.DataFrame:
     rows = []
     for m in METHODS:
         f = Path(results_dir) / m / "metrics.json"
-        if f.exists(): rows.append({k: json.loads(f.read_text()).get(k) for k in SUMMARY_COLUMNS})
+        if f.exists(): rows.append({k: read_metrics(f).get(k) for k in SUMMARY_COLUMNS})
     if not rows: raise FileNotFoundError(f"no metrics.json under {results_dir}; run lora_book_run_all or lora_book_train first.")
     return pd.DataFrame(rows)
 
@@ -499,7 +525,7 @@ def plot_learning_curves(results_dir="results"):
     for m, color in zip(NEURAL, ("C0", "C1", "C2")):
         f = Path(results_dir) / m / "metrics.json"
         if not f.exists(): continue
-        h = pd.DataFrame(json.loads(f.read_text())["history"])
+        h = pd.DataFrame(read_metrics(f)["history"])
         a.plot(h.epoch, h.train_loss, "o-", color=color, label=f"{m} (train)"); a.plot(h.epoch, h.val_loss, "x--", color=color, label=f"{m} (val)")
         b.plot(h.epoch, h.val_f1_weighted, "o-", color=color, label=m)
     a.set(xlabel="epoch", ylabel="cross-entropy loss", title="Loss"); b.set(xlabel="epoch", ylabel="validation weighted F1", title="Validation F1")
@@ -509,7 +535,7 @@ def plot_learning_curves(results_dir="results"):
 def plot_confusion_matrices(results_dir="results"):
     "Row-normalised test confusion matrices of every method, two to a row (readable at the width of a page column)."
     import matplotlib.pyplot as plt
-    found = [(m, json.loads((Path(results_dir) / m / "metrics.json").read_text())) for m in METHODS if (Path(results_dir) / m / "metrics.json").exists()]
+    found = [(m, read_metrics(Path(results_dir) / m / "metrics.json")) for m in METHODS if (Path(results_dir) / m / "metrics.json").exists()]
     rows = (len(found) + 1) // 2
     fig, axes = plt.subplots(rows, 2, figsize=(8.6, 4.0 * rows), squeeze=False, layout="constrained")
     for ax, (m, r) in zip(axes.flat, found):
@@ -543,9 +569,9 @@ def write_figures(results_dir="results"):
 def _same_config(metrics_file: Path, cfg: ExperimentConfig) -> bool:
     "Does `metrics_file` hold a finished run of `cfg`? A damaged file is not one: it is reported, and the run is done again."
     if not metrics_file.exists(): return False
-    try: saved = json.loads(metrics_file.read_text()).get("config", {})
-    except (json.JSONDecodeError, UnicodeDecodeError, AttributeError) as e:
-        print(f"{metrics_file} is damaged ({type(e).__name__}); running {cfg.method} again", file=sys.stderr); return False
+    try: saved = read_metrics(metrics_file).get("config", {})
+    except RecordError as e:
+        print(f"{e} Running {cfg.method} again.", file=sys.stderr); return False
     return recorded_config(saved) == json.loads(json.dumps(asdict(cfg)))
 
 NEWER_FIELDS = ("train_size",)  # ExperimentConfig fields added after some results were recorded (their default is what those runs did)
@@ -570,7 +596,7 @@ def run_in_process(cfg: ExperimentConfig, data_dir, output_dir, run_name: str | 
     r = subprocess.run(args, stdout=None if verbose else subprocess.DEVNULL, stderr=None if verbose else subprocess.PIPE, text=True)
     if r.returncode: raise RuntimeError(f"lora_book_train --method {cfg.method} failed (exit status {r.returncode})"
                                         + (f": {r.stderr.strip()[-2000:]}" if r.stderr else "; its error is printed above"))
-    return json.loads((Path(output_dir) / (run_name or cfg.method) / "metrics.json").read_text())
+    return read_metrics(Path(output_dir) / (run_name or cfg.method) / "metrics.json")
 
 def _data_record(input_path) -> str | list[str]:
     "The input(s) as results files record them (paths relative to the repository)."
@@ -613,7 +639,7 @@ def paired_comparisons(results_dir="results", pairs=COMPARISONS, average: str = 
     for m in {m for pair in pairs for m in pair}:
         f = Path(results_dir) / m / "metrics.json"
         if not f.exists(): raise FileNotFoundError(f"{f} is missing; run `lora_book_train --method {m}` or `lora_book_run_all` first.")
-        runs[m] = json.loads(f.read_text())
+        runs[m] = read_metrics(f)
         if "test_predictions" not in runs[m]:
             raise ValueError(f"{f} has no test predictions (written by an older version); rerun `lora_book_run_all --force`.")
     rows = []
@@ -652,7 +678,7 @@ def run_search(output_dir="results", data_dir="work/cfpb", methods=("probe", "lo
                 recipe = {**recipe, **overrides.get(m, {})}
                 cfg = ExperimentConfig(m, model=model, max_length=max_length, limit=limit, **recipe)
                 f = root / m / name / "metrics.json"
-                if _same_config(f, cfg): r = json.loads(f.read_text())  # finished before: an interrupted search resumes
+                if _same_config(f, cfg): r = read_metrics(f)  # finished before: an interrupted search resumes
                 else:
                     print(f"[search] {m} {name} ...", flush=True)
                     r = run_in_process(cfg, data_dir, root / m, run_name=name, evaluate_test=False, save_model=m != "probe", progress=progress)
@@ -669,7 +695,7 @@ def search_table(results_dir="results") -> pd.DataFrame:
     root = Path(results_dir) / "search"; choice = json.loads((root / "choice.json").read_text())
     rows = []
     for f in sorted(root.glob("*/*/metrics.json"), key=lambda f: (METHODS.index(f.parent.parent.name), f.stat().st_mtime)):
-        r = json.loads(f.read_text()); c = r["config"]; m = r["method"]
+        r = read_metrics(f); c = r["config"]; m = r["method"]
         rows.append({"method": m, "run": f.parent.name, "pooling": c["pooling"], "head": c.get("head_init") or "-",
                      "class weights": "yes" if c["class_weighted"] else "no", "lr": c["lr"] if c["lr"] is not None else f"C={r['probe_C']:g}",
                      "epochs": c["epochs"] or "-", "best epoch": r["best_epoch"] or "-",
@@ -680,7 +706,7 @@ def search_table(results_dir="results") -> pd.DataFrame:
 def evaluate_saved_run(run_dir, data_dir, output_dir) -> dict:
     "Read the test split once for a finished validation-only run (its saved model or adapter); write `output_dir/metrics.json` and the artefact."
     run_dir, output_dir = Path(run_dir), Path(output_dir)
-    r = json.loads((run_dir / "metrics.json").read_text()); cfg = ExperimentConfig(**r["config"])
+    r = read_metrics(run_dir / "metrics.json"); cfg = ExperimentConfig(**r["config"])
     if cfg.method == "probe":  # a deterministic fit on cached features: fitted again, now scoring the test split, it is the same model
         return run_in_process(cfg, data_dir, output_dir.parent, run_name=output_dir.name)
     remove_stale_temporaries(output_dir.parent, output_dir.name)
@@ -692,7 +718,7 @@ def evaluate_saved_run(run_dir, data_dir, output_dir) -> dict:
     probs, y = predict_proba(model, make_loader(ids, test.label, 64, shuffle=False, pad_id=tok.pad_token_id))
     extra = {k: v for k, v in r.items() if k not in ("method", "config", "seed", "test", "torch")}  # time and memory: the search run's
     metrics = _finish(cfg, names, y, probs.argmax(1), extra)
-    _atomic_json(metrics, tmp / "metrics.json")
+    write_metrics(metrics, tmp / "metrics.json")
     if output_dir.exists(): shutil.rmtree(output_dir)
     os.replace(tmp, output_dir)
     return metrics
@@ -718,7 +744,7 @@ def seed_runs(results_dir="results", strict: bool = True) -> dict:
         if not (root / m / "metrics.json").exists(): continue
         files = [root / m / "metrics.json", *sorted((root / "seeds" / m).glob("seed*/metrics.json")), *sorted((root / "curves" / m).glob("nall-s*/metrics.json"))]
         runs[m] = []
-        for r in (json.loads(f.read_text()) for f in files):
+        for r in (read_metrics(f) for f in files):
             if r["seed"] not in {x["seed"] for x in runs[m]}: runs[m].append(r)  # the curves copy the main job's run: keep one
     cfgs = {m: [{k: v for k, v in recorded_config(r["config"]).items() if k != "seed"} for r in rs] for m, rs in runs.items()}
     for m, cs in cfgs.items():
@@ -807,7 +833,7 @@ def run_study(output_dir="results", input_path=None, work_dir="work", seeds=(43,
     choice = run_search(output_dir, data_dir, model=model, max_length=max_length, limit=limit, progress=progress, **overrides)
     for m, c in choice.items():  # the chosen run of each method becomes its main result: its test split is read now, once
         run = output_dir / "search" / m / c["run"]
-        if not _same_config(output_dir / m / "metrics.json", ExperimentConfig(**json.loads((run / "metrics.json").read_text())["config"])):
+        if not _same_config(output_dir / m / "metrics.json", ExperimentConfig(**read_metrics(run / "metrics.json")["config"])):
             evaluate_saved_run(run, data_dir, output_dir / m)
     run_seeds(output_dir, data_dir, seeds, [m for m in ("lora", "full", "scratch") if m in choice], {m: c["recipe"] for m, c in choice.items()},
               model=model, max_length=max_length, limit=limit, progress=progress)

@@ -12,7 +12,7 @@ from fastcore.script import Param, call_parse, store_true
 from .inject import DEFAULT_MODEL
 from . import data as cfpb
 from .ingest import preprocess, dashed_options
-from .experiments import (METHOD_DEFAULTS, ExperimentConfig, check_model, _atomic_json, _same_config, run_in_process, f1_from_predictions,
+from .experiments import (METHOD_DEFAULTS, ExperimentConfig, check_model, _atomic_json, _same_config, read_metrics, write_metrics, run_in_process, f1_from_predictions,
                                    seed_bootstrap_diff)
 
 # %% auto #0
@@ -60,8 +60,8 @@ def run_curves(output_dir="results", data_dir="work/cfpb", plan=None, model: str
             _log(f"[curves] time budget of {max_minutes:g} min spent; run again to continue"); break
         main = Path(output_dir) / method / "metrics.json"
         if size is None and _same_config(main, cfg):  # the main job's run: the same configuration on the same split
-            r = json.loads(main.read_text()); r.setdefault("n_train", n_all)
-            _atomic_json(r, run / "metrics.json"); _log(f"[curves] {method} all s{seed}: the main job's run, copied"); continue
+            r = read_metrics(main); r.setdefault("n_train", n_all)
+            write_metrics(r, run / "metrics.json"); _log(f"[curves] {method} all s{seed}: the main job's run, copied"); continue
         _log(f"[curves] {method} n={size or 'all'} seed {seed} ...")
         r = run_in_process(cfg, data_dir, root / method, run_name=run_name(size, seed), save_model=False, progress=progress)
         _log(f"[curves] {method} n={r['n_train']} seed {seed}: test weighted F1 {r['test_f1_weighted']:.3f} ({r['train_seconds']:.0f}s)")
@@ -77,7 +77,7 @@ def curve_runs(results_dir="results") -> dict:
     "The study's finished runs, `{(method, n_train): [metrics, ...]}` (seeds in order; `method` is the folder, e.g. `lora-r64`); every run must share one test split."
     runs, tests = {}, set()
     for f in sorted(Path(results_dir).glob("curves/*/*/metrics.json")):
-        r = json.loads(f.read_text())
+        r = read_metrics(f)
         if "test_predictions" not in r: continue  # a validation-only record is not a point of the curve
         runs.setdefault((f.parent.parent.name, int(r["n_train"])), []).append(r)
         tests.add(hash(tuple(r["test_labels"])))

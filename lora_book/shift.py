@@ -12,7 +12,7 @@ from fastcore.script import Param, call_parse, store_true
 from . import data as cfpb
 from .ingest import preprocess, dashed_options
 from .train import bootstrap_ci, paired_bootstrap_diff, _write_atomically
-from .experiments import (METHODS, METHOD_DEFAULTS, ExperimentConfig, _atomic_json, _same_config, run_experiment,
+from .experiments import (METHODS, METHOD_DEFAULTS, ExperimentConfig, _atomic_json, _same_config, read_metrics, write_metrics, run_experiment,
                                    f1_from_predictions, seed_runs)
 from .scaling import seed_bootstrap_ci
 
@@ -85,7 +85,7 @@ def run_shift(output_dir="results/union", data_dir="work/union/shift", methods=M
         _log(f"[shift] {m} ...")
         r = run_experiment(cfg, data_dir, root, progress=progress, save_model=False, save_probabilities=True)
         r |= {"test_collection": info["test_collection"][:r["n_test"]], "train_class_counts": info["train_class_counts"]}
-        _atomic_json(r, root / m / "metrics.json"); done.append(m)
+        write_metrics(r, root / m / "metrics.json"); done.append(m)
         _log(f"[shift] {m}: {r['train_seconds']:.0f} s")
     _atomic_json({"union_test_collection": info["union_test_collection"]}, root / "union_test.json")
     return done
@@ -107,7 +107,7 @@ def em_priors(probs, train_priors, max_iter: int = 1000, tol: float = 1e-8) -> t
 # %% ../nbs/05c_shift.ipynb #3156f151
 def shift_runs(results_dir="results/union") -> dict:
     "The shift study's finished runs, `{method: metrics}`, in the order of METHODS."
-    runs = {r["method"]: r for r in (json.loads(f.read_text()) for f in Path(results_dir).glob("shift/*/metrics.json"))}
+    runs = {r["method"]: r for r in (read_metrics(f) for f in Path(results_dir).glob("shift/*/metrics.json"))}
     return {m: runs[m] for m in METHODS if m in runs}
 
 def _parts(r):
