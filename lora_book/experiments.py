@@ -473,7 +473,7 @@ def summarize(results_dir="results") -> pd.DataFrame:
     rows = []
     for m in METHODS:
         f = Path(results_dir) / m / "metrics.json"
-        if f.exists(): rows.append({k: read_metrics(f).get(k) for k in SUMMARY_COLUMNS})
+        if f.exists(): r = read_metrics(f); rows.append({k: r.get(k) for k in SUMMARY_COLUMNS})  # read and checked once
     if not rows: raise FileNotFoundError(f"no metrics.json under {results_dir}; run lora_book_run_all or lora_book_train first.")
     return pd.DataFrame(rows)
 

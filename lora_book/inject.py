@@ -18,8 +18,8 @@ from .lora import LoRALinear
 from .variants import DoRALinear, LoRAEmbedding, INITS, init_from_weight, as_plain_lora
 
 # %% auto #0
-__all__ = ['DEFAULT_MODEL', 'ADAPTABLE', 'ADAPTER_FIELDS_IMPLEMENTED', 'ADAPTER_FIELDS_METADATA', 'resolve_model_path',
-           'task_head', 'linear_layer_names', 'LoRAConv1D', 'lora_layer_for', 'inject_lora',
+__all__ = ['DEFAULT_MODEL', 'ADAPTABLE', 'LORA_PARAMETERS', 'ADAPTER_FIELDS_IMPLEMENTED', 'ADAPTER_FIELDS_METADATA',
+           'resolve_model_path', 'task_head', 'linear_layer_names', 'LoRAConv1D', 'lora_layer_for', 'inject_lora',
            'mark_only_lora_as_trainable', 'ParameterCount', 'count_parameters', 'merge_lora', 'unload_lora',
            'disable_lora', 'peft_selection', 'adapter_config', 'remove_stale_temporaries', 'tensors_digest',
            'save_adapter', 'AdapterError', 'unsupported_options', 'load_adapter']
@@ -237,11 +237,13 @@ def mark_only_lora_as_trainable(model: nn.Module,
     saved = task_head(inner) if modules_to_save is None else _modules_to_save(inner, modules_to_save)
     _keep_originals(inner, saved)
     for n, p in inner.named_parameters():
-        p.requires_grad = re.search(r"(^|\.)lora_(A|B|embedding_A|embedding_B|magnitude_vector)$", n) is not None
+        p.requires_grad = n.rsplit(".", 1)[-1] in LORA_PARAMETERS
     for name in saved: inner.get_submodule(name).requires_grad_(True)
     for n, p in _bias_parameters(inner, bias, saved).items(): p.requires_grad = True
     inner._lora_book_trainable = {"modules_to_save": saved, "bias": bias}  # what save_adapter saves
     return model
+
+LORA_PARAMETERS = ("lora_A", "lora_B", "lora_embedding_A", "lora_embedding_B", "lora_magnitude_vector")  # what LoRA layers train
 
 def _keep_originals(model: nn.Module, names):
     "Keep a frozen copy of each module about to be trained in full, as it is now, for `disable_lora` (PEFT's `original_module`); an earlier copy stays."
@@ -270,7 +272,7 @@ class ParameterCount:
 
 def _group(name: str) -> str:
     parts = name.split(".")
-    if parts[-1] in ("lora_A", "lora_B", "lora_embedding_A", "lora_embedding_B", "lora_magnitude_vector"): return "LoRA adapters (" + parts[-1] + ")"
+    if parts[-1] in LORA_PARAMETERS: return "LoRA adapters (" + parts[-1] + ")"
     return ".".join(parts[:2]) if len(parts) > 2 else parts[0]
 
 def count_parameters(model: nn.Module) -> ParameterCount:
@@ -344,6 +346,10 @@ _PEFT_PREFIX = "base_model.model."
 
 _PEFT_TASK_SAVES = {"SEQ_CLS": ("classifier", "score"), "TOKEN_CLS": ("classifier", "score"), "QUESTION_ANS": ("qa_outputs",)}
 
+def _in_saved(name: str, saved) -> bool:
+    "Is module `name` one of, or inside one of, the modules PEFT trains in full (`saved`, matched as PEFT does)?"
+    return any(re.match(rf"(^|.*\.){m}($|\..*)", name) for m in saved)
+
 def _fresh_names(model: nn.Module) -> list[str]:
     "The module names `model` would have without its LoRA layers (what PEFT sees in a fresh copy of the base)."
     inside = tuple(n + "." for n in _lora_layers(model))
@@ -355,10 +361,10 @@ def peft_selection(model: nn.Module, cfg: dict) -> list[str]:
     anything inside a module PEFT trains in full (`modules_to_save`, and the head its `task_type` adds)."""
     t, ex = cfg["target_modules"], cfg.get("exclude_modules")
     saved = [*(cfg.get("modules_to_save") or []), *_PEFT_TASK_SAVES.get(cfg.get("task_type"), ())]
-    names = linear_layer_names(model) if isinstance(t, str) and t.lower() == "all-linear" else _fresh_names(model)
+    all_linear = isinstance(t, str) and t.lower() == "all-linear"
     as_names = lambda v: v if isinstance(v, str) else tuple(v)
-    return [n for n in names if (t == "all-linear" or _name_matches(n, as_names(t)))
-            and not (ex and _name_matches(n, as_names(ex))) and not any(re.match(rf"(^|.*\.){m}($|\..*)", n) for m in saved)]
+    return [n for n in (linear_layer_names(model) if all_linear else _fresh_names(model)) if (all_linear or _name_matches(n, as_names(t)))
+            and not (ex and _name_matches(n, as_names(ex))) and not _in_saved(n, saved)]
 
 def _target_names(model: nn.Module, layers: dict, cfg: dict) -> list[str] | str:
     "The shortest `target_modules` with which PEFT selects exactly the adapted layers in a fresh base: the last name parts, else the full names, else a regex."
@@ -403,7 +409,7 @@ def adapter_config(model: nn.Module, modules_to_save=None) -> dict:
     saved, bias = _trainable_parts(model, modules_to_save)
     name = _portable_name(getattr(getattr(model, "config", None), "name_or_path", "") or "")
     task = _task_type(model)
-    if any(re.match(rf"(^|.*\.){m}($|\..*)", n) for n in layers for m in _PEFT_TASK_SAVES.get(task, ())):
+    if any(_in_saved(n, _PEFT_TASK_SAVES.get(task, ())) for n in layers):
         task = None  # LoRA inside the module PEFT's task type would train in full: PEFT's plain PeftModel keeps it LoRA
     return {"peft_type": "LORA", "task_type": task,
             "base_model_name_or_path": name, "r": r, "lora_alpha": alpha, "lora_dropout": p,
@@ -680,7 +686,7 @@ def _fill_adapter(model, cfg, tensors, path, inject: bool):
     expected = lora_keys | head_keys | bias_keys | table_keys
     if set(tensors) != expected:
         extra, lacking = sorted(set(tensors) - expected), sorted(expected - set(tensors))
-        lora = lambda ks: [k for k in ks if re.search(r"\.lora_(A|B|embedding_A|embedding_B|magnitude_vector)$", k)]
+        lora = lambda ks: [k for k in ks if k.rsplit(".", 1)[-1] in LORA_PARAMETERS]
         if not inject and (lora(extra) or lora(lacking)):
             raise AdapterError(f"the adapter at {str(path)!r} adapts other layers than the model's LoRA layers (it has {lora(extra)[:2]}, "
                                f"the model has {lora(lacking)[:2]}); to replace an adapter with one of other targets, call unload_lora(model) first.")
