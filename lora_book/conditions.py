@@ -61,7 +61,7 @@ def issue_splits(data_dir, out_dir, input_path=None, min_count: int = ISSUE_MIN_
              "dropped": {"issues": len(counts) - len(names), "complaints": int(sum(v for k, v in counts.items() if k not in label_map))},
              "per_split": per_split}
     out = Path(out_dir)
-    if (out / "stats.json").is_file() and json.loads((out / "stats.json").read_text()) == stats: return stats  # done already (keeps its caches)
+    if (out / cfpb.CHECKSUMS).is_file() and json.loads((out / "stats.json").read_text()) == stats: return stats  # done already (keeps its caches)
     def write(tmp):
         for s, df in frames.items():
             kept = df[df.issue.isin(label_map)]
@@ -69,6 +69,7 @@ def issue_splits(data_dir, out_dir, input_path=None, min_count: int = ISSUE_MIN_
                           "text": kept.text}).to_csv(tmp / f"{s}.csv", index=False)
         (tmp / "label_map.json").write_text(json.dumps(label_map, indent=1) + "\n")
         (tmp / "stats.json").write_text(json.dumps(stats, indent=1) + "\n")
+        cfpb.write_checksums(tmp)  # last: what load_splits checks the splits against
     _atomic_dir(out, write)
     return stats
 

@@ -4,12 +4,13 @@
 
 # %% auto #0
 __all__ = ['NARRATIVE', 'REQUIRED_COLUMNS', 'SUB_PRODUCT', 'SUFFIXES', 'CATEGORIES', 'PRODUCT_MAP', 'PLACEHOLDER', 'MIN_WORDS',
-           'MIN_CLASS_COUNT', 'CHUNK_ROWS', 'PROGRESS_MIN_BYTES', 'SPLITS', 'OUT_COLUMNS', 'SHIPPED_FILES', 'SEED_MAX',
-           'DataError', 'open_export', 'reading_errors', 'read_columns', 'check_columns', 'map_product', 'clean_text',
-           'load_splits', 'default_data_path', 'default_data_paths', 'check_seed', 'training_subset', 'portable_path']
+           'MIN_CLASS_COUNT', 'CHUNK_ROWS', 'PROGRESS_MIN_BYTES', 'SPLITS', 'OUT_COLUMNS', 'CHECKSUMS', 'CHECKED_FILES',
+           'SHIPPED_FILES', 'SEED_MAX', 'DataError', 'open_export', 'reading_errors', 'read_columns', 'check_columns',
+           'map_product', 'clean_text', 'write_checksums', 'load_splits', 'default_data_path', 'default_data_paths',
+           'check_seed', 'training_subset', 'portable_path']
 
 # %% ../nbs/03_data.ipynb #cf89106b
-import codecs, gzip, hashlib, html, io, json, re, zipfile, zlib
+import codecs, gzip, hashlib, html, io, json, os, re, zipfile, zlib
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import BinaryIO, Iterator
@@ -160,9 +161,32 @@ def _digest(text: str) -> bytes:
 # %% ../nbs/03_data.ipynb #38f14e3f
 SPLITS = ('train', 'val', 'test')
 OUT_COLUMNS = ['Complaint ID', 'label', 'product', 'text']
+CHECKSUMS = 'checksums.json'  # the SHA-256 of each file of a data folder, written last by what wrote the folder
+CHECKED_FILES = (*(f'{s}.csv' for s in SPLITS), 'label_map.json')
+
+def _sha256(path) -> str: return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+def write_checksums(folder):
+    "Write `folder/checksums.json` (atomically): the SHA-256 of its three splits and label map, which `load_splits` checks before using them."
+    d = Path(folder); tmp = d / f'.{CHECKSUMS}.tmp{os.getpid()}'
+    tmp.write_text(json.dumps({f: _sha256(d / f) for f in CHECKED_FILES}, indent=1) + '\n'); os.replace(tmp, d / CHECKSUMS)
+
+def _check_checksums(d: Path, fix: str):
+    "Raise a `DataError` naming the file unless every checked file of `d` matches its SHA-256 in `checksums.json`."
+    f = d / CHECKSUMS
+    if not f.is_file():
+        raise DataError(f"{d} has no {CHECKSUMS} (it was written by hand, or by lora_book before 0.6.0), so its files cannot be checked; {fix}")
+    try: sums = json.loads(f.read_text(encoding='utf-8'))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise DataError(f"{f} is not valid JSON ({e}): it is damaged; {fix}") from None
+    if not isinstance(sums, dict) or sorted(sums) != sorted(CHECKED_FILES):
+        raise DataError(f"{f} does not hold the SHA-256 of {', '.join(CHECKED_FILES)}: it is damaged; {fix}")
+    for name in CHECKED_FILES:
+        if _sha256(d / name) != sums[name]:
+            raise DataError(f"{d / name} does not match its SHA-256 in {CHECKSUMS}: it changed after it was written "
+                            f"(a flipped bit, a bad copy, an edit); {fix}")
 
 def load_splits(data_dir) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, int]]:
-    "The train, val and test frames and the label map that `preprocess` wrote to `data_dir`."
+    "The train, val and test frames and the label map that `preprocess` wrote to `data_dir`, each file checked against `checksums.json`."
     d = Path(data_dir)
     missing = [f for f in (*(f'{s}.csv' for s in SPLITS), 'label_map.json') if not (d / f).is_file()]
     if missing: raise DataError(f"{d} lacks {', '.join(missing)}; run `lora_book_preprocess --output-dir {d}` first")
@@ -182,6 +206,7 @@ def load_splits(data_dir) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dic
         if not pd.api.types.is_integer_dtype(df['label']): raise DataError(f"{f} has labels that are not integers; {fix}")
         if not set(df['label']) <= set(label_map.values()): raise DataError(f"{f} has labels missing from label_map.json; {fix}")
         dfs.append(df)
+    _check_checksums(d, fix)  # last, so that a hand-made mistake gets its own message above; nothing is returned unchecked
     return (*dfs, label_map)
 
 SHIPPED_FILES = ('cfpb_complaints.csv.gz', 'cfpb_complaints_more.csv.gz')  # the first collection, then the second (data/SOURCES.md)

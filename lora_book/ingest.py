@@ -22,7 +22,7 @@ from tqdm import tqdm
 from .data import (
     CATEGORIES, CHUNK_ROWS, MIN_CLASS_COUNT, MIN_WORDS, NARRATIVE, OUT_COLUMNS, PROGRESS_MIN_BYTES, SPLITS, SUB_PRODUCT,
     DataError, check_columns, check_seed, clean_text, default_data_path, default_data_paths, map_product, open_export, portable_path, read_columns, reading_errors,
-    _CONFLICT, _digest, _first_line)
+    _CONFLICT, _digest, _first_line, write_checksums)
 
 
 # %% ../nbs/A1_data_at_scale.ipynb #3371798f
@@ -131,7 +131,7 @@ def _pass2(kept_csv, labels, split, label_map, out_dir, chunk_rows, bar):
             for k, f in enumerate(files): df[s == k].to_csv(f, header=False, index=False)
             i += len(chunk); bar.update(len(chunk))
 
-OUTPUT_FILES = ('train.csv', 'val.csv', 'test.csv', 'label_map.json', 'stats.json')  # what preprocess writes
+OUTPUT_FILES = ('train.csv', 'val.csv', 'test.csv', 'label_map.json', 'stats.json', 'checksums.json')  # what preprocess writes
 CACHE_FILES = re.compile(r'(tokens-[0-9a-f]+\.pt|features-[0-9a-f]+\.npz)(\.tmp\d+)?')  # what training caches beside it, in .cache/ (a killed write leaves a .tmp<pid>)
 
 def _foreign_files(out: Path) -> list[str]:
@@ -281,6 +281,7 @@ def _preprocess(paths, inputs, path, output_dir, min_words, min_class_count, val
         stats = _stats(paths, p1, labels, split, label_map, rare, params)
         (tmp / 'label_map.json').write_text(json.dumps(label_map, indent=1) + '\n')
         (tmp / 'stats.json').write_text(json.dumps(stats, indent=1) + '\n')
+        write_checksums(tmp)  # last: what load_splits checks each file against
         _move_into_place(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -313,7 +314,7 @@ def _summary(st: dict, path, output_dir) -> str:
              f"{rm['unique']:,} duplicate texts, {rm['min_class_count']:,} in classes under {p['min_class_count']} texts"]
     if st['unknown_products']: lines.append('unknown products: ' + '; '.join(f'{k!r} ({v:,})' for k, v in list(st['unknown_products'].items())[:5]))
     lines += [f"kept {rows['min_class_count']:,} texts in {len(st['label_map'])} classes: train {sz['train']:,}, val {sz['val']:,}, test {sz['test']:,}",
-              f"wrote {output_dir}: train.csv, val.csv, test.csv, label_map.json, stats.json"]
+              f"wrote {output_dir}: train.csv, val.csv, test.csv, label_map.json, stats.json, checksums.json"]
     return '\n'.join(lines)
 
 @dashed_options

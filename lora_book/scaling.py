@@ -84,10 +84,10 @@ def curve_runs(results_dir="results") -> dict:
     if len(tests) > 1: raise ValueError(f"the runs under {results_dir}/curves were tested on different complaints; rerun them on one data folder.")
     return {k: sorted(v, key=lambda r: r["seed"]) for k, v in sorted(runs.items())}
 
-def curve_table(results_dir="results") -> pd.DataFrame:
-    "One row per (method, training-set size): seeds, mean and standard deviation of test weighted and macro F1, median training seconds."
+def curve_table(results_dir="results", runs: dict | None = None) -> pd.DataFrame:
+    "One row per (method, training-set size): seeds, mean and sd of test weighted and macro F1, median training seconds (of `runs` if given)."
     rows = []
-    for (m, n), rs in curve_runs(results_dir).items():
+    for (m, n), rs in (curve_runs(results_dir) if runs is None else runs).items():
         w, mac = np.array([r["test_f1_weighted"] for r in rs]), np.array([r["test_f1_macro"] for r in rs])
         rows.append({"method": m, "train size": n, "seeds": len(rs), "weighted F1": w.mean(), "weighted F1 sd": w.std(ddof=1) if len(w) > 1 else np.nan,
                      "macro F1": mac.mean(), "macro F1 sd": mac.std(ddof=1) if len(mac) > 1 else np.nan,
@@ -105,10 +105,10 @@ def seed_bootstrap_ci(y, preds, average: str = "weighted", n: int = 1000, seed: 
         draws.append(np.mean([f1_from_predictions(y[i], P[j][i], k, average, labels) for j in s]))
     return [float(v) for v in np.percentile(draws, [50 * (1 - level), 50 * (1 + level)])]
 
-def curve_bands(results_dir="results", average: str = "weighted", n: int = 400) -> pd.DataFrame:
-    "Each (method, size): the mean test F1 over seeds and its 95% interval (test complaints and seeds resampled)."
+def curve_bands(results_dir="results", average: str = "weighted", n: int = 400, runs: dict | None = None) -> pd.DataFrame:
+    "Each (method, size): the mean test F1 over seeds and its 95% interval (test complaints and seeds resampled); of `runs` if given."
     rows = []
-    for (m, size), rs in curve_runs(results_dir).items():
+    for (m, size), rs in (curve_runs(results_dir) if runs is None else runs).items():
         P, y = [r["test_predictions"] for r in rs], rs[0]["test_labels"]
         lo, hi = seed_bootstrap_ci(y, P, average, n=n)
         rows.append({"method": m, "train size": size, "seeds": len(rs), "mean": float(np.mean([r[f"test_f1_{average}"] for r in rs])), "lo": lo, "hi": hi})
@@ -116,9 +116,9 @@ def curve_bands(results_dir="results", average: str = "weighted", n: int = 400) 
 
 CURVE_PAIRS = (("full", "probe"), ("lora", "probe"), ("lora", "full"), ("full", "tfidf"), ("probe", "tfidf"))
 
-def curve_differences(results_dir="results", pairs=CURVE_PAIRS, average: str = "weighted", n: int = 1000) -> pd.DataFrame:
-    "At each size where both methods ran: the difference of their mean test F1 over seeds, a - b, with its seed-aware 95% interval."
-    runs, rows = curve_runs(results_dir), []
+def curve_differences(results_dir="results", pairs=CURVE_PAIRS, average: str = "weighted", n: int = 1000, runs: dict | None = None) -> pd.DataFrame:
+    "At each size where both methods ran: the difference of their mean test F1 over seeds, a - b, with its seed-aware 95% interval (of `runs` if given)."
+    runs, rows = (curve_runs(results_dir) if runs is None else runs), []
     for a, b in pairs:
         for size in sorted({s for m, s in runs if m == a} & {s for m, s in runs if m == b}):
             A, B = runs[(a, size)], runs[(b, size)]

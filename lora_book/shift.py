@@ -37,7 +37,7 @@ def collection_of(ids, collections: list[set[int]]) -> np.ndarray:
     return out
 
 # %% ../nbs/05c_shift.ipynb #d864d2f9
-SHIFT_FILES = ("train.csv", "val.csv", "test.csv", "label_map.json", "collections.json")
+SHIFT_FILES = ("train.csv", "val.csv", "test.csv", "label_map.json", "collections.json", cfpb.CHECKSUMS)
 
 def _write_csv(df: pd.DataFrame, path: Path): _write_atomically(path, df.to_csv(index=False).encode("utf-8"))
 
@@ -69,6 +69,7 @@ def shift_data(work_dir="work/union", paths=None, progress: bool = False) -> Pat
             "train_class_counts": np.bincount(train.label, minlength=len(label_map)).tolist(),
             "union_test_collection": collection_of(union_test["Complaint ID"], ids).tolist()}
     _write_atomically(out / "collections.json", json.dumps(info).encode())
+    cfpb.write_checksums(out)  # last: what load_splits checks the splits against
     return out
 
 # %% ../nbs/05c_shift.ipynb #339fe654
