@@ -109,7 +109,7 @@ def main():
         from lora_book.analysis import write_intrinsic
         files = write_intrinsic(args.full_model, args.intrinsic_out); log(f"intrinsic rank of the full fine-tune: {files}")
     else: log(f"no full fine-tune at {args.full_model}; {args.intrinsic_out}/ not written (run lora_book_run_all first)")
-    if not (data_dir / "train.csv").exists(): preprocess(default_data_path(), data_dir, progress=False)
+    if not (data_dir / "checksums.json").exists(): preprocess(default_data_path(), data_dir, progress=False)
     names = args.only.split(",") if args.only else list(RUNS)
     if unknown := [n for n in names if n not in RUNS]: raise SystemExit(f"unknown run(s) {unknown}; choose from {list(RUNS)}")
     log(f"sweep of {len(names)} runs, {args.max_length} tokens, {args.epochs} epochs, lr {args.lr}, {torch.get_num_threads()} threads")
