@@ -7,6 +7,8 @@
 #   make shift  - the shift study (chapter 5c): every method trained on the first collection, scored on both; resumable
 #   make conditions - chapter 5d: the finer label (the CFPB Issue) and the longer inputs (256 tokens), three seeds, resumable;
 #                 MINUTES=n bounds one sitting
+#   make peers  - chapter 5e: SetFit and PEFT + transformers' Trainer (our LoRA recipe) in the same harness, three seeds,
+#                 resumable; MINUTES=n bounds one sitting
 #   make test   - the book's tests (nbdev_test runs every notebook; cells flagged `slow` are skipped)
 #   make check  - library in step with the notebooks, notebooks clean
 #   make docs   - the website checks that need no Quarto (tools/check_docs.py; installs pandoc and KaTeX if missing)
@@ -21,7 +23,7 @@ export HF_HUB_OFFLINE ?= 1
 export TRANSFORMERS_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: setup run study curves shift conditions test check slow notebooks docs faults
+.PHONY: setup run study curves shift conditions peers test check slow notebooks docs faults
 
 setup: $(BIN)/.installed
 
@@ -47,6 +49,9 @@ shift: setup
 
 conditions: setup
 	$(BIN)/lora_book_conditions --output-dir results/union --work-dir work/union $(if $(MINUTES),--max-minutes $(MINUTES))
+
+peers: setup
+	$(BIN)/lora_book_peers --output-dir results/union --work-dir work/union $(if $(MINUTES),--max-minutes $(MINUTES))
 
 test: setup
 	$(BIN)/nbdev_test --n_workers 2 --timing
