@@ -27,6 +27,13 @@ __all__ = ['PEERS', 'PEER_SEEDS', 'PEER_PAIRS', 'SHOWN_WITH_PEERS', 'peft_lora_m
            'peer_runs', 'peer_table', 'peer_differences', 'plot_peers']
 
 # %% ../nbs/05e_peers.ipynb #a6eb8c9e
+def _need(module: str):
+    "Import an optional package a peer needs, or say in one line how to install it."
+    import importlib
+    try: return importlib.import_module(module)
+    except ImportError: raise ModuleNotFoundError(f"this peer needs the {module} package: pip install {module} "
+                                                  "(or pip install -e '.[dev]' in the repository, which includes it).") from None
+
 class _Encoded(torch.utils.data.Dataset):
     "Token ids and labels as the dicts `Trainer` (and its length-grouped sampler) reads."
     def __init__(self, ids, labels): self.ids, self.labels = ids, [int(y) for y in labels]
@@ -35,6 +42,7 @@ class _Encoded(torch.utils.data.Dataset):
 
 def peft_lora_model(cfg: ExperimentConfig, data_dir, names: list[str]):
     "MiniLM with LoRA put on by PEFT (`get_peft_model`) in `cfg`'s recipe, its head set by the probe (LP-FT): (the PeftModel, the probe's record)."
+    _need("peft")
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForSequenceClassification
     if cfg.method != "lora": raise ValueError(f"the PEFT + Trainer run repeats a LoRA recipe; got method {cfg.method!r}.")
@@ -123,6 +131,7 @@ class SetFitConfig:
 
 def run_setfit(cfg: SetFitConfig, data_dir, progress: bool = False) -> dict:
     "SetFit (the `setfit` package) on the book's splits, at most `cfg.max_pairs` pairs, SetFit's defaults otherwise; scored like every run (not written)."
+    _need("setfit")
     from datasets import Dataset
     from setfit import SetFitModel, Trainer, TrainingArguments, __version__ as setfit_version
     from transformers import PrinterCallback
