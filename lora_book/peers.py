@@ -255,13 +255,7 @@ SHOWN_WITH_PEERS = ("lora", "full", "probe", "tfidf")   # our methods, shown at 
 
 def peer_runs(results_dir="results/union") -> dict:
     "`{(method, n_train): [metrics, ...]}`: the peers' runs (`peers/`) beside chapter 5b's runs (`curves/`); all must share one test split."
-    runs = dict(curve_runs(results_dir)) if (Path(results_dir) / "curves").is_dir() else {}
-    tests = {hash(tuple(rs[0]["test_labels"])) for rs in runs.values()}
-    for f in sorted(Path(results_dir).glob("peers/*/*/metrics.json")):
-        r = read_metrics(f)
-        runs.setdefault((f.parent.parent.name, int(r["n_train"])), []).append(r); tests.add(hash(tuple(r["test_labels"])))
-    if len(tests) > 1: raise ValueError(f"the runs under {results_dir} were tested on different complaints; run the peers on the curves' data folder.")
-    return {k: sorted(v, key=lambda r: r["seed"]) for k, v in sorted(runs.items())}
+    return curve_runs(results_dir, folders=("curves", "peers"))
 
 def _at_peer_sizes(runs: dict) -> dict:
     "Every method's runs at the sizes where PEFT or SetFit ran."

@@ -73,15 +73,17 @@ def run_curves(output_dir="results", data_dir="work/cfpb", plan=None, model: str
     return done
 
 # %% ../nbs/05b_scaling.ipynb #df27af7f
-def curve_runs(results_dir="results") -> dict:
-    "The study's finished runs, `{(method, n_train): [metrics, ...]}` (seeds in order; `method` is the folder, e.g. `lora-r64`); every run must share one test split."
+def curve_runs(results_dir="results", folders=("curves",)) -> dict:
+    """The study's finished runs, `{(method, n_train): [metrics, ...]}` (seeds in order; `method` is the folder, e.g. `lora-r64`),
+    from `results_dir/<folder>/<method>/<run>/` for each of `folders`; every run must share one test split."""
     runs, tests = {}, set()
-    for f in sorted(Path(results_dir).glob("curves/*/*/metrics.json")):
+    for f in sorted(f for folder in folders for f in Path(results_dir).glob(f"{folder}/*/*/metrics.json")):
         r = read_metrics(f)
         if "test_predictions" not in r: continue  # a validation-only record is not a point of the curve
         runs.setdefault((f.parent.parent.name, int(r["n_train"])), []).append(r)
         tests.add(hash(tuple(r["test_labels"])))
-    if len(tests) > 1: raise ValueError(f"the runs under {results_dir}/curves were tested on different complaints; rerun them on one data folder.")
+    if len(tests) > 1:
+        raise ValueError(f"the runs under {', '.join(f'{results_dir}/{d}' for d in folders)} were tested on different complaints; rerun them on one data folder.")
     return {k: sorted(v, key=lambda r: r["seed"]) for k, v in sorted(runs.items())}
 
 def curve_table(results_dir="results", runs: dict | None = None) -> pd.DataFrame:
