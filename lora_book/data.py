@@ -171,8 +171,8 @@ def write_checksums(folder):
     d = Path(folder); tmp = d / f'.{CHECKSUMS}.tmp{os.getpid()}'
     tmp.write_text(json.dumps({f: _sha256(d / f) for f in CHECKED_FILES}, indent=1) + '\n'); os.replace(tmp, d / CHECKSUMS)
 
-def _check_checksums(d: Path, fix: str):
-    "Raise a `DataError` naming the file unless every checked file of `d` matches its SHA-256 in `checksums.json`."
+def _check_checksums(d: Path, fix: str, digests: dict[str, str]):
+    "Raise a `DataError` naming the file unless each checked file of `d` (its SHA-256 in `digests`) matches its SHA-256 in `checksums.json`."
     f = d / CHECKSUMS
     if not f.is_file():
         raise DataError(f"{d} has no {CHECKSUMS} (it was written by hand, or by lora_book before 0.6.0), so its files cannot be checked; {fix}")
@@ -181,24 +181,28 @@ def _check_checksums(d: Path, fix: str):
     if not isinstance(sums, dict) or sorted(sums) != sorted(CHECKED_FILES):
         raise DataError(f"{f} does not hold the SHA-256 of {', '.join(CHECKED_FILES)}: it is damaged; {fix}")
     for name in CHECKED_FILES:
-        if _sha256(d / name) != sums[name]:
+        if digests[name] != sums[name]:
             raise DataError(f"{d / name} does not match its SHA-256 in {CHECKSUMS}: it changed after it was written "
                             f"(a flipped bit, a bad copy, an edit); {fix}")
 
 def load_splits(data_dir) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, int]]:
     "The train, val and test frames and the label map that `preprocess` wrote to `data_dir`, each file checked against `checksums.json`."
     d = Path(data_dir)
-    missing = [f for f in (*(f'{s}.csv' for s in SPLITS), 'label_map.json') if not (d / f).is_file()]
+    missing = [f for f in CHECKED_FILES if not (d / f).is_file()]
     if missing: raise DataError(f"{d} lacks {', '.join(missing)}; run `lora_book_preprocess --output-dir {d}` first")
     fix = f"rerun `lora_book_preprocess --output-dir {d}`"
-    try: label_map = json.loads((d / 'label_map.json').read_text(encoding='utf-8'))
+    digests = {}  # each file is read once: parsed, and hashed for the check against checksums.json
+    def read(name):
+        raw = (d / name).read_bytes(); digests[name] = hashlib.sha256(raw).hexdigest()
+        return raw
+    try: label_map = json.loads(read('label_map.json').decode('utf-8'))
     except (json.JSONDecodeError, UnicodeDecodeError) as e: raise DataError(f"{d / 'label_map.json'} is not valid JSON ({e}); {fix}") from None
     if not (isinstance(label_map, dict) and all(isinstance(v, int) for v in label_map.values())):
         raise DataError(f"{d / 'label_map.json'} is not a map from product names to integer labels; {fix}")
     dfs = []
     for s in SPLITS:
         f = d / f'{s}.csv'
-        try: df = pd.read_csv(f, dtype={'text': str, 'product': str}, keep_default_na=False, na_values=[], encoding='utf-8')
+        try: df = pd.read_csv(io.BytesIO(read(f.name)), dtype={'text': str, 'product': str}, keep_default_na=False, na_values=[], encoding='utf-8')
         except UnicodeDecodeError as e: raise DataError(f"{f} is not UTF-8 text ({e}); {fix}") from None
         except (pd.errors.ParserError, pd.errors.EmptyDataError) as e: raise DataError(f"{f} is not a readable CSV ({e}); {fix}") from None
         if missing := [c for c in ('text', 'label') if c not in df.columns]: raise DataError(f"{f} lacks column(s) {missing}; {fix}")
@@ -206,7 +210,7 @@ def load_splits(data_dir) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dic
         if not pd.api.types.is_integer_dtype(df['label']): raise DataError(f"{f} has labels that are not integers; {fix}")
         if not set(df['label']) <= set(label_map.values()): raise DataError(f"{f} has labels missing from label_map.json; {fix}")
         dfs.append(df)
-    _check_checksums(d, fix)  # last, so that a hand-made mistake gets its own message above; nothing is returned unchecked
+    _check_checksums(d, fix, digests)  # last, so that a hand-made mistake gets its own message above; nothing is returned unchecked
     return (*dfs, label_map)
 
 SHIPPED_FILES = ('cfpb_complaints.csv.gz', 'cfpb_complaints_more.csv.gz')  # the first collection, then the second (data/SOURCES.md)
