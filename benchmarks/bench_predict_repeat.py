@@ -1,5 +1,5 @@
 """How much the peak memory of one `lora_book_predict` run varies: the same command (int8, the book's adapter merged) on
-the same file, run several times in fresh processes; each run's own peak RSS (os.wait4). Appendix C reads the result
+the same file, run several times in fresh processes; each run's own peak RSS (its VmHWM, polled: see bench_predict.run_predict). Appendix C reads the result
 next to bench_predict.py's one-run-per-size table. Usage (about 5 minutes on a 2-core CPU with the defaults):
 
     python benchmarks/bench_predict_repeat.py [--rows 10000] [--runs 3] [--out results/serving/peak_repeats.json]

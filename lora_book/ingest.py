@@ -16,7 +16,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from fastcore.script import Param, call_parse
-from sklearn.model_selection import train_test_split
 from tqdm import tqdm
 
 from .data import (
@@ -106,6 +105,7 @@ def _split(codes, min_class_count, val_size, test_size, seed, path):
     for name, label in label_map.items(): to_label[CATEGORIES.index(name)] = label
     labels = to_label[codes]
     pos = np.flatnonzero(labels >= 0)
+    from sklearn.model_selection import train_test_split  # here, not at the top: serving imports this module, never the split
     try:
         rest, test = train_test_split(pos, test_size=test_size, stratify=labels[pos], random_state=seed)
         train, val = train_test_split(rest, test_size=val_size / (1 - test_size), stratify=labels[rest], random_state=seed)

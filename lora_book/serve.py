@@ -4,7 +4,7 @@
 
 # %% ../nbs/A3_serving.ipynb #d8acc6ff
 from __future__ import annotations
-import hashlib, json, os, sys, time
+import ctypes, hashlib, json, os, sys, time
 from contextlib import contextmanager
 from pathlib import Path
 import numpy as np
@@ -31,7 +31,7 @@ def _check_narrative_columns(input_path) -> list[str]:
                              f"(with {need[0]!r} and {need[1]!r}).")
     return need
 
-def iter_narratives(input_path, chunk_rows: int = 5_000):
+def iter_narratives(input_path, chunk_rows: int = 1_000):
     "Chunks of (`Complaint ID`, cleaned `text`) for the rows of a CFPB export that have a narrative."
     need = _check_narrative_columns(input_path)
     with cfpb.open_export(input_path) as (stream, _), cfpb.reading_errors(input_path):
@@ -49,8 +49,8 @@ def _files_digest(folder) -> str:
     return h.hexdigest()
 
 def quantize_int8(model):
-    "Dynamic int8 quantisation of every `nn.Linear` (weights int8, activations quantised on the fly; CPU only)."
-    return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+    "Dynamic int8 quantisation of every `nn.Linear` (weights int8, activations quantised on the fly; CPU only), in place."
+    return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)  # a copy would double the peak
 
 def _resume_point(state_file: Path, partial: Path, identity: dict) -> dict | None:
     "The recorded progress of an interrupted `predict` into the same output, if it is for the same model, input and settings."
@@ -86,7 +86,15 @@ def _removed_on(error: type, *files: Path):
         for f in files: f.unlink(missing_ok=True)
         raise
 
-def predict(model_path, input_path, output_path, batch_size: int = 64, progress: bool = True, chunk_rows: int = 5_000,
+def _release_freed_memory(setup: bool = False):
+    """Hand memory freed by tensors back to the OS (glibc only; elsewhere nothing to do). `setup=True` first makes every
+    allocation of 1 MiB or more a mapping of its own, so an activation freed after a batch is returned, not kept for reuse."""
+    try: libc = ctypes.CDLL("libc.so.6")
+    except OSError: return
+    if setup: libc.mallopt(-3, 1 << 20)   # M_MMAP_THRESHOLD = 1 MiB, fixed (glibc would raise it after each large free)
+    libc.malloc_trim(0)
+
+def predict(model_path, input_path, output_path, batch_size: int = 16, progress: bool = True, chunk_rows: int = 1_000,
             int8: bool = False) -> dict:
     "Label the complaints of a CFPB export into a CSV (`Complaint ID`, `predicted_product`, class probabilities); resumable; a summary."
     t0 = time.perf_counter()
@@ -100,6 +108,7 @@ def predict(model_path, input_path, output_path, batch_size: int = 64, progress:
         _check_narrative_columns(inp)                   # before the model is loaded or anything is written
         identity = {"input": str(inp), "input_bytes": inp.stat().st_size, "input_mtime_ns": inp.stat().st_mtime_ns,
                     "model": _files_digest(model_path) if Path(model_path).is_dir() else str(model_path), "chunk_rows": chunk_rows, "int8": int8}
+        _release_freed_memory(setup=True)
         model, tok, names, max_length = load_classifier(model_path)
         model = merge_lora(model)                       # one matrix per layer: the adapter costs nothing at inference
         if int8: model = quantize_int8(model)
@@ -122,7 +131,8 @@ def predict(model_path, input_path, output_path, batch_size: int = 64, progress:
                 for c, n in zip(*np.unique(labels, return_counts=True)): counts[str(c)] = counts.get(str(c), 0) + int(n)
                 state = {"identity": identity, "chunks": i + 1, "rows": state["rows"] + len(out), "bytes": partial.stat().st_size, "counts": counts}
                 _atomic_json(state, state_file)   # the record follows the bytes it describes
-                bar.update(len(out))
+                bar.update(len(out)); del ids, loader, probs, out
+                _release_freed_memory()           # what the chunk used goes back before the next is read
         if state["rows"] == 0:
             partial.unlink(missing_ok=True); state_file.unlink(missing_ok=True)
             raise cfpb.DataError(f"{Path(input_path).name} has no rows with a consumer complaint narrative; nothing to label.")
@@ -135,9 +145,9 @@ def predict(model_path, input_path, output_path, batch_size: int = 64, progress:
 def predict_cli(model: Param("saved LoRA adapter folder or full model folder", str, required=True) = None,
                 input: Param("complaints in CFPB export format (.csv, .csv.gz, .zip)", str, required=True) = None,
                 output: Param("CSV to write", str, required=True) = None,
-                batch_size: Param("batch size", int) = 64,
+                batch_size: Param("complaints per forward pass (memory grows with it)", int) = 16,
                 int8: Param("dynamic int8 quantisation of the merged model (CPU)", store_true) = False,
-                chunk_rows: Param("rows read (and recorded for a resume) at a time", int) = 5_000,
+                chunk_rows: Param("rows read (and recorded for a resume) at a time", int) = 1_000,
                 quiet: Param("no progress bar", store_true) = False):
     "Label complaints with a trained model; write Complaint ID, predicted_product and class probabilities. An interrupted run resumes."
     def go():

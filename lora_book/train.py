@@ -11,7 +11,6 @@ import numpy as np
 import torch
 from torch import nn
 from torch.utils.data import DataLoader
-from sklearn.metrics import accuracy_score, f1_score, classification_report, confusion_matrix
 from tqdm.auto import tqdm
 from accelerate import Accelerator
 from accelerate.utils import gather_object
@@ -56,7 +55,9 @@ def tokenize(tokenizer, texts, max_length: int = 128, cache_dir=None) -> list[li
     texts = [str(t) for t in texts]
     path = Path(cache_dir) / f"tokens-{_fingerprint(tokenizer, texts, max_length)}.pt" if cache_dir else None
     if path is not None and path.exists() and (ids := _read_token_cache(path, len(texts))) is not None: return ids
-    ids = tokenizer(texts, truncation=True, max_length=max_length, add_special_tokens=True)["input_ids"]
+    ids = [i for k in range(0, len(texts), 256)   # 256 texts at a time, ids only: the tokenizer's working memory stays small
+           for i in tokenizer(texts[k:k + 256], truncation=True, max_length=max_length, add_special_tokens=True,
+                              return_attention_mask=False, return_token_type_ids=False)["input_ids"]]
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         buf = io.BytesIO(); torch.save({"ids": ids, "digest": _ids_digest(ids)}, buf)   # serialised in memory: a full disk is an OSError when written
@@ -121,6 +122,7 @@ def time_training_steps(model, loader, n_batches: int, lr: float = 1e-5) -> floa
 # %% ../nbs/04_training.ipynb #2a030fc9
 def classification_metrics(y_true, y_pred, names: list[str] | None = None) -> dict:
     "Accuracy, weighted and macro F1, per-class report and confusion matrix (scikit-learn)."
+    from sklearn.metrics import accuracy_score, f1_score, classification_report, confusion_matrix  # here, not at the top: serving never pays for scikit-learn
     labels = list(range(len(names))) if names else sorted(set(y_true) | set(y_pred))
     return {"accuracy": float(accuracy_score(y_true, y_pred)),
             "f1_weighted": float(f1_score(y_true, y_pred, average="weighted", labels=labels, zero_division=0)),
@@ -137,6 +139,7 @@ def _bootstrap_interval(n_items: int, stat, n: int, seed: int, level: float) -> 
 
 def bootstrap_ci(y_true, y_pred, average: str = "weighted", n: int = 1000, seed: int = 0, level: float = 0.95) -> list[float]:
     "Percentile bootstrap interval for the F1 score (`average`) of a test set."
+    from sklearn.metrics import f1_score
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
     labels = np.unique(np.concatenate([y_true, y_pred]))
     return _bootstrap_interval(len(y_true), lambda i: f1_score(y_true[i], y_pred[i], average=average, labels=labels, zero_division=0),
@@ -146,6 +149,7 @@ def bootstrap_ci(y_true, y_pred, average: str = "weighted", n: int = 1000, seed:
 def paired_bootstrap_diff(y_true, pred_a, pred_b, average: str = "weighted", n: int = 1000, seed: int = 0,
                           level: float = 0.95) -> dict:
     "F1(a) - F1(b) on the same test set, with a paired percentile bootstrap interval (both scored on each resample)."
+    from sklearn.metrics import f1_score
     y_true, pred_a, pred_b = map(np.asarray, (y_true, pred_a, pred_b))
     if not len(y_true) == len(pred_a) == len(pred_b):
         raise ValueError(f"labels and predictions differ in length ({len(y_true)}, {len(pred_a)}, {len(pred_b)}); "
