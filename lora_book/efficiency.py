@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_efficiency.ipynb #4405e5df
 from __future__ import annotations
-import os, statistics, threading, time
+import gc, os, statistics, threading, time
 from pathlib import Path
 import torch
 from torch import nn
@@ -141,6 +141,7 @@ def _rss_bytes() -> int:
 def peak_rss_growth(fn, interval: float = 0.001) -> int:
     "Peak growth in bytes of this process's resident memory while `fn()` runs (Linux; sampled every `interval` s)."
     if not os.path.exists("/proc/self/statm"): raise OSError("peak_rss_growth reads /proc/self/statm, which exists on Linux only.")
+    gc.collect()  # garbage of earlier work freed during `fn` would offset what `fn` adds
     start, peak, done = _rss_bytes(), [0], threading.Event()
     def sample():
         while not done.is_set(): peak[0] = max(peak[0], _rss_bytes()); time.sleep(interval)
