@@ -23,7 +23,7 @@ export HF_HUB_OFFLINE ?= 1
 export TRANSFORMERS_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: setup run study curves shift conditions peers test check slow notebooks docs faults
+.PHONY: setup run study curves shift conditions forgetting peers test check slow notebooks docs faults
 
 setup: $(BIN)/.installed
 
@@ -49,6 +49,9 @@ shift: setup
 
 conditions: setup
 	$(BIN)/lora_book_conditions --output-dir results/union --work-dir work/union $(if $(MINUTES),--max-minutes $(MINUTES))
+
+forgetting: setup
+	$(BIN)/lora_book_forgetting --output-dir results/forgetting --work-dir work/cfpb $(if $(MINUTES),--max-minutes $(MINUTES))
 
 peers: setup
 	$(BIN)/lora_book_peers --output-dir results/union --work-dir work/union $(if $(MINUTES),--max-minutes $(MINUTES))

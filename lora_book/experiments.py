@@ -72,11 +72,14 @@ class ExperimentConfig:
     head_lr: float | None = None  # the head's own learning rate (None: lr)
     limit: int | None = None  # smoke runs: the first `limit` training rows and `limit//2` validation and test rows
     train_size: int | None = None  # learning curves: a stratified, nested subset of this many training rows (validation and test whole)
+    use_rslora: bool = False  # rank-stabilised LoRA: the update is scaled by alpha/sqrt(r), not alpha/r (chapter 2b)
     def __post_init__(self):
         if self.method not in METHODS: raise ValueError(f"unknown method {self.method!r}; choose one of {METHODS}.")
         if not isinstance(self.model, str) or not self.model.strip(): raise ValueError(f"model must be a hub id or a folder (a string), got {self.model!r}.")
         for k in ("pooling", "head_init"):
             if getattr(self, k) is not None and not isinstance(getattr(self, k), str): raise ValueError(f"{k} must be a string, got {getattr(self, k)!r}.")
+        if not isinstance(self.use_rslora, bool): raise ValueError(f"use_rslora must be true or false, got {self.use_rslora!r}.")
+        if self.use_rslora and self.method != "lora": raise ValueError(f"use_rslora is a LoRA setting; method {self.method!r} has no adapter to scale.")
         if self.class_weighted is not None and not isinstance(self.class_weighted, bool):
             raise ValueError(f"class_weighted must be true or false, got {self.class_weighted!r}.")
         for k, v in METHOD_DEFAULTS.get(self.method, {}).items():
@@ -150,7 +153,7 @@ def build_model(cfg: ExperimentConfig, num_labels: int, id2label: dict | None = 
         if sizes and cfg.r > min(sizes):  # checked before injecting: r=100000 would allocate a billion parameters first
             raise ValueError(f"r={cfg.r} is above the largest rank an update of the targeted layers can have ({min(sizes)}): "
                              f"BA has rank at most min(d, k). Use r <= {min(sizes)} (the book uses 8).")
-        inject_lora(model, cfg.target_modules, r=cfg.r, alpha=cfg.alpha)
+        inject_lora(model, cfg.target_modules, r=cfg.r, alpha=cfg.alpha, use_rslora=cfg.use_rslora)
         mark_only_lora_as_trainable(model, modules_to_save=("classifier",))
     return model
 
@@ -574,7 +577,7 @@ def _same_config(metrics_file: Path, cfg: ExperimentConfig) -> bool:
         print(f"{e} Running {cfg.method} again.", file=sys.stderr); return False
     return recorded_config(saved) == json.loads(json.dumps(asdict(cfg)))
 
-NEWER_FIELDS = ("train_size",)  # ExperimentConfig fields added after some results were recorded (their default is what those runs did)
+NEWER_FIELDS = ("train_size", "use_rslora")  # ExperimentConfig fields added after some results were recorded (their default is what those runs did)
 
 def recorded_config(config: dict) -> dict:
     "A run's recorded config with the defaults of fields newer than the record filled in (so old and new records compare)."

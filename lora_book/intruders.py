@@ -4,18 +4,29 @@
 
 # %% ../nbs/07b_intruders.ipynb #b1e95749
 from __future__ import annotations
-import json, re
+import json, re, time
 from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
 from .analysis import QV_PATTERN, _encoder_state
 from .inject import resolve_model_path, merge_lora
-from .experiments import _atomic_json, load_classifier
+from fastcore.script import Param, call_parse
+from . import data as cfpb
+from .ingest import preprocess, dashed_options
+from transformers import AutoModel, AutoTokenizer
+from .train import make_loader, tokenize
+from .conditions import issues_by_id
+from .experiments import (_atomic_json, load_classifier, ExperimentConfig, run_in_process, _same_config, mean_pool, fit_probe,
+                                   _predict_in_order, seed_bootstrap_diff)
 
 # %% auto #0
-__all__ = ['EPSILONS', 'max_similarity', 'intruder_count', 'encoder_weights', 'intruder_report', 'write_intruders',
-           'intruder_table', 'plot_intruders']
+__all__ = ['EPSILONS', 'FORGETTING_SETTING', 'FORGETTING_RUNS', 'FORGETTING_MIN_COUNT', 'WITHIN_PRODUCT', 'ISSUE_CS',
+           'INTERVENTIONS', 'FACTORS', 'max_similarity', 'intruder_count', 'encoder_weights', 'intruder_report',
+           'write_intruders', 'intruder_table', 'plot_intruders', 'forgetting_configs', 'run_forgetting',
+           'forgetting_cli', 'encoder_features', 'nearest_neighbours', 'neighbour_overlap', 'linear_cka', 'issue_tasks',
+           'what_is_kept', 'damp_intruders', 'intervene', 'write_forgetting', 'run_group', 'forgetting_table',
+           'intervention_table', 'plot_forgetting', 'plot_intervention', 'damping_differences']
 
 # %% ../nbs/07b_intruders.ipynb #b6f6f2d4
 def _vectors(m, side: str) -> np.ndarray:
@@ -91,3 +102,313 @@ def plot_intruders(report_file, side: str = "left"):
            ylabel=f"intruders among the {r0['k'] * r0['matrices']} top vectors", title=f"Intruder dimensions ({side} singular vectors, top {r0['k']} per matrix)")
     ax.legend(fontsize=7)
     return fig
+
+# %% ../nbs/07b_intruders.ipynb #4a5466a1
+FORGETTING_SETTING = {"max_length": 64, "epochs": 2}  # chapter 6's setting: the first collection, 64 tokens, two epochs
+# name: (method, r, alpha, use_rslora, seed), in the order they run. Chapter 6's adapters (results/rank: r8, r64, r64_a16 and
+# their seed-43 twins) are LoRA's other points; rsLoRA at rank 64 with alpha 16 scales by 16/8 = 2, as chapter 6's r64 does.
+FORGETTING_RUNS = {"full": ("full", None, None, False, 42), "rs_r16": ("lora", 16, 16, True, 42),
+                   "full_s43": ("full", None, None, False, 43), "rs_r8": ("lora", 8, 16, True, 42),
+                   "r1": ("lora", 1, 2, False, 42), "r16": ("lora", 16, 32, False, 42),
+                   "full_s44": ("full", None, None, False, 44), "r4": ("lora", 4, 8, False, 42),
+                   "rs_r16_s43": ("lora", 16, 16, True, 43), "rs_r8_s43": ("lora", 8, 16, True, 43)}
+
+def forgetting_configs(limit: int | None = None) -> dict[str, ExperimentConfig]:
+    "The ExperimentConfig of each run in FORGETTING_RUNS (each method's chosen recipe, in chapter 6's setting)."
+    out = {}
+    for name, (method, r, alpha, rslora, seed) in FORGETTING_RUNS.items():
+        lora = {"r": r, "alpha": alpha, "use_rslora": rslora} if method == "lora" else {}
+        out[name] = ExperimentConfig(method, seed=seed, limit=limit, **FORGETTING_SETTING, **lora)
+    return out
+
+def run_forgetting(output_dir="results/forgetting", data_dir="work/cfpb", input_path=None, only=None, limit: int | None = None,
+                   max_minutes: float | None = None) -> list[str]:
+    "Train (or resume) the runs into `output_dir/<name>/`, each keeping its model or adapter; finished runs are skipped. The names trained now."
+    configs = forgetting_configs(limit)
+    names = list(configs) if only is None else list(only)
+    if unknown := [n for n in names if n not in configs]: raise ValueError(f"unknown run(s) {unknown}; choose from {list(configs)}.")
+    preprocess(input_path or cfpb.default_data_path(), data_dir, progress=False)
+    t0, done = time.perf_counter(), []
+    for name in names:
+        if _same_config(Path(output_dir) / name / "metrics.json", configs[name]): continue
+        if max_minutes is not None and time.perf_counter() - t0 > 60 * max_minutes:
+            print(f"[forgetting] time budget of {max_minutes:g} min spent; run again to continue", flush=True); break
+        m = run_in_process(configs[name], data_dir, output_dir, run_name=name, save_model=True)
+        print(f"[forgetting] {name}: test weighted F1 {m['test_f1_weighted']:.3f} ({m['train_seconds']:.0f}s)", flush=True)
+        done.append(name)
+    return done
+
+@dashed_options
+@call_parse
+def forgetting_cli(output_dir: Param("folder of the runs (OUTPUT_DIR/<name>/)", str) = "results/forgetting",
+                   work_dir: Param("the prepared first collection (made from the shipped file if missing)", str) = "work/cfpb",
+                   only: Param("comma-separated run names (default: all, in order)", str) = None,
+                   max_minutes: Param("stop starting new runs after this many minutes (run again to continue)", float) = None,
+                   limit: Param("use only this many training rows (smoke runs)", int) = None):
+    "The fine-tunes chapter 7b measures for forgetting (about 40 minutes on a 2-core CPU), resumable."
+    from lora_book.cli import _cli_errors, _check_writable, output_lock
+    def go():
+        if max_minutes is not None and not max_minutes > 0: raise ValueError(f"--max-minutes {max_minutes}: pass a positive number of minutes.")
+        names = None if only is None else [n.strip() for n in only.split(",") if n.strip()]
+        forgetting_configs(limit)  # every option is checked before anything is written
+        _check_writable(output_dir, "--output-dir"); _check_writable(work_dir, "--work-dir")
+        with output_lock(Path(output_dir), "lora_book_forgetting"): run_forgetting(output_dir, work_dir, None, names, limit, max_minutes)
+    _cli_errors(go)
+
+
+# %% ../nbs/07b_intruders.ipynb #47557f1a
+@torch.no_grad()
+def encoder_features(model, ids, pad_id: int = 0, batch_size: int = 64) -> np.ndarray:
+    "The mean-pooled last hidden states of `model`'s encoder (a classifier's, or a bare encoder) for each token sequence, in order."
+    enc = getattr(model, model.base_model_prefix, model).eval()
+    loader = make_loader(ids, np.zeros(len(ids), dtype=int), batch_size, shuffle=False, pad_id=pad_id)
+    out = np.zeros((len(ids), enc.config.hidden_size), np.float32)
+    for idx, b in zip(loader.batch_sampler, loader):  # the sampler's batches, in the loader's order
+        out[idx] = mean_pool(enc(input_ids=b["input_ids"], attention_mask=b["attention_mask"]).last_hidden_state, b["attention_mask"]).numpy()
+    return out
+
+def _unit(x) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float64)
+    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+
+def nearest_neighbours(x, k: int = 10) -> np.ndarray:
+    "Each row's k nearest other rows by cosine similarity (indices, nearest first)."
+    if not 1 <= k < len(x): raise ValueError(f"k must be from 1 to {len(x) - 1} (one less than the rows), got {k}.")
+    s = _unit(x) @ _unit(x).T
+    np.fill_diagonal(s, -np.inf)  # a row is not its own neighbour
+    return np.argsort(-s, axis=1, kind="stable")[:, :k]
+
+def neighbour_overlap(a, b, k: int = 10) -> float:
+    "The mean share of each row's k nearest neighbours (cosine) that two representations of the same rows agree on: 1 is the same neighbourhoods."
+    if len(a) != len(b): raise ValueError(f"the representations must be of the same rows; got {len(a)} and {len(b)} rows.")
+    na, nb = nearest_neighbours(a, k), nearest_neighbours(b, k)
+    return float(np.mean([len(set(p) & set(q)) / k for p, q in zip(na, nb)]))
+
+def linear_cka(a, b) -> float:
+    "Linear centred kernel alignment (Kornblith et al., 2019) of two representations of the same rows: 1 when one is a rotation and scaling of the other."
+    if len(a) != len(b): raise ValueError(f"the representations must be of the same rows; got {len(a)} and {len(b)} rows.")
+    a, b = (np.asarray(x, dtype=np.float64) - np.mean(x, 0) for x in (a, b))
+    return float(np.linalg.norm(b.T @ a) ** 2 / (np.linalg.norm(a.T @ a) * np.linalg.norm(b.T @ b)))
+
+
+# %% ../nbs/07b_intruders.ipynb #a0d0040c
+FORGETTING_MIN_COUNT = 30          # issues with fewer training complaints are left out of the Issue probes
+WITHIN_PRODUCT = "Credit reporting"  # the product whose issues a product classifier has no reason to tell apart
+ISSUE_CS = (0.01, 0.1, 1.0, 10.0, 100.0)  # the probes' C, chosen on validation (chapter 5's larger values took five times as long to fit)
+
+def issue_tasks(data_dir, input_path=None, min_count: int = FORGETTING_MIN_COUNT, product: str = WITHIN_PRODUCT) -> dict:
+    """Two labels the fine-tunes were not trained on, over the splits of `data_dir`: `issue` (the CFPB Issue, all products) and
+    `issue within <product>` (the Issue among that product's complaints); issues with fewer than `min_count` training
+    complaints are left out. `{task: {split: (row indices, integer labels)}}` and the class names of each task."""
+    issue = issues_by_id(input_path or [cfpb.default_data_path()])
+    frames = dict(zip(cfpb.SPLITS, cfpb.load_splits(data_dir)[:3]))
+    for s, df in frames.items():
+        df["issue"] = df["Complaint ID"].astype(str).map(issue)
+        if df.issue.isna().any(): raise cfpb.DataError(f"{int(df.issue.isna().sum())} complaints of {data_dir}/{s}.csv have no Issue in the export; "
+                                                       "prepare the data folder from the same export (lora_book_preprocess --input ...).")
+    tasks, names = {}, {}
+    for task, keep in (("issue", lambda df: np.ones(len(df), bool)), (f"issue within {product}", lambda df: (df["product"] == product).to_numpy())):
+        counts = frames["train"].issue[keep(frames["train"])].value_counts()
+        names[task] = sorted(counts.index[counts >= min_count])
+        if len(names[task]) < 2: raise cfpb.DataError(f"{task}: only {len(names[task])} issue(s) have {min_count} training complaints; lower min_count.")
+        code = {n: i for i, n in enumerate(names[task])}
+        tasks[task] = {s: (np.flatnonzero(keep(df) & df.issue.isin(code).to_numpy()), df.issue[keep(df) & df.issue.isin(code).to_numpy()].map(code).to_numpy())
+                       for s, df in frames.items()}
+    return tasks, names
+
+def what_is_kept(feats: dict, base_feats: dict, tasks: dict, k: int = 10) -> dict:
+    """What an encoder's features (`{split: array}`) keep of the base encoder's: for each task, the test weighted F1 (and the
+    predictions) of a probe fitted on them; and on the test split, the neighbour overlap and linear CKA with the base features."""
+    from sklearn.metrics import f1_score
+    row = {}
+    for task, splits in tasks.items():
+        (i_tr, y_tr), (i_va, y_va), (i_te, y_te) = (splits[s] for s in cfpb.SPLITS)
+        clf, _ = fit_probe(feats["train"][i_tr], y_tr, feats["val"][i_va], y_va, Cs=ISSUE_CS)
+        pred = clf.predict(feats["test"][i_te])
+        row[task] = {"test_f1_weighted": float(f1_score(y_te, pred, average="weighted")), "probe_C": float(clf.C), "test_predictions": pred.tolist()}
+    row["neighbour_overlap"] = neighbour_overlap(base_feats["test"], feats["test"], k)
+    row["cka"] = linear_cka(base_feats["test"], feats["test"])
+    return row
+
+
+# %% ../nbs/07b_intruders.ipynb #ae0b80e7
+def damp_intruders(w0, w, factor: float, k: int = 10, eps: float = 0.5, side: str = "left") -> tuple[torch.Tensor, int]:
+    "`w` with the singular values of its intruder dimensions (among its top k, at threshold `eps`) multiplied by `factor`; and how many there were."
+    m = w.detach().cpu().double().numpy()
+    u, s, vt = np.linalg.svd(m, full_matrices=False)
+    mine = (u if side == "left" else vt.T)[:, :k]
+    j = np.flatnonzero(np.abs(mine.T @ _vectors(w0, side)).max(1) < eps)
+    out = m + (factor - 1) * (u[:, j] * s[j]) @ vt[j]
+    return torch.as_tensor(out, dtype=w.dtype), len(j)
+
+INTERVENTIONS = ("intruders", "update")
+
+@torch.no_grad()
+def intervene(model, w0: dict, how: str, factor: float, pattern: str = QV_PATTERN, k: int = 10, eps: float = 0.5) -> int:
+    """In place, on a model whose LoRA is merged: `how="intruders"` multiplies the intruder singular values of each matrix
+    matching `pattern` by `factor`; `how="update"` multiplies its whole update W - W0 by `factor` (the control). Returns the intruders damped."""
+    if how not in INTERVENTIONS: raise ValueError(f"how must be one of {INTERVENTIONS}, got {how!r}.")
+    enc, n = getattr(model, model.base_model_prefix), 0
+    for name in (x for x in w0 if re.fullmatch(pattern, x)):
+        p = enc.get_parameter(name)
+        if how == "update": p.copy_((w0[name] + factor * (p.double() - w0[name])).to(p.dtype))
+        else:
+            new, j = damp_intruders(w0[name], p, factor, k, eps); p.copy_(new); n += j
+    return n
+
+
+# %% ../nbs/07b_intruders.ipynb #4c5e2f3e
+FACTORS = (0.75, 0.5, 0.25, 0.0)
+
+def _intruders_at(w0: dict, model, pattern: str = QV_PATTERN, k: int = 10, eps: float = 0.5) -> int:
+    enc = getattr(model, model.base_model_prefix)
+    return sum(intruder_count(w0[n], enc.get_parameter(n), k, eps) for n in w0 if re.fullmatch(pattern, n))
+
+def write_forgetting(runs: dict, out_file, data_dir="work/cfpb", input_path=None, interventions=(), factors=FACTORS,
+                     max_length: int = 64, pretrained=None, k: int = 10) -> Path:
+    """Measure the base encoder (with a probe for the product: the method that forgets nothing), each fine-tune of `runs`
+    (`{name: model folder or adapter}`) and each adapter of `interventions` damped by each factor (both ways of
+    `intervene`), on the splits of `data_dir`: product test F1, what is kept (`what_is_kept`) and the intruders at
+    ε = 0.5. Written to `out_file` atomically after each model; a rerun measures only what is missing."""
+    from sklearn.metrics import f1_score
+    out_file, data_dir = Path(out_file), Path(data_dir)
+    tasks, names = issue_tasks(data_dir, input_path)
+    train, val, test = cfpb.load_splits(data_dir)[:3]
+    base_path = resolve_model_path(pretrained) if pretrained else resolve_model_path()
+    tok = AutoTokenizer.from_pretrained(base_path)
+    ids = {s: tokenize(tok, df.text, max_length, data_dir / ".cache") for s, df in zip(cfpb.SPLITS, (train, val, test))}
+    setting = {"data": cfpb.portable_path(data_dir), "max_length": max_length, "k": k, "issues": names, "n_test": len(test)}
+    record = json.loads(out_file.read_text()) if out_file.exists() else {}
+    if record.get("setting") != setting: record = {"setting": setting, "labels": {"product": test.label.tolist(),
+                                                   **{t: s["test"][1].tolist() for t, s in tasks.items()}}, "models": {}}
+    w0 = _encoder_state(base_path)
+    base = AutoModel.from_pretrained(base_path).eval()
+    base_feats = {s: encoder_features(base, ids[s], tok.pad_token_id) for s in cfpb.SPLITS}
+    def save(): _atomic_json(record, out_file)
+    def scores(pred, **extra):
+        return {"task_f1_weighted": float(f1_score(test.label, pred, average="weighted")), "task_f1_macro": float(f1_score(test.label, pred, average="macro")),
+                "task_predictions": [int(p) for p in pred], **extra}
+    if "base" not in record["models"]:
+        clf, _ = fit_probe(base_feats["train"], train.label, base_feats["val"], val.label)
+        record["models"]["base"] = {"kind": "probe", "path": str(pretrained or "base"), "intruders": 0, **scores(clf.predict(base_feats["test"])),
+                                    **what_is_kept(base_feats, base_feats, tasks, k)}; save()
+    def measure(key, path, how=None, factor=None):
+        if record["models"].get(key, {}).get("path") == cfpb.portable_path(path): return
+        t0 = time.perf_counter()
+        model = load_classifier(path)[0]
+        if (Path(path) / "adapter_config.json").exists(): merge_lora(model)
+        damped = intervene(model, w0, how, factor) if how else None
+        probs, _ = _predict_in_order(model, ids["test"], test.label, tok.pad_token_id)
+        feats = {s: encoder_features(model, ids[s], tok.pad_token_id) for s in cfpb.SPLITS}
+        record["models"][key] = {"kind": "full" if (Path(path) / "config.json").exists() else "lora", "path": cfpb.portable_path(path), "how": how, "factor": factor,
+                                 "damped": damped, "intruders": _intruders_at(w0, model), **scores(probs.argmax(1)),
+                                 **what_is_kept(feats, base_feats, tasks, k), "seconds": time.perf_counter() - t0}
+        save(); print(f"[forgetting] measured {key} ({time.perf_counter() - t0:.0f}s)", flush=True)
+    for name, path in runs.items(): measure(name, path)
+    for name in interventions:
+        for how in INTERVENTIONS:
+            for f in factors: measure(f"{name} {how} x{f:g}", runs[name], how, f)
+    return out_file
+
+
+# %% ../nbs/07b_intruders.ipynb #bc74eed0
+def run_group(name: str) -> str:
+    "What a run of the forgetting study is, in words, from its name (`full_s43`, `r64_a16`, `rs_r8`, ...): its seed dropped."
+    g = re.sub(r"_s\d+$", "", name)
+    if g == "base": return "probe (base encoder)"
+    if g == "full": return "full fine-tuning"
+    if m := re.fullmatch(r"rs_r(\d+)", g): return f"rsLoRA r{m[1]} (α = 16)"
+    if m := re.fullmatch(r"r(\d+)(_a16)?", g): return f"LoRA r{m[1]} (α = {'16' if m[2] else '2r'})"
+    raise ValueError(f"{name!r} is not a run of the forgetting study (full, r<rank>, r<rank>_a16, rs_r<rank>, with _s<seed>).")
+
+def _measured(report_file) -> tuple[dict, dict]:
+    r = json.loads(Path(report_file).read_text())
+    return r, {k: v for k, v in r["models"].items() if not v.get("how")}
+
+def forgetting_table(report_file, tasks=("issue", f"issue within {WITHIN_PRODUCT}")) -> pd.DataFrame:
+    """One row per kind of fine-tune (seeds averaged): seeds, intruders at ε = 0.5, product test F1 and what it learned
+    over the probe on the base encoder (with a seed-aware paired 95% interval), and what it forgot:
+    each Issue probe's F1 below the base encoder's (with a seed-aware paired 95% interval), neighbour overlap (mean, and
+    lowest and highest seed) and CKA."""
+    r, models = _measured(report_file)
+    groups = {}
+    for name, m in models.items(): groups.setdefault(run_group(name), []).append(m)
+    rows = {}
+    for g, ms in groups.items():
+        row = {"seeds": len(ms), "intruders (ε = 0.5)": float(np.mean([m["intruders"] for m in ms])),
+               "product F1": float(np.mean([m["task_f1_weighted"] for m in ms]))}
+        d = seed_bootstrap_diff(r["labels"]["product"], [m["task_predictions"] for m in ms], [models["base"]["task_predictions"]])
+        row["learned: over the probe"], row["learned 95% CI"] = d["diff"], tuple(round(x, 3) for x in d["ci95"])
+        for t in tasks:
+            d = seed_bootstrap_diff(r["labels"][t], [models["base"][t]["test_predictions"]], [m[t]["test_predictions"] for m in ms])
+            row[f"forgot: {t}"], row[f"forgot: {t} 95% CI"] = d["diff"], tuple(round(x, 3) for x in d["ci95"])
+        ov = [m["neighbour_overlap"] for m in ms]
+        row["neighbour overlap"], row["overlap over seeds"] = float(np.mean(ov)), (round(min(ov), 3), round(max(ov), 3))
+        row["CKA"] = float(np.mean([m["cka"] for m in ms]))
+        rows[g] = row
+    return pd.DataFrame(rows).T
+
+def intervention_table(report_file, task: str = f"issue within {WITHIN_PRODUCT}") -> pd.DataFrame:
+    "One row per intervened adapter, way and factor (factor 1: the adapter as trained): intruders left, product F1, the Issue probe's F1, neighbour overlap, CKA."
+    r, models = _measured(report_file)
+    rows = []
+    for name, m in r["models"].items():
+        if not m.get("how"): continue
+        run = name.split(" ")[0]
+        for how, factor, x in ((m["how"], 1.0, models[run]), (m["how"], m["factor"], m)):
+            rows.append({"run": run, "how": how, "factor": factor, "intruders (ε = 0.5)": x["intruders"], "product F1": x["task_f1_weighted"],
+                         f"{task} F1": x[task]["test_f1_weighted"], "neighbour overlap": x["neighbour_overlap"], "CKA": x["cka"]})
+    return pd.DataFrame(rows).drop_duplicates(["run", "how", "factor"]).sort_values(["run", "how", "factor"], ascending=[True, True, False]).reset_index(drop=True)
+
+
+# %% ../nbs/07b_intruders.ipynb #24bb90c8
+def plot_forgetting(report_file, task: str = f"issue within {WITHIN_PRODUCT}"):
+    "Learning against forgetting: product test F1 against what each encoder forgot (the Issue probe's F1 drop; 1 - neighbour overlap), one point per seed."
+    import matplotlib.pyplot as plt
+    r, models = _measured(report_file)
+    base = models["base"][task]["test_f1_weighted"]
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.6), sharey=True, layout="constrained")
+    groups = list(dict.fromkeys(run_group(n) for n in models))
+    style = lambda g: dict(marker="*" if g.startswith("probe") else "s" if g.startswith("full") else "D" if g.startswith("rs") else "o",
+                           ms=12 if g.startswith("probe") else 7, color="k" if g.startswith("probe") else f"C{groups.index(g) % 10}", ls="none")
+    for g in groups:
+        ms = [m for n, m in models.items() if run_group(n) == g]
+        y = [m["task_f1_weighted"] for m in ms]
+        axes[0].plot([base - m[task]["test_f1_weighted"] for m in ms], y, label=g, **style(g))
+        axes[1].plot([1 - m["neighbour_overlap"] for m in ms], y, **style(g))
+    axes[0].set(xlabel=f"forgot: drop of the Issue probe's F1\n({task})", ylabel="product test weighted F1 (learned)")
+    axes[1].set(xlabel="forgot: 1 - neighbour overlap with the base encoder\n(10 nearest, test split)")
+    for a in axes: a.axvline(0, color="grey", lw=0.6)
+    fig.legend(loc="outside right center", fontsize=8)
+    return fig
+
+def plot_intervention(report_file, task: str = f"issue within {WITHIN_PRODUCT}"):
+    "Damping the intruders against shrinking the whole update: product F1 and what is kept, against the factor, per adapter."
+    import matplotlib.pyplot as plt
+    t = intervention_table(report_file, task)
+    cols = ["product F1", f"{task} F1", "neighbour overlap"]
+    fig, axes = plt.subplots(1, len(cols), figsize=(13, 4), layout="constrained")
+    for i, (run, d) in enumerate(t.groupby("run", sort=False)):
+        for how, dd in d.groupby("how"):
+            for a, c in zip(axes, cols):
+                a.plot(dd.factor, dd[c], "o-" if how == "intruders" else "s--", color=f"C{i}", ms=4, label=f"{run}: {how}")
+    for a, c in zip(axes, cols): a.set(xlabel="factor λ (1: as trained)", title=c); a.invert_xaxis()
+    axes[0].legend(fontsize=7)
+    return fig
+
+
+# %% ../nbs/07b_intruders.ipynb #2a1f468e
+def damping_differences(report_file, runs, task: str = f"issue within {WITHIN_PRODUCT}") -> pd.DataFrame:
+    """For each way and factor of the intervention on the adapters `runs` (their seeds pooled): the change of product
+    test F1 and of the Issue probe's F1 from the adapters as trained, with seed-aware paired 95% intervals."""
+    r = json.loads(Path(report_file).read_text()); M, labels = r["models"], r["labels"]
+    keys = sorted({k.split(" ", 1)[1] for k in M if M[k].get("how") and k.split(" ")[0] == runs[0]}, key=lambda k: (k.split()[0], -float(k.split("x")[1])))
+    rows = {}
+    for key in keys:
+        a, b = [M[f"{n} {key}"] for n in runs], [M[n] for n in runs]
+        d = seed_bootstrap_diff(labels["product"], [x["task_predictions"] for x in a], [x["task_predictions"] for x in b])
+        e = seed_bootstrap_diff(labels[task], [x[task]["test_predictions"] for x in a], [x[task]["test_predictions"] for x in b])
+        rows[key] = {"product F1 change": d["diff"], "product 95% CI": tuple(round(v, 3) for v in d["ci95"]),
+                     f"{task} F1 change": e["diff"], f"{task} 95% CI": tuple(round(v, 3) for v in e["ci95"])}
+    return pd.DataFrame(rows).T
+
