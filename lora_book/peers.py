@@ -53,7 +53,7 @@ def peft_lora_model(cfg: ExperimentConfig, data_dir, names: list[str]):
     kind = BertMeanPoolClassifier if cfg.pooling == "mean" else AutoModelForSequenceClassification
     model = kind.from_pretrained(resolve_model_path(cfg.model), num_labels=len(names), **labels)
     targets = cfg.target_modules if isinstance(cfg.target_modules, str) else list(cfg.target_modules)
-    config = LoraConfig(r=cfg.r, lora_alpha=cfg.alpha, lora_dropout=0.0, target_modules=targets, modules_to_save=["classifier"])
+    config = LoraConfig(r=cfg.r, lora_alpha=cfg.alpha, lora_dropout=0.0, target_modules=targets, modules_to_save=["classifier"], use_rslora=cfg.use_rslora)
     model = get_peft_model(model, config)  # right after loading, as build_model injects ours
     head = SimpleNamespace(classifier=model.base_model.model.classifier.modules_to_save["default"])  # the copy PEFT trains
     probe = _init_head_from_probe(head, cfg, data_dir) if cfg.head_init == "probe" else {}
