@@ -575,13 +575,13 @@ def _same_config(metrics_file: Path, cfg: ExperimentConfig) -> bool:
     try: saved = read_metrics(metrics_file).get("config", {})
     except RecordError as e:
         print(f"{e} Running {cfg.method} again.", file=sys.stderr); return False
-    return recorded_config(saved) == json.loads(json.dumps(asdict(cfg)))
+    return recorded_config(saved, type(cfg)) == json.loads(json.dumps(asdict(cfg)))
 
 NEWER_FIELDS = ("train_size", "use_rslora")  # ExperimentConfig fields added after some results were recorded (their default is what those runs did)
 
-def recorded_config(config: dict) -> dict:
-    "A run's recorded config with the defaults of fields newer than the record filled in (so old and new records compare)."
-    return {**{f.name: f.default for f in dataclasses.fields(ExperimentConfig) if f.name in NEWER_FIELDS}, **config}
+def recorded_config(config: dict, cls=ExperimentConfig) -> dict:
+    "A run's recorded config with the defaults of `cls`'s fields newer than the record filled in (so old and new records compare)."
+    return {**{f.name: f.default for f in dataclasses.fields(cls) if f.name in NEWER_FIELDS}, **config}
 
 def _command(name: str) -> list[str]:
     "The installed console script `name` (next to this Python, else on PATH)."
