@@ -21,12 +21,13 @@ from .experiments import (_atomic_json, load_classifier, ExperimentConfig, run_i
                                    _predict_in_order, seed_bootstrap_diff)
 
 # %% auto #0
-__all__ = ['EPSILONS', 'FORGETTING_SETTING', 'FORGETTING_RUNS', 'FORGETTING_MIN_COUNT', 'WITHIN_PRODUCT', 'ISSUE_CS',
-           'INTERVENTIONS', 'FACTORS', 'max_similarity', 'intruder_count', 'encoder_weights', 'intruder_report',
-           'write_intruders', 'intruder_table', 'plot_intruders', 'forgetting_configs', 'run_forgetting',
-           'forgetting_cli', 'encoder_features', 'nearest_neighbours', 'neighbour_overlap', 'linear_cka', 'issue_tasks',
-           'what_is_kept', 'damp_intruders', 'intervene', 'write_forgetting', 'run_group', 'forgetting_table',
-           'intervention_table', 'plot_forgetting', 'plot_intervention', 'damping_differences']
+__all__ = ['EPSILONS', 'KS', 'FORGETTING_SETTING', 'FORGETTING_RUNS', 'FORGETTING_MIN_COUNT', 'WITHIN_PRODUCT', 'ISSUE_CS',
+           'INTERVENTIONS', 'FACTORS', 'max_similarity', 'intruder_count', 'intruder_counts', 'encoder_weights',
+           'intruder_report', 'write_intruders', 'intruder_table', 'intruders_by_k', 'plot_intruders',
+           'forgetting_configs', 'run_forgetting', 'forgetting_cli', 'encoder_features', 'nearest_neighbours',
+           'neighbour_overlap', 'linear_cka', 'issue_tasks', 'what_is_kept', 'damp_intruders', 'intervene',
+           'write_forgetting', 'run_group', 'forgetting_table', 'intervention_table', 'plot_forgetting',
+           'plot_intervention', 'damping_differences']
 
 # %% ../nbs/07b_intruders.ipynb #b6f6f2d4
 def _vectors(m, side: str) -> np.ndarray:
@@ -50,6 +51,12 @@ def intruder_count(w0, w, k: int = 10, eps: float = 0.5, side: str = "left") -> 
 
 # %% ../nbs/07b_intruders.ipynb #449800be
 EPSILONS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+KS = (1, 2, 5, 10, 20, 50)   # how many top singular vectors are searched for intruders (the paper's k; 10 is the headline)
+
+def intruder_counts(w0, w, ks=KS, eps: float = 0.5, side: str = "left") -> dict[int, int]:
+    "The intruders among the top k singular vectors of `w`, for each k of `ks` (one SVD of each matrix)."
+    sims = max_similarity(w0, w, max(ks), side)
+    return {k: int((sims[:k] < eps).sum()) for k in ks}
 
 def encoder_weights(path) -> dict[str, torch.Tensor]:
     "The encoder's weights of a saved model folder or of a LoRA adapter merged into its base, keyed like the base encoder's."
@@ -60,19 +67,26 @@ def encoder_weights(path) -> dict[str, torch.Tensor]:
         return {k[len(prefix):]: v.detach().double() for k, v in model.state_dict().items() if k.startswith(prefix)}
     return _encoder_state(path)
 
-def intruder_report(finetuned, pretrained=None, pattern: str = QV_PATTERN, k: int = 10, epsilons=EPSILONS) -> dict:
-    "Intruder counts (top-k, each threshold, left and right) and the relative update size of each matrix matching `pattern` (JSON-ready)."
+def intruder_report(finetuned, pretrained=None, pattern: str = QV_PATTERN, k: int = 10, epsilons=EPSILONS, ks=KS) -> dict:
+    """Intruder counts (top-k, each threshold, left and right), the similarities of each matrix's top max(ks) vectors (so
+    any k up to it can be counted) and the relative update size of each matrix matching `pattern` (JSON-ready)."""
     w0, w1 = _encoder_state(pretrained or resolve_model_path()), encoder_weights(finetuned)
     names = [n for n in w0 if re.fullmatch(pattern, n)]
     if not names: raise ValueError(f"pattern {pattern!r} matches no weight of the base model; e.g. {list(w0)[:3]}.")
     if missing := [n for n in names if n not in w1]: raise ValueError(f"{finetuned} lacks {missing[:2]}; it must share the base model's architecture.")
     per = {}
     for n in names:
-        sims = {s: max_similarity(w0[n], w1[n], k, s) for s in ("left", "right")}
+        sims = {s: max_similarity(w0[n], w1[n], max(k, *ks), s) for s in ("left", "right")}
         per[n] = {"relative_change": float((w1[n] - w0[n]).norm() / w0[n].norm()),
                   **{f"{s}_max_similarity": sims[s].round(6).tolist() for s in sims}}
-    total = {s: {str(e): int(sum((np.array(p[f"{s}_max_similarity"]) < e).sum() for p in per.values())) for e in epsilons} for s in ("left", "right")}
-    return {"finetuned": str(finetuned), "k": k, "matrices": len(names), "intruders": total, "per_matrix": per}
+    report = {"finetuned": str(finetuned), "k": k, "ks": list(ks), "matrices": len(names), "per_matrix": per}
+    report["intruders"] = {s: {str(e): _count(report, s, k, e) for e in epsilons} for s in ("left", "right")}
+    return report
+
+def _count(report: dict, side: str, k: int, eps: float) -> int:
+    "Intruders among the top k vectors of every matrix of an `intruder_report`, at threshold `eps`."
+    if k > len(next(iter(report["per_matrix"].values()))[f"{side}_max_similarity"]): raise ValueError(f"the report holds fewer than the top {k} vectors; rerun intruder_report with a larger ks.")
+    return int(sum((np.asarray(p[f"{side}_max_similarity"][:k]) < eps).sum() for p in report["per_matrix"].values()))
 
 def write_intruders(runs: dict, out_file, pretrained=None) -> Path:
     "`intruder_report` of each named fine-tune (`{name: model folder or adapter}`), written atomically to one JSON file."
@@ -86,6 +100,12 @@ def intruder_table(report_file, side: str = "left") -> pd.DataFrame:
     return pd.DataFrame({name: {**{f"eps {e}": n for e, n in r["intruders"][side].items()},
                                 "of top vectors": r["k"] * r["matrices"],
                                 "median relative change": float(np.median([p["relative_change"] for p in r["per_matrix"].values()]))}
+                         for name, r in reports.items()}).T
+
+def intruders_by_k(report_file, eps: float = 0.5, side: str = "left", share: bool = False) -> pd.DataFrame:
+    "One row per fine-tune: its intruders at threshold `eps` among the top k vectors of each matrix, for each k of the report (`share`: as a fraction of them)."
+    reports = json.loads(Path(report_file).read_text())
+    return pd.DataFrame({name: {f"top {k}": _count(r, side, k, eps) / (k * r["matrices"] if share else 1) for k in r["ks"]}
                          for name, r in reports.items()}).T
 
 # %% ../nbs/07b_intruders.ipynb #18f4f691
@@ -111,7 +131,10 @@ FORGETTING_RUNS = {"full": ("full", None, None, False, 42), "rs_r16": ("lora", 1
                    "full_s43": ("full", None, None, False, 43), "rs_r8": ("lora", 8, 16, True, 42),
                    "r1": ("lora", 1, 2, False, 42), "r16": ("lora", 16, 32, False, 42),
                    "full_s44": ("full", None, None, False, 44), "r4": ("lora", 4, 8, False, 42),
-                   "rs_r16_s43": ("lora", 16, 16, True, 43), "rs_r8_s43": ("lora", 8, 16, True, 43)}
+                   "rs_r16_s43": ("lora", 16, 16, True, 43), "rs_r8_s43": ("lora", 8, 16, True, 43),
+                   # the rest of the rank grid: ranks 2 and 32 at alpha = 2r, and alpha = 16 at ranks 1 to 32 (r8's alpha is 16 already)
+                   "r2": ("lora", 2, 4, False, 42), "r32": ("lora", 32, 64, False, 42),
+                   **{f"r{r}_a16": ("lora", r, 16, False, 42) for r in (1, 2, 4, 16, 32)}}
 
 def forgetting_configs(limit: int | None = None) -> dict[str, ExperimentConfig]:
     "The ExperimentConfig of each run in FORGETTING_RUNS (each method's chosen recipe, in chapter 6's setting)."
