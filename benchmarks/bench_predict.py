@@ -56,7 +56,7 @@ def int8_cost(data_dir: Path) -> dict:
     "Test weighted F1 of the merged adapter in float32 and int8 on the test split, and the share of labels that change."
     from sklearn.metrics import f1_score
     from lora_book.data import load_splits
-    from lora_book.experiments import load_classifier
+    from lora_book.classifiers import load_classifier
     from lora_book.inject import merge_lora
     from lora_book.serve import quantize_int8
     from lora_book.train import tokenize, make_loader, predict_proba

@@ -17,7 +17,7 @@ import argparse, json, os, platform, time
 from pathlib import Path
 import torch
 
-from lora_book.experiments import load_classifier
+from lora_book.classifiers import load_classifier
 from lora_book.inject import load_adapter
 from lora_book.efficiency import interleaved_times, spread, paired_ratio
 from transformers.utils import logging as hf_logging
@@ -35,7 +35,7 @@ def main():
     full = FULL
     if not Path(FULL, "config.json").exists() and args.stand_in:
         from transformers import AutoTokenizer
-        from lora_book.experiments import BertMeanPoolClassifier
+        from lora_book.classifiers import BertMeanPoolClassifier
         from lora_book.inject import resolve_model_path
         import json as _json
         classes = _json.loads(Path(ADAPTERS[0], "lora_book.json").read_text())["classes"]

@@ -13,7 +13,9 @@ from transformers.utils import logging as hf_logging
 from .inject import DEFAULT_MODEL
 from .data import load_splits
 from .ingest import dashed_options, output_lock, FolderInUseError  # the lock is Appendix A's (preprocess takes it too)
-from .experiments import METHODS, NEURAL, ExperimentConfig, check_model, check_run_name, run_experiment, run_all, run_study, results_table, process_state, read_metrics
+from .experiments import (METHODS, NEURAL, ExperimentConfig, check_run_name, run_experiment, run_all,
+                                   run_study, results_table, process_state, read_metrics)
+from .classifiers import check_model
 
 # %% auto #0
 __all__ = ['train_cli', 'run_all_cli', 'study_cli']

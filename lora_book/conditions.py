@@ -13,9 +13,10 @@ from fastcore.script import Param, call_parse, store_true
 from . import data as cfpb
 from .inject import DEFAULT_MODEL, _atomic_dir
 from .ingest import preprocess, input_paths, dashed_options
-from .experiments import ExperimentConfig, check_model, _atomic_write
+from .experiments import ExperimentConfig, _atomic_write
+from .classifiers import check_model
 from .scaling import run_curves, curve_runs, curve_table
-from .experiments import seed_bootstrap_diff
+from .comparisons import seed_bootstrap_diff
 
 # %% auto #0
 __all__ = ['ISSUE', 'ISSUE_MIN_COUNT', 'CONDITION_SEEDS', 'CONDITION_PAIRS', 'issues_by_id', 'issue_splits', 'share_read_whole',

@@ -5,42 +5,36 @@
 # %% ../nbs/05_experiments.ipynb #cef89a6d
 from __future__ import annotations
 import dataclasses, hashlib, io, json, math, os, pickle, re, resource, shutil, subprocess, sys, tempfile, time, warnings
-from dataclasses import dataclass, asdict, field
+from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from torch import nn
-from transformers import (AutoConfig, AutoModel, AutoTokenizer, AutoModelForSequenceClassification, BertConfig, BertForSequenceClassification,
-                          BertModel, BertPreTrainedModel)
-from transformers.modeling_outputs import SequenceClassifierOutput
+from transformers import AutoConfig, AutoModel, AutoTokenizer, AutoModelForSequenceClassification, BertForSequenceClassification
 from transformers.utils import logging as hf_logging
 from accelerate import PartialState
 from accelerate.utils import gather_object
-from .lora import LoRALinear
 from .inject import (DEFAULT_MODEL, resolve_model_path, inject_lora, mark_only_lora_as_trainable, count_parameters,
-                              save_adapter, load_adapter, linear_layer_names, remove_stale_temporaries, _name_matches, _atomic_dir, AdapterError)
-from .train import (TrainConfig, tokenize, fit, make_loader, predict_proba, classification_metrics, bootstrap_ci, paired_bootstrap_diff,
+                              save_adapter, linear_layer_names, remove_stale_temporaries, _name_matches, _atomic_dir)
+from .train import (TrainConfig, tokenize, fit, make_loader, predict_proba, classification_metrics, bootstrap_ci,
                              set_seed, check_int, check_lr, _write_atomically)
 from . import data as cfpb
 from .ingest import preprocess
+from .classifiers import POOLINGS, mean_pool, BertMeanPoolClassifier, scratch_config, check_model, load_classifier
 
 # %% auto #0
-__all__ = ['METHODS', 'NEURAL', 'POOLINGS', 'HEAD_INITS', 'BOOK_RECIPES', 'METHOD_DEFAULTS', 'TFIDF_CS', 'CONTENT_HASH',
-           'PROBE_CS', 'SUMMARY_COLUMNS', 'NEWER_FIELDS', 'COMPARISONS', 'PROBE_SEARCH', 'SEED_COMPARISONS',
-           'ExperimentConfig', 'scratch_config', 'mean_pool', 'BertMeanPoolClassifier', 'build_model', 'write_metrics',
+__all__ = ['METHODS', 'NEURAL', 'HEAD_INITS', 'BOOK_RECIPES', 'METHOD_DEFAULTS', 'TFIDF_CS', 'CONTENT_HASH', 'PROBE_CS',
+           'SUMMARY_COLUMNS', 'NEWER_FIELDS', 'PROBE_SEARCH', 'ExperimentConfig', 'build_model', 'write_metrics',
            'RecordError', 'read_metrics', 'reset_peak_memory', 'peak_memory_mb', 'load_data', 'run_tfidf',
-           'frozen_features', 'fit_probe', 'probe_head', 'run_probe', 'process_state', 'check_model', 'check_run_name',
-           'run_experiment', 'check_sidecar', 'load_classifier', 'summarize', 'majority_baseline', 'results_table',
-           'plot_f1_vs_params', 'plot_learning_curves', 'plot_confusion_matrices', 'write_figures', 'recorded_config',
-           'run_in_process', 'run_all', 'paired_comparisons', 'search_candidates', 'run_search', 'search_table',
-           'evaluate_saved_run', 'run_seeds', 'seed_runs', 'seed_table', 'per_seed_table', 'f1_from_predictions',
-           'seed_bootstrap_diff', 'seed_comparisons', 'per_class_f1', 'run_study']
+           'frozen_features', 'fit_probe', 'probe_head', 'run_probe', 'process_state', 'check_run_name',
+           'run_experiment', 'summarize', 'majority_baseline', 'results_table', 'plot_f1_vs_params',
+           'plot_learning_curves', 'plot_confusion_matrices', 'write_figures', 'recorded_config', 'run_in_process',
+           'run_all', 'search_candidates', 'run_search', 'search_table', 'evaluate_saved_run', 'run_seeds', 'seed_runs',
+           'seed_table', 'per_seed_table', 'per_class_f1', 'run_study']
 
 # %% ../nbs/05_experiments.ipynb #90cf20fc
 METHODS = ("scratch", "full", "lora", "probe", "tfidf")
 NEURAL = ("scratch", "full", "lora")  # the methods that train with `fit` (and have seeds)
-POOLINGS = ("cls", "mean")  # "cls": the model's [CLS] pooler; "mean": the mean of the last hidden states over real tokens
 HEAD_INITS = ("random", "probe")  # "probe": the head starts from a logistic regression on frozen features (LP-FT)
 # v0.2's recipes, the starting point of the search (chapter 5's first edition)
 BOOK_RECIPES = {"scratch": {"epochs": 6, "lr": 3e-4, "pooling": "cls", "head_init": "random", "class_weighted": False},
@@ -106,32 +100,8 @@ class ExperimentConfig:
         if self.train_size is not None and (isinstance(self.train_size, bool) or not isinstance(self.train_size, int) or self.train_size < 2):
             raise ValueError(f"train_size must be an integer of at least 2 (training rows), got {self.train_size!r}; leave it out to use every row.")
 
-def scratch_config(vocab_size: int, num_labels: int) -> BertConfig:
-    "The small BERT trained from random initialisation: 4 layers, hidden 256, 4 heads."
-    return BertConfig(vocab_size=vocab_size, hidden_size=256, num_hidden_layers=4, num_attention_heads=4,
-                      intermediate_size=1024, max_position_embeddings=512, num_labels=num_labels)
 
 # %% ../nbs/05_experiments.ipynb #1f471b2e
-def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-    "The mean of `hidden` (batch, tokens, width) over the real tokens of each sequence."
-    m = attention_mask.unsqueeze(-1).to(hidden.dtype)
-    return (hidden * m).sum(1) / m.sum(1).clamp(min=1)
-
-class BertMeanPoolClassifier(BertPreTrainedModel):
-    "BERT with a linear head on the mean of its last hidden states: the pooling MiniLM was trained with (`1_Pooling/config.json`)."
-    def __init__(self, config):
-        super().__init__(config)
-        self.num_labels = config.num_labels
-        self.bert = BertModel(config, add_pooling_layer=False)
-        self.dropout = nn.Dropout(config.classifier_dropout if config.classifier_dropout is not None else config.hidden_dropout_prob)
-        self.classifier = nn.Linear(config.hidden_size, config.num_labels)
-        self.post_init()
-    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, labels=None, **kwargs):
-        if attention_mask is None: attention_mask = torch.ones_like(input_ids)
-        h = self.bert(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids, **kwargs).last_hidden_state
-        logits = self.classifier(self.dropout(mean_pool(h, attention_mask)))
-        return SequenceClassifierOutput(loss=nn.functional.cross_entropy(logits.float(), labels) if labels is not None else None, logits=logits)
-
 def build_model(cfg: ExperimentConfig, num_labels: int, id2label: dict | None = None):
     "The model a method trains, ready for `fit` (LoRA injected and only adapters + head trainable for `lora`)."
     set_seed(cfg.seed)
@@ -362,12 +332,6 @@ def _predict_in_order(model, ids, labels, pad_id: int, batch_size: int = 64):
     out = np.empty_like(probs); out[mine] = probs
     return out, np.asarray(labels)
 
-def check_model(model: str, max_length: int, method: str = "lora"):
-    "Fail before any work if `model` cannot be found or cannot read `max_length` tokens (the scratch model reads 512)."
-    if method == "tfidf": return
-    longest = 512 if method == "scratch" else AutoConfig.from_pretrained(resolve_model_path(model)).max_position_embeddings
-    if max_length > longest: raise ValueError(f"max_length={max_length} is longer than {model} can read ({longest} tokens); use at most {longest}.")
-
 def check_run_name(name: str) -> str:
     "A run name is one plain folder name inside the output folder: not empty, not `.` or `..`, no `/` (nor `\\`), not absolute, no control characters."
     if not isinstance(name, str) or not name or name in (".", "..") or any(c in name for c in "/\\") or any(ord(c) < 32 for c in name):
@@ -422,50 +386,6 @@ def run_experiment(cfg: ExperimentConfig, data_dir, output_dir="results", progre
         if main: shutil.rmtree(out / "checkpoint", ignore_errors=True)  # the run is complete: nothing to resume
     if main: write_metrics(metrics, out / "metrics.json")
     return metrics
-
-# %% ../nbs/05_experiments.ipynb #7fd54759
-def _classifier_class(config_or_info) -> type:
-    "BertMeanPoolClassifier for a model saved with mean pooling, else the Auto class."
-    archs = getattr(config_or_info, "architectures", None) or []
-    return BertMeanPoolClassifier if "BertMeanPoolClassifier" in archs or getattr(config_or_info, "get", lambda k: None)("pooling") == "mean" \
-        else AutoModelForSequenceClassification
-
-def check_sidecar(side: Path) -> dict:
-    "The adapter's `lora_book.json` (base model, class names, max_length, pooling), its schema checked; a problem is an AdapterError naming it."
-    fix = f"restore {side} or save the adapter again (run_experiment writes it)"
-    try: info = json.loads(side.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise AdapterError(f"{side} is not valid JSON ({e}); {fix}.") from None
-    if not isinstance(info, dict): raise AdapterError(f"{side} holds a {type(info).__name__}, not an object; {fix}.")
-    if missing := [k for k in ("base_model", "classes", "max_length") if k not in info]: raise AdapterError(f"{side} lacks {missing}; {fix}.")
-    c, n = info["classes"], info["max_length"]
-    if not isinstance(info["base_model"], str) or not info["base_model"].strip(): raise AdapterError(f"{side}: base_model must be a model name; {fix}.")
-    if not (isinstance(c, list) and c and all(isinstance(x, str) and x for x in c) and len(set(c)) == len(c)):
-        raise AdapterError(f"{side}: classes must be a non-empty list of distinct names, got {c!r}; {fix}.")
-    if isinstance(n, bool) or not isinstance(n, int) or not 2 <= n <= 512: raise AdapterError(f"{side}: max_length must be an integer from 2 to 512, got {n!r}; {fix}.")
-    if info.get("pooling", "cls") not in POOLINGS: raise AdapterError(f"{side}: pooling must be one of {POOLINGS}, got {info['pooling']!r}; {fix}.")
-    return info
-
-def load_classifier(path):
-    "A saved LoRA adapter (on its base model) or full model folder: (model, tokenizer, class names, max_length)."
-    path = Path(path)
-    hf_logging.set_verbosity_error()
-    if path.is_file(): raise ValueError(f"{path} is a file; pass the folder that holds it, {path.parent}.")
-    if (path / "adapter_config.json").exists():
-        side = path / "lora_book.json"
-        if not side.exists():
-            raise ValueError(f"{path} is an adapter without lora_book.json (base model and class names); save it with "
-                             "run_experiment, or write that file beside the adapter.")
-        info = check_sidecar(side)
-        base = resolve_model_path(info["base_model"])
-        model = _classifier_class(info).from_pretrained(base, num_labels=len(info["classes"]))
-        return load_adapter(model, path).eval(), AutoTokenizer.from_pretrained(base), info["classes"], info["max_length"]
-    if (path / "config.json").exists():
-        model = _classifier_class(AutoConfig.from_pretrained(path)).from_pretrained(path).eval()
-        names = [model.config.id2label[i] for i in range(model.config.num_labels)]
-        return model, AutoTokenizer.from_pretrained(path), names, min(512, model.config.max_position_embeddings)
-    raise ValueError(f"{path} is neither a LoRA adapter folder (adapter_config.json) nor a saved model (config.json); "
-                     "pass results/lora/adapter or a folder written by save_pretrained.")
-
 
 # %% ../nbs/05_experiments.ipynb #6d52f6f7
 SUMMARY_COLUMNS = ["method", "test_accuracy", "test_f1_weighted", "test_f1_weighted_ci95", "test_f1_macro", "test_f1_macro_ci95",
@@ -633,28 +553,6 @@ def run_all(output_dir="results", input_path=None, work_dir="work", methods=METH
                   "device": "cuda" if torch.cuda.is_available() else f"cpu ({os.cpu_count()} cores)"}, output_dir / "run_all.json")
     return summary
 
-# %% ../nbs/05_experiments.ipynb #17ac3994
-COMPARISONS = (("lora", "full"), ("lora", "probe"), ("full", "probe"), ("lora", "tfidf"), ("full", "tfidf"), ("full", "scratch"))
-
-def paired_comparisons(results_dir="results", pairs=COMPARISONS, average: str = "weighted", seed: int = 0) -> pd.DataFrame:
-    "Test F1 differences `a - b` with paired 95% bootstrap intervals, from the predictions in each method's metrics.json."
-    runs = {}
-    for m in {m for pair in pairs for m in pair}:
-        f = Path(results_dir) / m / "metrics.json"
-        if not f.exists(): raise FileNotFoundError(f"{f} is missing; run `lora_book_train --method {m}` or `lora_book_run_all` first.")
-        runs[m] = read_metrics(f)
-        if "test_predictions" not in runs[m]:
-            raise ValueError(f"{f} has no test predictions (written by an older version); rerun `lora_book_run_all --force`.")
-    rows = []
-    for a, b in pairs:
-        if runs[a]["test_labels"] != runs[b]["test_labels"]:
-            raise ValueError(f"{a} and {b} were tested on different complaints; rerun both on the same data folder.")
-        d = paired_bootstrap_diff(runs[a]["test_labels"], runs[a]["test_predictions"], runs[b]["test_predictions"], average, seed=seed)
-        lo, hi = d["ci95"]
-        rows.append({"comparison": f"{a} - {b}", f"{average} F1 difference": round(d["diff"], 3), "95% CI": f"[{lo:+.3f}, {hi:+.3f}]",
-                     "reading": f"{a} better" if lo > 0 else f"{b} better" if hi < 0 else "no demonstrated difference"})
-    return pd.DataFrame(rows).set_index("comparison")
-
 # %% ../nbs/05_experiments.ipynb #fd1e234e
 def search_candidates(method: str, best: dict | None, stage: int) -> dict:
     "The recipes tried at `stage` of the search (0, 1, 2), given the best recipe so far; every method gets five runs."
@@ -780,42 +678,6 @@ def per_seed_table(results_dir="results") -> pd.DataFrame:
     return pd.DataFrame([{"method": m, "seed": r["seed"], "test weighted F1": round(r["test_f1_weighted"], 3),
                           "test macro F1": round(r["test_f1_macro"], 3), "best epoch": r["best_epoch"]}
                          for m, rs in seed_runs(results_dir).items() for r in rs])
-
-def f1_from_predictions(y, pred, n_classes: int, average: str, labels=None) -> float:
-    "Weighted or macro F1 from a confusion count (fast, for bootstraps); equals scikit-learn's f1_score with the same `labels`."
-    cm = np.bincount(np.asarray(y) * n_classes + np.asarray(pred), minlength=n_classes * n_classes).reshape(n_classes, n_classes)
-    tp, support, predicted = np.diag(cm), cm.sum(1), cm.sum(0)
-    f1 = np.divide(2 * tp, support + predicted, out=np.zeros(n_classes), where=support + predicted > 0)
-    labels = np.arange(n_classes) if labels is None else np.asarray(labels)
-    if average == "macro": return float(f1[labels].mean())
-    return float((f1[labels] * support[labels]).sum() / max(support[labels].sum(), 1))
-
-def seed_bootstrap_diff(y, preds_a, preds_b, average: str = "weighted", n: int = 1000, seed: int = 0, level: float = 0.95) -> dict:
-    "Mean F1 over seeds of a minus b, with a bootstrap interval that resamples test complaints (paired) and each method's seeds."
-    y = np.asarray(y); A, B = np.asarray(preds_a), np.asarray(preds_b)  # (seeds, complaints)
-    k = int(max(y.max(), A.max(), B.max())) + 1
-    labels = np.unique(np.concatenate([y, A.ravel(), B.ravel()]))
-    stat = lambda i, sa, sb: (np.mean([f1_from_predictions(y[i], A[s][i], k, average, labels) for s in sa])
-                              - np.mean([f1_from_predictions(y[i], B[s][i], k, average, labels) for s in sb]))
-    g = np.random.default_rng(seed)
-    draws = [stat(g.integers(0, len(y), len(y)), g.integers(0, len(A), len(A)), g.integers(0, len(B), len(B))) for _ in range(n)]
-    lo, hi = np.percentile(draws, [50 * (1 - level), 50 * (1 + level)])
-    return {"diff": float(stat(np.arange(len(y)), range(len(A)), range(len(B)))), "ci95": [float(lo), float(hi)]}
-
-SEED_COMPARISONS = (("lora", "full"), ("lora", "probe"), ("full", "probe"), ("lora", "tfidf"), ("full", "tfidf"), ("full", "scratch"))
-
-def seed_comparisons(results_dir="results", pairs=SEED_COMPARISONS, average: str = "weighted", seed: int = 0) -> pd.DataFrame:
-    "F1 differences `a - b` of the means over seeds, with 95% intervals covering test sampling and training seeds."
-    runs = seed_runs(results_dir); rows = []
-    for a, b in pairs:
-        if runs[a][0]["test_labels"] != runs[b][0]["test_labels"]:
-            raise ValueError(f"{a} and {b} were tested on different complaints; rerun both on the same data folder.")
-        d = seed_bootstrap_diff(runs[a][0]["test_labels"], [r["test_predictions"] for r in runs[a]], [r["test_predictions"] for r in runs[b]],
-                                average, seed=seed)
-        lo, hi = d["ci95"]
-        rows.append({"comparison": f"{a} - {b}", "seeds": f"{len(runs[a])} vs {len(runs[b])}", f"{average} F1 difference": round(d["diff"], 3),
-                     "95% CI": f"[{lo:+.3f}, {hi:+.3f}]", "reading": f"{a} better" if lo > 0 else f"{b} better" if hi < 0 else "no demonstrated difference"})
-    return pd.DataFrame(rows).set_index("comparison")
 
 def per_class_f1(results_dir="results") -> pd.DataFrame:
     "Test F1 of each product for each method (the mean over its seeds), with the number of test complaints."

@@ -17,17 +17,19 @@ from .ingest import preprocess, dashed_options
 from transformers import AutoModel, AutoTokenizer
 from .train import make_loader, tokenize
 from .conditions import issues_by_id
-from .experiments import (_atomic_json, load_classifier, ExperimentConfig, run_in_process, _same_config, mean_pool, fit_probe,
-                                   _predict_in_order, seed_bootstrap_diff)
+from .experiments import (_atomic_json, ExperimentConfig, run_in_process, _same_config, fit_probe,
+                                   _predict_in_order)
+from .comparisons import seed_bootstrap_diff
+from .classifiers import load_classifier, mean_pool
 
 # %% auto #0
-__all__ = ['EPSILONS', 'KS', 'FORGETTING_SETTING', 'FORGETTING_RUNS', 'FORGETTING_MIN_COUNT', 'WITHIN_PRODUCT', 'ISSUE_CS',
+__all__ = ['KS', 'EPSILONS', 'FORGETTING_SETTING', 'FORGETTING_RUNS', 'FORGETTING_MIN_COUNT', 'WITHIN_PRODUCT', 'ISSUE_CS',
            'INTERVENTIONS', 'FACTORS', 'max_similarity', 'intruder_count', 'intruder_counts', 'encoder_weights',
            'intruder_report', 'write_intruders', 'intruder_table', 'intruders_by_k', 'plot_intruders',
-           'forgetting_configs', 'run_forgetting', 'forgetting_cli', 'encoder_features', 'nearest_neighbours',
-           'neighbour_overlap', 'linear_cka', 'issue_tasks', 'what_is_kept', 'damp_intruders', 'intervene',
-           'write_forgetting', 'run_group', 'forgetting_table', 'intervention_table', 'plot_forgetting',
-           'plot_intervention', 'damping_differences']
+           'plot_intruders_against_update', 'forgetting_configs', 'run_forgetting', 'forgetting_cli',
+           'encoder_features', 'nearest_neighbours', 'neighbour_overlap', 'linear_cka', 'issue_tasks', 'what_is_kept',
+           'damp_intruders', 'intervene', 'write_forgetting', 'run_group', 'forgetting_table', 'intervention_table',
+           'plot_forgetting', 'plot_intervention', 'damping_differences']
 
 # %% ../nbs/07b_intruders.ipynb #b6f6f2d4
 def _vectors(m, side: str) -> np.ndarray:
@@ -49,14 +51,15 @@ def intruder_count(w0, w, k: int = 10, eps: float = 0.5, side: str = "left") -> 
     "How many of the top-k singular vectors of `w` have |cosine| below `eps` with every singular vector of `w0` (Shuttleworth et al.)."
     return int((max_similarity(w0, w, k, side) < eps).sum())
 
-# %% ../nbs/07b_intruders.ipynb #449800be
-EPSILONS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 KS = (1, 2, 5, 10, 20, 50)   # how many top singular vectors are searched for intruders (the paper's k; 10 is the headline)
 
 def intruder_counts(w0, w, ks=KS, eps: float = 0.5, side: str = "left") -> dict[int, int]:
     "The intruders among the top k singular vectors of `w`, for each k of `ks` (one SVD of each matrix)."
     sims = max_similarity(w0, w, max(ks), side)
     return {k: int((sims[:k] < eps).sum()) for k in ks}
+
+# %% ../nbs/07b_intruders.ipynb #449800be
+EPSILONS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
 def encoder_weights(path) -> dict[str, torch.Tensor]:
     "The encoder's weights of a saved model folder or of a LoRA adapter merged into its base, keyed like the base encoder's."
@@ -109,10 +112,13 @@ def intruders_by_k(report_file, eps: float = 0.5, side: str = "left", share: boo
                          for name, r in reports.items()}).T
 
 # %% ../nbs/07b_intruders.ipynb #18f4f691
-def plot_intruders(report_file, side: str = "left"):
-    "Intruders among the top-k singular vectors of each fine-tune, against the threshold."
+def plot_intruders(report_file, side: str = "left", names=None):
+    "Intruders among the top-k singular vectors of each fine-tune (or of those in `names`), against the threshold."
     import matplotlib.pyplot as plt
     reports = json.loads(Path(report_file).read_text())
+    if names is not None:
+        if unknown := [n for n in names if n not in reports]: raise ValueError(f"{unknown} not in {report_file}; it holds {list(reports)}.")
+        reports = {n: reports[n] for n in names}
     fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
     for i, (name, r) in enumerate(reports.items()):
         eps, n = zip(*((float(e), v) for e, v in r["intruders"][side].items()))
@@ -121,6 +127,26 @@ def plot_intruders(report_file, side: str = "left"):
     ax.set(xlabel="threshold ε (a top vector counts if its |cosine| with every pre-trained one is below ε)",
            ylabel=f"intruders among the {r0['k'] * r0['matrices']} top vectors", title=f"Intruder dimensions ({side} singular vectors, top {r0['k']} per matrix)")
     ax.legend(fontsize=7)
+    return fig
+
+def _kind(name: str) -> str:
+    "The kind of fine-tune a row of the intruder report is, from its name."
+    if name.startswith("full"): return "full fine-tuning"
+    if name.startswith("rslora"): return "rsLoRA (α = 16)"
+    if "(union)" in name: return "LoRA, union (r8, α = 16)"
+    return "LoRA, α = 16" if " a16" in name else "LoRA, α = 2r"
+
+def plot_intruders_against_update(report_file, eps: float = 0.5, side: str = "left"):
+    "Each fine-tune's intruders (top 10, threshold `eps`) against its median relative update, one point per run, by kind."
+    import matplotlib.pyplot as plt
+    t = intruder_table(report_file, side)
+    fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
+    for i, kind in enumerate(["full fine-tuning", "LoRA, α = 2r", "LoRA, α = 16", "rsLoRA (α = 16)", "LoRA, union (r8, α = 16)"]):
+        rows = t[[_kind(n) == kind for n in t.index]]
+        ax.scatter(100 * rows["median relative change"], rows[f"eps {eps}"], label=kind, s=28, marker="os^Dv"[i], color=f"C{i}", alpha=0.8)
+    ax.set(xlabel="median relative update of the query and value matrices, ‖W − W0‖ / ‖W0‖ (%)",
+           ylabel=f"intruders among the {int(t['of top vectors'].iloc[0])} top vectors (ε = {eps})", title="Intruders follow the size of the update")
+    ax.legend(fontsize=8)
     return fig
 
 # %% ../nbs/07b_intruders.ipynb #4a5466a1
@@ -369,7 +395,13 @@ def forgetting_table(report_file, tasks=("issue", f"issue within {WITHIN_PRODUCT
         row["neighbour overlap"], row["overlap over seeds"] = float(np.mean(ov)), (round(min(ov), 3), round(max(ov), 3))
         row["CKA"] = float(np.mean([m["cka"] for m in ms]))
         rows[g] = row
-    return pd.DataFrame(rows).T
+    return pd.DataFrame(rows).T.loc[sorted(rows, key=_group_order)]
+
+def _group_order(group: str) -> tuple:
+    "The probe, full fine-tuning, LoRA with α = 2r, with α = 16, then rsLoRA, each by rank."
+    kind = ["probe", "full", "LoRA", "rsLoRA"].index(group.split(" ")[0])
+    r = int(m[1]) if (m := re.search(r" r(\d+) ", group)) else 0
+    return (kind, "16" in group.split("(")[-1] and kind == 2, r)
 
 def intervention_table(report_file, task: str = f"issue within {WITHIN_PRODUCT}") -> pd.DataFrame:
     "One row per intervened adapter, way and factor (factor 1: the adapter as trained): intruders left, product F1, the Issue probe's F1, neighbour overlap, CKA."
@@ -391,9 +423,13 @@ def plot_forgetting(report_file, task: str = f"issue within {WITHIN_PRODUCT}"):
     r, models = _measured(report_file)
     base = models["base"][task]["test_f1_weighted"]
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.6), sharey=True, layout="constrained")
-    groups = list(dict.fromkeys(run_group(n) for n in models))
-    style = lambda g: dict(marker="*" if g.startswith("probe") else "s" if g.startswith("full") else "D" if g.startswith("rs") else "o",
-                           ms=12 if g.startswith("probe") else 7, color="k" if g.startswith("probe") else f"C{groups.index(g) % 10}", ls="none")
+    groups = sorted(dict.fromkeys(run_group(n) for n in models), key=_group_order)
+    def style(g):   # a family per colour map (LoRA with α = 2r blue, with α = 16 green, rsLoRA red), darker with the rank
+        if g.startswith("probe"): return dict(marker="*", ms=12, color="k", ls="none")
+        if g.startswith("full"): return dict(marker="s", ms=7, color="C1", ls="none")
+        fam = [x for x in groups if _group_order(x)[:2] == _group_order(g)[:2]]
+        cmap, marker = {(2, False): ("Blues", "o"), (2, True): ("Greens", "^"), (3, False): ("Reds", "D")}[_group_order(g)[:2]]
+        return dict(marker=marker, ms=7, ls="none", color=plt.get_cmap(cmap)(0.35 + 0.6 * fam.index(g) / max(1, len(fam) - 1)))
     for g in groups:
         ms = [m for n, m in models.items() if run_group(n) == g]
         y = [m["task_f1_weighted"] for m in ms]

@@ -16,9 +16,10 @@ from . import data as cfpb
 from .inject import DEFAULT_MODEL, resolve_model_path, count_parameters
 from .ingest import preprocess, dashed_options
 from .train import Collator, tokenize, set_seed, check_int, check_lr
-from .experiments import (ExperimentConfig, BertMeanPoolClassifier, load_data, check_model, _init_head_from_probe, _probe_data,
-                                   _predict_in_order, _class_probabilities, _finish, _same_config, write_metrics, read_metrics,
+from .experiments import (ExperimentConfig, load_data, _init_head_from_probe, _probe_data, _predict_in_order,
+                                   _class_probabilities, _finish, _same_config, write_metrics, read_metrics,
                                    reset_peak_memory, peak_memory_mb)
+from .classifiers import BertMeanPoolClassifier, check_model
 from .scaling import run_name, curve_runs, curve_table, curve_bands, curve_differences, _int_list, CURVE_COLORS
 
 # %% auto #0

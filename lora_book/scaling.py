@@ -12,8 +12,10 @@ from fastcore.script import Param, call_parse, store_true
 from .inject import DEFAULT_MODEL
 from . import data as cfpb
 from .ingest import preprocess, dashed_options
-from .experiments import (METHOD_DEFAULTS, ExperimentConfig, check_model, _atomic_json, _same_config, read_metrics, write_metrics, run_in_process, f1_from_predictions,
-                                   seed_bootstrap_diff)
+from .experiments import (METHOD_DEFAULTS, ExperimentConfig, _atomic_json, _same_config, read_metrics,
+                                   write_metrics, run_in_process)
+from .comparisons import f1_from_predictions, seed_bootstrap_diff
+from .classifiers import check_model
 
 # %% auto #0
 __all__ = ['CURVE_SIZES', 'CURVE_METHODS', 'CURVE_SEEDS', 'SCRATCH_SIZES', 'RANK_POINTS', 'DETERMINISTIC', 'CURVE_PAIRS',

@@ -16,7 +16,8 @@ from . import data as cfpb
 from .ingest import dashed_options
 from .inject import merge_lora, remove_stale_temporaries
 from .train import tokenize, make_loader, predict_proba
-from .experiments import load_classifier, _atomic_json
+from .experiments import _atomic_json
+from .classifiers import load_classifier
 from .cli import _cli_errors, _check_writable, output_lock
 
 # %% auto #0

@@ -12,8 +12,9 @@ from fastcore.script import Param, call_parse, store_true
 from . import data as cfpb
 from .ingest import preprocess, dashed_options
 from .train import bootstrap_ci, paired_bootstrap_diff, _write_atomically
-from .experiments import (METHODS, METHOD_DEFAULTS, ExperimentConfig, _atomic_json, _same_config, read_metrics, write_metrics, run_experiment,
-                                   f1_from_predictions, seed_runs)
+from .experiments import (METHODS, METHOD_DEFAULTS, ExperimentConfig, _atomic_json, _same_config,
+                                   read_metrics, write_metrics, run_experiment, seed_runs)
+from .comparisons import f1_from_predictions
 from .scaling import seed_bootstrap_ci
 
 # %% auto #0
