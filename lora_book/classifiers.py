@@ -8,7 +8,14 @@ import json
 from pathlib import Path
 import torch
 from torch import nn
-from transformers import AutoConfig, AutoTokenizer, AutoModelForSequenceClassification, BertConfig, BertModel, BertPreTrainedModel
+from transformers import (
+    AutoConfig,
+    AutoTokenizer,
+    AutoModelForSequenceClassification,
+    BertConfig,
+    BertModel,
+    BertPreTrainedModel,
+)
 from transformers.modeling_outputs import SequenceClassifierOutput
 from transformers.utils import logging as hf_logging
 from .inject import resolve_model_path, load_adapter, AdapterError
@@ -17,82 +24,171 @@ from .inject import resolve_model_path, load_adapter, AdapterError
 __all__ = ['POOLINGS', 'mean_pool', 'BertMeanPoolClassifier', 'scratch_config', 'check_model', 'check_sidecar', 'load_classifier']
 
 # %% ../nbs/04b_classifiers.ipynb #b97e8306
-POOLINGS = ("cls", "mean")  # "cls": the model's [CLS] pooler; "mean": the mean of the last hidden states over real tokens
+POOLINGS = (
+    "cls",
+    "mean",
+)  # "cls": the model's [CLS] pooler; "mean": the mean of the last hidden states over real tokens
+
 
 def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
     "The mean of `hidden` (batch, tokens, width) over the real tokens of each sequence."
     m = attention_mask.unsqueeze(-1).to(hidden.dtype)
     return (hidden * m).sum(1) / m.sum(1).clamp(min=1)
 
+
 class BertMeanPoolClassifier(BertPreTrainedModel):
     "BERT with a linear head on the mean of its last hidden states: the pooling MiniLM was trained with (`1_Pooling/config.json`)."
+
     def __init__(self, config):
         super().__init__(config)
         self.num_labels = config.num_labels
         self.bert = BertModel(config, add_pooling_layer=False)
-        self.dropout = nn.Dropout(config.classifier_dropout if config.classifier_dropout is not None else config.hidden_dropout_prob)
+        self.dropout = nn.Dropout(
+            config.classifier_dropout
+            if config.classifier_dropout is not None
+            else config.hidden_dropout_prob
+        )
         self.classifier = nn.Linear(config.hidden_size, config.num_labels)
         self.post_init()
-    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, labels=None, **kwargs):
-        if attention_mask is None: attention_mask = torch.ones_like(input_ids)
-        h = self.bert(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids, **kwargs).last_hidden_state
-        logits = self.classifier(self.dropout(mean_pool(h, attention_mask)))
-        return SequenceClassifierOutput(loss=nn.functional.cross_entropy(logits.float(), labels) if labels is not None else None, logits=logits)
 
+    def forward(
+        self,
+        input_ids=None,
+        attention_mask=None,
+        token_type_ids=None,
+        labels=None,
+        **kwargs,
+    ):
+        if attention_mask is None:
+            attention_mask = torch.ones_like(input_ids)
+        h = self.bert(
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            token_type_ids=token_type_ids,
+            **kwargs,
+        ).last_hidden_state
+        logits = self.classifier(self.dropout(mean_pool(h, attention_mask)))
+        return SequenceClassifierOutput(
+            loss=nn.functional.cross_entropy(logits.float(), labels)
+            if labels is not None
+            else None,
+            logits=logits,
+        )
 
 # %% ../nbs/04b_classifiers.ipynb #83b81657
 def scratch_config(vocab_size: int, num_labels: int) -> BertConfig:
     "The small BERT trained from random initialisation: 4 layers, hidden 256, 4 heads."
-    return BertConfig(vocab_size=vocab_size, hidden_size=256, num_hidden_layers=4, num_attention_heads=4,
-                      intermediate_size=1024, max_position_embeddings=512, num_labels=num_labels)
+    return BertConfig(
+        vocab_size=vocab_size,
+        hidden_size=256,
+        num_hidden_layers=4,
+        num_attention_heads=4,
+        intermediate_size=1024,
+        max_position_embeddings=512,
+        num_labels=num_labels,
+    )
+
 
 def check_model(model: str, max_length: int, method: str = "lora"):
     "Fail before any work if `model` cannot be found or cannot read `max_length` tokens (the scratch model reads 512)."
-    if method == "tfidf": return
-    longest = 512 if method == "scratch" else AutoConfig.from_pretrained(resolve_model_path(model)).max_position_embeddings
-    if max_length > longest: raise ValueError(f"max_length={max_length} is longer than {model} can read ({longest} tokens); use at most {longest}.")
-
+    if method == "tfidf":
+        return
+    longest = (
+        512
+        if method == "scratch"
+        else AutoConfig.from_pretrained(resolve_model_path(model)).max_position_embeddings
+    )
+    if max_length > longest:
+        raise ValueError(
+            f"max_length={max_length} is longer than {model} can read ({longest} tokens); use at most {longest}."
+        )
 
 # %% ../nbs/04b_classifiers.ipynb #7fd54759
 def _classifier_class(config_or_info) -> type:
     "BertMeanPoolClassifier for a model saved with mean pooling, else the Auto class."
     archs = getattr(config_or_info, "architectures", None) or []
-    return BertMeanPoolClassifier if "BertMeanPoolClassifier" in archs or getattr(config_or_info, "get", lambda k: None)("pooling") == "mean" \
+    return (
+        BertMeanPoolClassifier
+        if "BertMeanPoolClassifier" in archs
+        or getattr(config_or_info, "get", lambda k: None)("pooling") == "mean"
         else AutoModelForSequenceClassification
+    )
+
 
 def check_sidecar(side: Path) -> dict:
     "The adapter's `lora_book.json` (base model, class names, max_length, pooling), its schema checked; a problem is an AdapterError naming it."
     fix = f"restore {side} or save the adapter again (run_experiment writes it)"
-    try: info = json.loads(side.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise AdapterError(f"{side} is not valid JSON ({e}); {fix}.") from None
-    if not isinstance(info, dict): raise AdapterError(f"{side} holds a {type(info).__name__}, not an object; {fix}.")
-    if missing := [k for k in ("base_model", "classes", "max_length") if k not in info]: raise AdapterError(f"{side} lacks {missing}; {fix}.")
+    try:
+        info = json.loads(side.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise AdapterError(f"{side} is not valid JSON ({e}); {fix}.") from None
+    if not isinstance(info, dict):
+        raise AdapterError(f"{side} holds a {type(info).__name__}, not an object; {fix}.")
+    if missing := [k for k in ("base_model", "classes", "max_length") if k not in info]:
+        raise AdapterError(f"{side} lacks {missing}; {fix}.")
     c, n = info["classes"], info["max_length"]
-    if not isinstance(info["base_model"], str) or not info["base_model"].strip(): raise AdapterError(f"{side}: base_model must be a model name; {fix}.")
-    if not (isinstance(c, list) and c and all(isinstance(x, str) and x for x in c) and len(set(c)) == len(c)):
-        raise AdapterError(f"{side}: classes must be a non-empty list of distinct names, got {c!r}; {fix}.")
-    if isinstance(n, bool) or not isinstance(n, int) or not 2 <= n <= 512: raise AdapterError(f"{side}: max_length must be an integer from 2 to 512, got {n!r}; {fix}.")
-    if info.get("pooling", "cls") not in POOLINGS: raise AdapterError(f"{side}: pooling must be one of {POOLINGS}, got {info['pooling']!r}; {fix}.")
+    if not isinstance(info["base_model"], str) or not info["base_model"].strip():
+        raise AdapterError(f"{side}: base_model must be a model name; {fix}.")
+    if not (
+        isinstance(c, list)
+        and c
+        and all(isinstance(x, str) and x for x in c)
+        and len(set(c)) == len(c)
+    ):
+        raise AdapterError(
+            f"{side}: classes must be a non-empty list of distinct names, got {c!r}; {fix}."
+        )
+    if isinstance(n, bool) or not isinstance(n, int) or not 2 <= n <= 512:
+        raise AdapterError(
+            f"{side}: max_length must be an integer from 2 to 512, got {n!r}; {fix}."
+        )
+    if info.get("pooling", "cls") not in POOLINGS:
+        raise AdapterError(
+            f"{side}: pooling must be one of {POOLINGS}, got {info['pooling']!r}; {fix}."
+        )
     return info
+
 
 def load_classifier(path):
     "A saved LoRA adapter (on its base model) or full model folder: (model, tokenizer, class names, max_length)."
     path = Path(path)
     hf_logging.set_verbosity_error()
-    if path.is_file(): raise ValueError(f"{path} is a file; pass the folder that holds it, {path.parent}.")
+    if path.is_file():
+        raise ValueError(
+            f"{path} is a file; pass the folder that holds it, {path.parent}."
+        )
     if (path / "adapter_config.json").exists():
         side = path / "lora_book.json"
         if not side.exists():
-            raise ValueError(f"{path} is an adapter without lora_book.json (base model and class names); save it with "
-                             "run_experiment, or write that file beside the adapter.")
+            raise ValueError(
+                f"{path} is an adapter without lora_book.json (base model and class names); save it with "
+                "run_experiment, or write that file beside the adapter."
+            )
         info = check_sidecar(side)
         base = resolve_model_path(info["base_model"])
-        model = _classifier_class(info).from_pretrained(base, num_labels=len(info["classes"]))
-        return load_adapter(model, path).eval(), AutoTokenizer.from_pretrained(base), info["classes"], info["max_length"]
+        model = _classifier_class(info).from_pretrained(
+            base, num_labels=len(info["classes"])
+        )
+        return (
+            load_adapter(model, path).eval(),
+            AutoTokenizer.from_pretrained(base),
+            info["classes"],
+            info["max_length"],
+        )
     if (path / "config.json").exists():
-        model = _classifier_class(AutoConfig.from_pretrained(path)).from_pretrained(path).eval()
+        model = (
+            _classifier_class(AutoConfig.from_pretrained(path))
+            .from_pretrained(path)
+            .eval()
+        )
         names = [model.config.id2label[i] for i in range(model.config.num_labels)]
-        return model, AutoTokenizer.from_pretrained(path), names, min(512, model.config.max_position_embeddings)
-    raise ValueError(f"{path} is neither a LoRA adapter folder (adapter_config.json) nor a saved model (config.json); "
-                     "pass results/lora/adapter or a folder written by save_pretrained.")
-
+        return (
+            model,
+            AutoTokenizer.from_pretrained(path),
+            names,
+            min(512, model.config.max_position_embeddings),
+        )
+    raise ValueError(
+        f"{path} is neither a LoRA adapter folder (adapter_config.json) nor a saved model (config.json); "
+        "pass results/lora/adapter or a folder written by save_pretrained."
+    )

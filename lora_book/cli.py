@@ -12,9 +12,23 @@ from fastcore.script import call_parse, Param, store_true
 from transformers.utils import logging as hf_logging
 from .inject import DEFAULT_MODEL
 from .data import load_splits
-from .ingest import dashed_options, output_lock, FolderInUseError  # the lock is Appendix A's (preprocess takes it too)
-from .experiments import (METHODS, NEURAL, ExperimentConfig, check_run_name, run_experiment, run_all,
-                                   run_study, results_table, process_state, read_metrics)
+from lora_book.ingest import (
+    dashed_options,
+    output_lock,
+    FolderInUseError,
+)  # the lock is Appendix A's (preprocess takes it too)
+from lora_book.experiments import (
+    METHODS,
+    NEURAL,
+    ExperimentConfig,
+    check_run_name,
+    run_experiment,
+    run_all,
+    run_study,
+    results_table,
+    process_state,
+    read_metrics,
+)
 from .classifiers import check_model
 
 # %% auto #0
@@ -25,126 +39,280 @@ __all__ = ['train_cli', 'run_all_cli', 'study_cli']
 def _writer_lock(path, what: str, file: bool = False):
     "`output_lock` in the first process of each machine only (under torchrun or accelerate launch every process runs the command)."
     if process_state().is_local_main_process:
-        with output_lock(path, what, file): yield
-    else: yield
+        with output_lock(path, what, file):
+            yield
+    else:
+        yield
 
 # %% ../nbs/A2_runs.ipynb #e52fb912
 def _config_from_json(text: str) -> ExperimentConfig:
     "The ExperimentConfig that `--config-json` describes, with a clear error for bad JSON or unknown keys."
-    try: d = json.loads(text)
-    except json.JSONDecodeError as e: raise ValueError(f"--config-json is not valid JSON ({e}).") from None
-    if not isinstance(d, dict): raise ValueError("--config-json must be a JSON object of ExperimentConfig fields.")
+    try:
+        d = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ValueError(f"--config-json is not valid JSON ({e}).") from None
+    if not isinstance(d, dict):
+        raise ValueError(
+            "--config-json must be a JSON object of ExperimentConfig fields."
+        )
     fields = {f.name for f in dataclasses.fields(ExperimentConfig)}
-    if unknown := sorted(set(d) - fields): raise ValueError(f"--config-json has unknown key(s) {unknown}; the fields are {sorted(fields)}.")
-    if "method" not in d: raise ValueError("--config-json lacks 'method'.")
+    if unknown := sorted(set(d) - fields):
+        raise ValueError(
+            f"--config-json has unknown key(s) {unknown}; the fields are {sorted(fields)}."
+        )
+    if "method" not in d:
+        raise ValueError("--config-json lacks 'method'.")
     return ExperimentConfig(**d)
+
 
 def _check_writable(folder, option: str):
     "Fail now, not after training, if `folder` could not be created or written (nothing is created to find out)."
     folder = Path(folder).absolute()
     existing = next(p for p in (folder, *folder.parents) if p.exists())
     if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
-        why = f"{existing} is not a folder" if not existing.is_dir() else f"{existing} is not writable"
-        raise ValueError(f"{option} {folder}: cannot write there ({why}); choose a folder you can write to.")
+        why = (
+            f"{existing} is not a folder"
+            if not existing.is_dir()
+            else f"{existing} is not writable"
+        )
+        raise ValueError(
+            f"{option} {folder}: cannot write there ({why}); choose a folder you can write to."
+        )
+
 
 def _cli_errors(f):
     "Run `f` quietly (no transformers warnings); turn the library's expected errors into one line on stderr and exit code 2."
-    hf_logging.set_verbosity_error(); hf_logging.disable_progress_bar()
-    try: return f()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try:
+        return f()
     except (ValueError, FileNotFoundError, FloatingPointError, ImportError, OSError) as e:
-        print(f"error: {e}", file=sys.stderr); sys.exit(2)
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(2)
+
 
 @dashed_options
 @call_parse
-def train_cli(method: Param("scratch, full, lora or tfidf", str, choices=METHODS, required=True) = None,
-              data: Param("data folder written by lora_book_preprocess", str) = "work/cfpb",
-              output_dir: Param("results folder", str) = "results",
-              model: Param("pre-trained model: hub id or folder", str) = DEFAULT_MODEL,
-              epochs: Param("epochs (default: the method's)", int) = None,
-              lr: Param("learning rate (default: the method's)", float) = None,
-              batch_size: Param("batch size", int) = 16,
-              max_length: Param("tokens per complaint", int) = 128,
-              seed: Param("random seed", int) = 42,
-              r: Param("LoRA rank", int) = 8,
-              alpha: Param("LoRA alpha", float) = 16,
-              target_modules: Param("LoRA targets, comma-separated", str) = "query,value",
-              pooling: Param("cls or mean (default: the method's)", str) = None,
-              head_init: Param("random or probe (default: the method's)", str) = None,
-              class_weighted: Param("yes or no: weight the loss by inverse class frequency (default: the method's)", str) = None,
-              head_lr: Param("the head's own learning rate (default: lr)", float) = None,
-              limit: Param("use only this many training rows (smoke runs)", int) = None,
-              config_json: Param("a full ExperimentConfig as JSON (used by lora_book_run_all)", str) = None,
-              run_name: Param("write OUTPUT_DIR/RUN_NAME/ instead of OUTPUT_DIR/METHOD/", str) = None,
-              validation_only: Param("score the validation split only (the recipe search): the test split is not read", store_true) = False,
-              no_save: Param("do not keep the trained model or adapter", store_true) = False,
-              quiet: Param("no progress bars", store_true) = False):
+def train_cli(
+    method: Param(
+        "scratch, full, lora or tfidf", str, choices=METHODS, required=True
+    ) = None,
+    data: Param("data folder written by lora_book_preprocess", str) = "work/cfpb",
+    output_dir: Param("results folder", str) = "results",
+    model: Param("pre-trained model: hub id or folder", str) = DEFAULT_MODEL,
+    epochs: Param("epochs (default: the method's)", int) = None,
+    lr: Param("learning rate (default: the method's)", float) = None,
+    batch_size: Param("batch size", int) = 16,
+    max_length: Param("tokens per complaint", int) = 128,
+    seed: Param("random seed", int) = 42,
+    r: Param("LoRA rank", int) = 8,
+    alpha: Param("LoRA alpha", float) = 16,
+    target_modules: Param("LoRA targets, comma-separated", str) = "query,value",
+    pooling: Param("cls or mean (default: the method's)", str) = None,
+    head_init: Param("random or probe (default: the method's)", str) = None,
+    class_weighted: Param(
+        "yes or no: weight the loss by inverse class frequency (default: the method's)",
+        str,
+    ) = None,
+    head_lr: Param("the head's own learning rate (default: lr)", float) = None,
+    limit: Param("use only this many training rows (smoke runs)", int) = None,
+    config_json: Param(
+        "a full ExperimentConfig as JSON (used by lora_book_run_all)", str
+    ) = None,
+    run_name: Param(
+        "write OUTPUT_DIR/RUN_NAME/ instead of OUTPUT_DIR/METHOD/", str
+    ) = None,
+    validation_only: Param(
+        "score the validation split only (the recipe search): the test split is not read",
+        store_true,
+    ) = False,
+    no_save: Param("do not keep the trained model or adapter", store_true) = False,
+    quiet: Param("no progress bars", store_true) = False,
+):
     "Train and evaluate one method; write OUTPUT_DIR/METHOD/metrics.json."
+
     def go():
-        if class_weighted not in (None, "yes", "no"): raise ValueError(f"--class-weighted {class_weighted!r}: pass yes or no.")
+        if class_weighted not in (None, "yes", "no"):
+            raise ValueError(f"--class-weighted {class_weighted!r}: pass yes or no.")
         _check_writable(output_dir, "--output-dir")
-        if run_name is not None: check_run_name(run_name)
-        if config_json is not None and not config_json.strip(): raise ValueError("--config-json is empty; pass a JSON object of ExperimentConfig fields, or leave it out.")
-        cfg = _config_from_json(config_json) if config_json is not None else ExperimentConfig(
-            method, model=model, epochs=epochs, lr=lr, batch_size=batch_size, max_length=max_length, seed=seed, r=r, alpha=alpha,
-            target_modules=tuple(t.strip() for t in target_modules.split(",")), pooling=pooling, head_init=head_init,
-            class_weighted=None if class_weighted is None else class_weighted == "yes", head_lr=head_lr, limit=limit)
+        if run_name is not None:
+            check_run_name(run_name)
+        if config_json is not None and not config_json.strip():
+            raise ValueError(
+                "--config-json is empty; pass a JSON object of ExperimentConfig fields, or leave it out."
+            )
+        cfg = (
+            _config_from_json(config_json)
+            if config_json is not None
+            else ExperimentConfig(
+                method,
+                model=model,
+                epochs=epochs,
+                lr=lr,
+                batch_size=batch_size,
+                max_length=max_length,
+                seed=seed,
+                r=r,
+                alpha=alpha,
+                target_modules=tuple(t.strip() for t in target_modules.split(",")),
+                pooling=pooling,
+                head_init=head_init,
+                class_weighted=None
+                if class_weighted is None
+                else class_weighted == "yes",
+                head_lr=head_lr,
+                limit=limit,
+            )
+        )
         if config_json is not None and cfg.method != method:
-            raise ValueError(f"--method {method} and --config-json's method {cfg.method!r} disagree; pass one method.")
-        check_model(cfg.model, cfg.max_length, cfg.method)   # a missing model or a too-long max_length fails before any work
+            raise ValueError(
+                f"--method {method} and --config-json's method {cfg.method!r} disagree; pass one method."
+            )
+        check_model(
+            cfg.model, cfg.max_length, cfg.method
+        )  # a missing model or a too-long max_length fails before any work
         if not (Path(data) / "train.csv").exists():
-            raise FileNotFoundError(f"no prepared data in {data!r}; run lora_book_preprocess --output-dir {data} first.")
-        load_splits(data)  # a damaged or incomplete data folder is refused before anything is written
+            raise FileNotFoundError(
+                f"no prepared data in {data!r}; run lora_book_preprocess --output-dir {data} first."
+            )
+        load_splits(
+            data
+        )  # a damaged or incomplete data folder is refused before anything is written
         with _writer_lock(Path(output_dir) / (run_name or cfg.method), "lora_book_train"):
-            m = run_experiment(cfg, data, output_dir, progress=not quiet, save_model=not no_save, evaluate_test=not validation_only, run_name=run_name)
-        if not process_state().is_main_process: return   # under torchrun every process runs this: one prints the result
-        if validation_only: print(f"[{cfg.method}] validation weighted F1 {m['best_val_f1_weighted']:.3f}, {m['train_seconds']:.0f}s"); return
-        print(f"[{cfg.method}] test weighted F1 {m['test_f1_weighted']:.3f} [{m['test_f1_weighted_ci95'][0]:.3f}, "
-              f"{m['test_f1_weighted_ci95'][1]:.3f}], accuracy {m['test_accuracy']:.3f}, {m['train_seconds']:.0f}s")
+            m = run_experiment(
+                cfg,
+                data,
+                output_dir,
+                progress=not quiet,
+                save_model=not no_save,
+                evaluate_test=not validation_only,
+                run_name=run_name,
+            )
+        if not process_state().is_main_process:
+            return  # under torchrun every process runs this: one prints the result
+        if validation_only:
+            print(
+                f"[{cfg.method}] validation weighted F1 {m['best_val_f1_weighted']:.3f}, {m['train_seconds']:.0f}s"
+            )
+            return
+        print(
+            f"[{cfg.method}] test weighted F1 {m['test_f1_weighted']:.3f} [{m['test_f1_weighted_ci95'][0]:.3f}, "
+            f"{m['test_f1_weighted_ci95'][1]:.3f}], accuracy {m['test_accuracy']:.3f}, {m['train_seconds']:.0f}s"
+        )
+
     _cli_errors(go)
 
+
 @dashed_options
 @call_parse
-def run_all_cli(output_dir: Param("results folder", str) = "results",
-                input: Param("CFPB export file(s), read as one (default: both shipped collections)", str, nargs="+") = None,
-                work_dir: Param("folder for the prepared data and caches", str) = "work",
-                model: Param("pre-trained model: hub id or folder", str) = DEFAULT_MODEL,
-                seed: Param("random seed", int) = 42,
-                max_length: Param("tokens per complaint", int) = 128,
-                force: Param("rerun methods that already have results for this configuration", store_true) = False,
-                limit: Param("use only this many training rows (smoke runs)", int) = None,
-                epochs: Param("epochs of every neural method (default: each method's own)", int) = None,
-                quiet: Param("no progress bars", store_true) = False):
+def run_all_cli(
+    output_dir: Param("results folder", str) = "results",
+    input: Param(
+        "CFPB export file(s), read as one (default: both shipped collections)",
+        str,
+        nargs="+",
+    ) = None,
+    work_dir: Param("folder for the prepared data and caches", str) = "work",
+    model: Param("pre-trained model: hub id or folder", str) = DEFAULT_MODEL,
+    seed: Param("random seed", int) = 42,
+    max_length: Param("tokens per complaint", int) = 128,
+    force: Param(
+        "rerun methods that already have results for this configuration", store_true
+    ) = False,
+    limit: Param("use only this many training rows (smoke runs)", int) = None,
+    epochs: Param(
+        "epochs of every neural method (default: each method's own)", int
+    ) = None,
+    quiet: Param("no progress bars", store_true) = False,
+):
     "The main job: preprocess the data, run scratch, full, lora and tfidf, write results/ and print the table."
+
     def go():
         overrides = {m: {"epochs": epochs} for m in NEURAL} if epochs is not None else {}
         for m in NEURAL:
-            ExperimentConfig(m, model=model, max_length=max_length, seed=seed, limit=limit, **overrides.get(m, {})); check_model(model, max_length, m)
-        _check_writable(output_dir, "--output-dir"); _check_writable(work_dir, "--work-dir")   # every option checked before anything is written
+            ExperimentConfig(
+                m,
+                model=model,
+                max_length=max_length,
+                seed=seed,
+                limit=limit,
+                **overrides.get(m, {}),
+            )
+            check_model(model, max_length, m)
+        _check_writable(output_dir, "--output-dir")
+        _check_writable(
+            work_dir, "--work-dir"
+        )  # every option checked before anything is written
         with output_lock(output_dir, "lora_book_run_all"):
-            s = run_all(output_dir, input, work_dir, model=model, seed=seed, max_length=max_length, progress=not quiet, force=force,
-                        limit=limit, **overrides)
-        with pd.option_context("display.width", 200, "display.max_columns", 20): print(results_table(s).to_string())
-        print(f"total time: {json.loads((Path(output_dir) / 'run_all.json').read_text())['seconds'] / 60:.1f} min")
+            s = run_all(
+                output_dir,
+                input,
+                work_dir,
+                model=model,
+                seed=seed,
+                max_length=max_length,
+                progress=not quiet,
+                force=force,
+                limit=limit,
+                **overrides,
+            )
+        with pd.option_context("display.width", 200, "display.max_columns", 20):
+            print(results_table(s).to_string())
+        print(
+            f"total time: {json.loads((Path(output_dir) / 'run_all.json').read_text())['seconds'] / 60:.1f} min"
+        )
+
     _cli_errors(go)
+
 
 @dashed_options
 @call_parse
-def study_cli(output_dir: Param("results folder", str) = "results",
-              input: Param("CFPB export file(s), read as one (default: both shipped collections)", str, nargs="+") = None,
-              work_dir: Param("folder for the prepared data and caches", str) = "work",
-              model: Param("pre-trained model: hub id or folder", str) = DEFAULT_MODEL,
-              max_length: Param("tokens per complaint", int) = 128,
-              seeds: Param("training seeds beyond the main job's 42, comma-separated", str) = "43,44",
-              quiet: Param("no progress bars", store_true) = False):
+def study_cli(
+    output_dir: Param("results folder", str) = "results",
+    input: Param(
+        "CFPB export file(s), read as one (default: both shipped collections)",
+        str,
+        nargs="+",
+    ) = None,
+    work_dir: Param("folder for the prepared data and caches", str) = "work",
+    model: Param("pre-trained model: hub id or folder", str) = DEFAULT_MODEL,
+    max_length: Param("tokens per complaint", int) = 128,
+    seeds: Param(
+        "training seeds beyond the main job's 42, comma-separated", str
+    ) = "43,44",
+    quiet: Param("no progress bars", store_true) = False,
+):
     "The multi-seed study: choose each method's recipe on validation, test each choice once, train more seeds, print the seed table."
+
     def go():
-        try: extra = tuple(int(s) for s in seeds.split(",") if s.strip())
-        except ValueError: raise ValueError(f"--seeds {seeds!r} is not a comma-separated list of integers; pass e.g. --seeds 43,44.")
-        for s in extra: ExperimentConfig("lora", model=model, max_length=max_length, seed=s)   # each seed in range, before the long search
-        for m in ("scratch", "lora"): check_model(model, max_length, m)
-        _check_writable(output_dir, "--output-dir"); _check_writable(work_dir, "--work-dir")
+        try:
+            extra = tuple(int(s) for s in seeds.split(",") if s.strip())
+        except ValueError:
+            raise ValueError(
+                f"--seeds {seeds!r} is not a comma-separated list of integers; pass e.g. --seeds 43,44."
+            )
+        for s in extra:
+            ExperimentConfig(
+                "lora", model=model, max_length=max_length, seed=s
+            )  # each seed in range, before the long search
+        for m in ("scratch", "lora"):
+            check_model(model, max_length, m)
+        _check_writable(output_dir, "--output-dir")
+        _check_writable(work_dir, "--work-dir")
         with output_lock(output_dir, "lora_book_study"):
-            t = run_study(output_dir, input, work_dir, extra, model=model, max_length=max_length, progress=not quiet)
-        with pd.option_context("display.width", 200, "display.max_columns", 20): print(t.to_string())
-        print(f"total time: {json.loads((Path(output_dir) / 'study.json').read_text())['seconds'] / 60:.1f} min")
+            t = run_study(
+                output_dir,
+                input,
+                work_dir,
+                extra,
+                model=model,
+                max_length=max_length,
+                progress=not quiet,
+            )
+        with pd.option_context("display.width", 200, "display.max_columns", 20):
+            print(t.to_string())
+        print(
+            f"total time: {json.loads((Path(output_dir) / 'study.json').read_text())['seconds'] / 60:.1f} min"
+        )
+
     _cli_errors(go)

@@ -15,61 +15,156 @@ __all__ = ['COMPARISONS', 'SEED_COMPARISONS', 'paired_comparisons', 'f1_from_pre
            'seed_comparisons']
 
 # %% ../nbs/05a_comparisons.ipynb #fa3a83c9
-COMPARISONS = (("lora", "full"), ("lora", "probe"), ("full", "probe"), ("lora", "tfidf"), ("full", "tfidf"), ("full", "scratch"))
+COMPARISONS = (
+    ("lora", "full"),
+    ("lora", "probe"),
+    ("full", "probe"),
+    ("lora", "tfidf"),
+    ("full", "tfidf"),
+    ("full", "scratch"),
+)
 
-def paired_comparisons(results_dir="results", pairs=COMPARISONS, average: str = "weighted", seed: int = 0) -> pd.DataFrame:
+
+def paired_comparisons(
+    results_dir="results", pairs=COMPARISONS, average: str = "weighted", seed: int = 0
+) -> pd.DataFrame:
     "Test F1 differences `a - b` with paired 95% bootstrap intervals, from the predictions in each method's metrics.json."
     runs = {}
     for m in {m for pair in pairs for m in pair}:
         f = Path(results_dir) / m / "metrics.json"
-        if not f.exists(): raise FileNotFoundError(f"{f} is missing; run `lora_book_train --method {m}` or `lora_book_run_all` first.")
+        if not f.exists():
+            raise FileNotFoundError(
+                f"{f} is missing; run `lora_book_train --method {m}` or `lora_book_run_all` first."
+            )
         runs[m] = read_metrics(f)
         if "test_predictions" not in runs[m]:
-            raise ValueError(f"{f} has no test predictions (written by an older version); rerun `lora_book_run_all --force`.")
+            raise ValueError(
+                f"{f} has no test predictions (written by an older version); rerun `lora_book_run_all --force`."
+            )
     rows = []
     for a, b in pairs:
         if runs[a]["test_labels"] != runs[b]["test_labels"]:
-            raise ValueError(f"{a} and {b} were tested on different complaints; rerun both on the same data folder.")
-        d = paired_bootstrap_diff(runs[a]["test_labels"], runs[a]["test_predictions"], runs[b]["test_predictions"], average, seed=seed)
+            raise ValueError(
+                f"{a} and {b} were tested on different complaints; rerun both on the same data folder."
+            )
+        d = paired_bootstrap_diff(
+            runs[a]["test_labels"],
+            runs[a]["test_predictions"],
+            runs[b]["test_predictions"],
+            average,
+            seed=seed,
+        )
         lo, hi = d["ci95"]
-        rows.append({"comparison": f"{a} - {b}", f"{average} F1 difference": round(d["diff"], 3), "95% CI": f"[{lo:+.3f}, {hi:+.3f}]",
-                     "reading": f"{a} better" if lo > 0 else f"{b} better" if hi < 0 else "no demonstrated difference"})
+        rows.append(
+            {
+                "comparison": f"{a} - {b}",
+                f"{average} F1 difference": round(d["diff"], 3),
+                "95% CI": f"[{lo:+.3f}, {hi:+.3f}]",
+                "reading": f"{a} better"
+                if lo > 0
+                else f"{b} better"
+                if hi < 0
+                else "no demonstrated difference",
+            }
+        )
     return pd.DataFrame(rows).set_index("comparison")
 
 # %% ../nbs/05a_comparisons.ipynb #bac71985
 def f1_from_predictions(y, pred, n_classes: int, average: str, labels=None) -> float:
     "Weighted or macro F1 from a confusion count (fast, for bootstraps); equals scikit-learn's f1_score with the same `labels`."
-    cm = np.bincount(np.asarray(y) * n_classes + np.asarray(pred), minlength=n_classes * n_classes).reshape(n_classes, n_classes)
+    cm = np.bincount(
+        np.asarray(y) * n_classes + np.asarray(pred), minlength=n_classes * n_classes
+    ).reshape(n_classes, n_classes)
     tp, support, predicted = np.diag(cm), cm.sum(1), cm.sum(0)
-    f1 = np.divide(2 * tp, support + predicted, out=np.zeros(n_classes), where=support + predicted > 0)
+    f1 = np.divide(
+        2 * tp,
+        support + predicted,
+        out=np.zeros(n_classes),
+        where=support + predicted > 0,
+    )
     labels = np.arange(n_classes) if labels is None else np.asarray(labels)
-    if average == "macro": return float(f1[labels].mean())
+    if average == "macro":
+        return float(f1[labels].mean())
     return float((f1[labels] * support[labels]).sum() / max(support[labels].sum(), 1))
 
-def seed_bootstrap_diff(y, preds_a, preds_b, average: str = "weighted", n: int = 1000, seed: int = 0, level: float = 0.95) -> dict:
+
+def seed_bootstrap_diff(
+    y,
+    preds_a,
+    preds_b,
+    average: str = "weighted",
+    n: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> dict:
     "Mean F1 over seeds of a minus b, with a bootstrap interval that resamples test complaints (paired) and each method's seeds."
-    y = np.asarray(y); A, B = np.asarray(preds_a), np.asarray(preds_b)  # (seeds, complaints)
+    y = np.asarray(y)
+    A, B = np.asarray(preds_a), np.asarray(preds_b)  # (seeds, complaints)
     k = int(max(y.max(), A.max(), B.max())) + 1
     labels = np.unique(np.concatenate([y, A.ravel(), B.ravel()]))
-    stat = lambda i, sa, sb: (np.mean([f1_from_predictions(y[i], A[s][i], k, average, labels) for s in sa])
-                              - np.mean([f1_from_predictions(y[i], B[s][i], k, average, labels) for s in sb]))
+    stat = lambda i, sa, sb: (
+        np.mean([f1_from_predictions(y[i], A[s][i], k, average, labels) for s in sa])
+        - np.mean([f1_from_predictions(y[i], B[s][i], k, average, labels) for s in sb])
+    )
     g = np.random.default_rng(seed)
-    draws = [stat(g.integers(0, len(y), len(y)), g.integers(0, len(A), len(A)), g.integers(0, len(B), len(B))) for _ in range(n)]
+    draws = [
+        stat(
+            g.integers(0, len(y), len(y)),
+            g.integers(0, len(A), len(A)),
+            g.integers(0, len(B), len(B)),
+        )
+        for _ in range(n)
+    ]
     lo, hi = np.percentile(draws, [50 * (1 - level), 50 * (1 + level)])
-    return {"diff": float(stat(np.arange(len(y)), range(len(A)), range(len(B)))), "ci95": [float(lo), float(hi)]}
+    return {
+        "diff": float(stat(np.arange(len(y)), range(len(A)), range(len(B)))),
+        "ci95": [float(lo), float(hi)],
+    }
 
-SEED_COMPARISONS = (("lora", "full"), ("lora", "probe"), ("full", "probe"), ("lora", "tfidf"), ("full", "tfidf"), ("full", "scratch"))
 
-def seed_comparisons(results_dir="results", pairs=SEED_COMPARISONS, average: str = "weighted", seed: int = 0) -> pd.DataFrame:
+SEED_COMPARISONS = (
+    ("lora", "full"),
+    ("lora", "probe"),
+    ("full", "probe"),
+    ("lora", "tfidf"),
+    ("full", "tfidf"),
+    ("full", "scratch"),
+)
+
+
+def seed_comparisons(
+    results_dir="results",
+    pairs=SEED_COMPARISONS,
+    average: str = "weighted",
+    seed: int = 0,
+) -> pd.DataFrame:
     "F1 differences `a - b` of the means over seeds, with 95% intervals covering test sampling and training seeds."
-    runs = seed_runs(results_dir); rows = []
+    runs = seed_runs(results_dir)
+    rows = []
     for a, b in pairs:
         if runs[a][0]["test_labels"] != runs[b][0]["test_labels"]:
-            raise ValueError(f"{a} and {b} were tested on different complaints; rerun both on the same data folder.")
-        d = seed_bootstrap_diff(runs[a][0]["test_labels"], [r["test_predictions"] for r in runs[a]], [r["test_predictions"] for r in runs[b]],
-                                average, seed=seed)
+            raise ValueError(
+                f"{a} and {b} were tested on different complaints; rerun both on the same data folder."
+            )
+        d = seed_bootstrap_diff(
+            runs[a][0]["test_labels"],
+            [r["test_predictions"] for r in runs[a]],
+            [r["test_predictions"] for r in runs[b]],
+            average,
+            seed=seed,
+        )
         lo, hi = d["ci95"]
-        rows.append({"comparison": f"{a} - {b}", "seeds": f"{len(runs[a])} vs {len(runs[b])}", f"{average} F1 difference": round(d["diff"], 3),
-                     "95% CI": f"[{lo:+.3f}, {hi:+.3f}]", "reading": f"{a} better" if lo > 0 else f"{b} better" if hi < 0 else "no demonstrated difference"})
+        rows.append(
+            {
+                "comparison": f"{a} - {b}",
+                "seeds": f"{len(runs[a])} vs {len(runs[b])}",
+                f"{average} F1 difference": round(d["diff"], 3),
+                "95% CI": f"[{lo:+.3f}, {hi:+.3f}]",
+                "reading": f"{a} better"
+                if lo > 0
+                else f"{b} better"
+                if hi < 0
+                else "no demonstrated difference",
+            }
+        )
     return pd.DataFrame(rows).set_index("comparison")
-

@@ -24,21 +24,34 @@ __all__ = ['ISSUE', 'ISSUE_MIN_COUNT', 'CONDITION_SEEDS', 'CONDITION_PAIRS', 'is
            'condition_table', 'condition_differences']
 
 # %% ../nbs/05d_conditions.ipynb #85181de8
-ISSUE = "Issue"          # the CFPB export's column for what went wrong: a finer label than the product
-ISSUE_MIN_COUNT = 100    # issues with fewer complaints are dropped (about 15 of each kept one reach the test split)
+ISSUE = "Issue"  # the CFPB export's column for what went wrong: a finer label than the product
+ISSUE_MIN_COUNT = 100  # issues with fewer complaints are dropped (about 15 of each kept one reach the test split)
+
 
 def issues_by_id(paths) -> dict[str, str]:
     "Complaint ID (as text) -> the CFPB `Issue` of its row, over the exports `paths` (the first row wins where an ID repeats)."
     out: dict[str, str] = {}
     for p in input_paths(paths):
         if ISSUE not in cfpb.read_columns(p):
-            raise cfpb.DataError(f"{Path(p).name} has no {ISSUE!r} column; the finer label needs a CFPB export with its Issue column")
+            raise cfpb.DataError(
+                f"{Path(p).name} has no {ISSUE!r} column; the finer label needs a CFPB export with its Issue column"
+            )
         with cfpb.reading_errors(p), cfpb.open_export(p) as (stream, _):
-            df = pd.read_csv(stream, usecols=["Complaint ID", ISSUE], dtype=str, na_filter=False, encoding="utf-8")
-        for cid, issue in zip(df["Complaint ID"], df[ISSUE]): out.setdefault(cid, issue)
+            df = pd.read_csv(
+                stream,
+                usecols=["Complaint ID", ISSUE],
+                dtype=str,
+                na_filter=False,
+                encoding="utf-8",
+            )
+        for cid, issue in zip(df["Complaint ID"], df[ISSUE]):
+            out.setdefault(cid, issue)
     return out
 
-def issue_splits(data_dir, out_dir, input_path=None, min_count: int = ISSUE_MIN_COUNT) -> dict:
+
+def issue_splits(
+    data_dir, out_dir, input_path=None, min_count: int = ISSUE_MIN_COUNT
+) -> dict:
     """Relabel the splits `preprocess` wrote to `data_dir` (from the exports `input_path`, default both shipped collections)
     with the complaints' `Issue`; keep issues with at least `min_count` complaints; write the folder `out_dir` in the same
     format (the `product` column holds the issue); return its stats. Nothing is rewritten when `out_dir` already holds them."""
@@ -48,55 +61,114 @@ def issue_splits(data_dir, out_dir, input_path=None, min_count: int = ISSUE_MIN_
     for s, df in frames.items():
         df["issue"] = df["Complaint ID"].astype(str).map(issue)
         if n := int(df.issue.isna().sum()):
-            raise cfpb.DataError(f"{n} complaints of {Path(data_dir) / (s + '.csv')} are not in {[Path(p).name for p in input_paths(paths)]}; "
-                                 "prepare the data folder from the same exports (lora_book_preprocess --input ...)")
+            raise cfpb.DataError(
+                f"{n} complaints of {Path(data_dir) / (s + '.csv')} are not in {[Path(p).name for p in input_paths(paths)]}; "
+                "prepare the data folder from the same exports (lora_book_preprocess --input ...)"
+            )
     counts = Counter(pd.concat(frames.values()).issue)
     names = sorted(k for k, v in counts.items() if v >= min_count)
     if len(names) < 2:
-        raise cfpb.DataError(f"only {len(names)} issue(s) have at least min_count={min_count} complaints; a classifier needs two: lower min_count")
+        raise cfpb.DataError(
+            f"only {len(names)} issue(s) have at least min_count={min_count} complaints; a classifier needs two: lower min_count"
+        )
     label_map = {name: i for i, name in enumerate(names)}
-    per_split = {s: {k: int(v) for k, v in df.issue[df.issue.isin(label_map)].value_counts().items()} for s, df in frames.items()}
-    stats = {"task": "issue", "source": cfpb.portable_path(data_dir), "input": [cfpb.portable_path(p) for p in input_paths(paths)],
-             "min_count": min_count, "complaints": int(sum(counts.values())), "issues": len(counts),
-             "kept": {s: int(sum(c.values())) for s, c in per_split.items()}, "classes": len(names),
-             "dropped": {"issues": len(counts) - len(names), "complaints": int(sum(v for k, v in counts.items() if k not in label_map))},
-             "per_split": per_split}
+    per_split = {
+        s: {
+            k: int(v)
+            for k, v in df.issue[df.issue.isin(label_map)].value_counts().items()
+        }
+        for s, df in frames.items()
+    }
+    stats = {
+        "task": "issue",
+        "source": cfpb.portable_path(data_dir),
+        "input": [cfpb.portable_path(p) for p in input_paths(paths)],
+        "min_count": min_count,
+        "complaints": int(sum(counts.values())),
+        "issues": len(counts),
+        "kept": {s: int(sum(c.values())) for s, c in per_split.items()},
+        "classes": len(names),
+        "dropped": {
+            "issues": len(counts) - len(names),
+            "complaints": int(sum(v for k, v in counts.items() if k not in label_map)),
+        },
+        "per_split": per_split,
+    }
     out = Path(out_dir)
-    if (out / cfpb.CHECKSUMS).is_file() and json.loads((out / "stats.json").read_text()) == stats: return stats  # done already (keeps its caches)
+    if (out / cfpb.CHECKSUMS).is_file() and json.loads(
+        (out / "stats.json").read_text()
+    ) == stats:
+        return stats  # done already (keeps its caches)
+
     def write(tmp):
         for s, df in frames.items():
             kept = df[df.issue.isin(label_map)]
-            pd.DataFrame({"Complaint ID": kept["Complaint ID"], "label": kept.issue.map(label_map), "product": kept.issue,
-                          "text": kept.text}).to_csv(tmp / f"{s}.csv", index=False)
+            pd.DataFrame(
+                {
+                    "Complaint ID": kept["Complaint ID"],
+                    "label": kept.issue.map(label_map),
+                    "product": kept.issue,
+                    "text": kept.text,
+                }
+            ).to_csv(tmp / f"{s}.csv", index=False)
         (tmp / "label_map.json").write_text(json.dumps(label_map, indent=1) + "\n")
         (tmp / "stats.json").write_text(json.dumps(stats, indent=1) + "\n")
         cfpb.write_checksums(tmp)  # last: what load_splits checks the splits against
+
     _atomic_dir(out, write)
     return stats
 
 # %% ../nbs/05d_conditions.ipynb #6ebfb794
 def share_read_whole(texts, tokenizer, lengths=(128, 256, 512)) -> dict[int, float]:
     "For each length, the share of `texts` whose tokens (with [CLS] and [SEP]) fit in it: read whole, not cut."
-    n = [len(ids) for ids in tokenizer(list(texts), add_special_tokens=True, truncation=False)["input_ids"]]
+    n = [
+        len(ids)
+        for ids in tokenizer(list(texts), add_special_tokens=True, truncation=False)[
+            "input_ids"
+        ]
+    ]
     return {L: float(sum(k <= L for k in n) / len(n)) for L in lengths}
 
 # %% ../nbs/05d_conditions.ipynb #35cf5a54
 CONDITION_SEEDS = (42, 43, 44)
 
+
 def condition_folder(condition: str, long_length: int = 256) -> str:
     "Where a condition's runs go under the results folder: `issue`, or `len<long_length>` for the longer inputs."
-    if condition not in ("issue", "long"): raise ValueError(f"unknown condition {condition!r}; choose 'issue' or 'long'")
+    if condition not in ("issue", "long"):
+        raise ValueError(f"unknown condition {condition!r}; choose 'issue' or 'long'")
     return "issue" if condition == "issue" else f"len{long_length}"
+
 
 def condition_plan(seeds=CONDITION_SEEDS) -> list[tuple[str, str, int]]:
     "(condition, method, seed) in the order they run: the deterministic fits and every first seed, then the further seeds, cheapest first."
     first, rest = seeds[0], seeds[1:]
-    return ([("issue", "tfidf", first), ("issue", "probe", first), ("issue", "lora", first), ("long", "probe", first),
-             ("long", "lora", first), ("issue", "full", first)]
-            + [("issue", "lora", s) for s in rest] + [("issue", "full", s) for s in rest] + [("long", "lora", s) for s in rest])
+    return (
+        [
+            ("issue", "tfidf", first),
+            ("issue", "probe", first),
+            ("issue", "lora", first),
+            ("long", "probe", first),
+            ("long", "lora", first),
+            ("issue", "full", first),
+        ]
+        + [("issue", "lora", s) for s in rest]
+        + [("issue", "full", s) for s in rest]
+        + [("long", "lora", s) for s in rest]
+    )
 
-def run_conditions(output_dir="results/union", work_dir="work/union", input_path=None, plan=None, long_length: int = 256,
-                   limit: int | None = None, max_minutes: float | None = None, progress: bool = False, **overrides) -> list[tuple]:
+
+def run_conditions(
+    output_dir="results/union",
+    work_dir="work/union",
+    input_path=None,
+    plan=None,
+    long_length: int = 256,
+    limit: int | None = None,
+    max_minutes: float | None = None,
+    progress: bool = False,
+    **overrides,
+) -> list[tuple]:
     "Run (or resume) the plan into `output_dir/issue/` and `output_dir/len<long_length>/`; return the runs done now."
     t0, done = time.perf_counter(), []
     data_dir, issue_dir = Path(work_dir) / "cfpb", Path(work_dir) / "issue"
@@ -104,45 +176,108 @@ def run_conditions(output_dir="results/union", work_dir="work/union", input_path
     issue_splits(data_dir, issue_dir, input_path)
     (Path(output_dir) / "issue" / "data").mkdir(parents=True, exist_ok=True)
     for f in ("stats.json", "label_map.json"):  # what the task is, kept with its results
-        _atomic_write(Path(output_dir) / "issue" / "data" / f, lambda t: shutil.copy(issue_dir / f, t))
+        _atomic_write(
+            Path(output_dir) / "issue" / "data" / f,
+            lambda t: shutil.copy(issue_dir / f, t),
+        )
     where = {"issue": (issue_dir, 128), "long": (data_dir, long_length)}
-    for condition, method, seed in (condition_plan() if plan is None else plan):
-        left = None if max_minutes is None else max_minutes - (time.perf_counter() - t0) / 60
-        if left is not None and left <= 0: print("[conditions] time budget spent; run again to continue", flush=True); break
+    for condition, method, seed in condition_plan() if plan is None else plan:
+        left = (
+            None if max_minutes is None else max_minutes - (time.perf_counter() - t0) / 60
+        )
+        if left is not None and left <= 0:
+            print("[conditions] time budget spent; run again to continue", flush=True)
+            break
         d, length = where[condition]
         out = Path(output_dir) / condition_folder(condition, long_length)
-        done += [(condition, *r) for r in run_curves(out, d, [(method, None, seed)], max_length=length, limit=limit,
-                                                     max_minutes=left, progress=progress, **overrides)]
+        done += [
+            (condition, *r)
+            for r in run_curves(
+                out,
+                d,
+                [(method, None, seed)],
+                max_length=length,
+                limit=limit,
+                max_minutes=left,
+                progress=progress,
+                **overrides,
+            )
+        ]
     return done
 
 # %% ../nbs/05d_conditions.ipynb #c416106f
 @dashed_options
 @call_parse
-def conditions_cli(output_dir: Param("results folder (writes OUTPUT_DIR/issue/ and OUTPUT_DIR/len<LONG_LENGTH>/)", str) = "results/union",
-                   input: Param("CFPB export file(s) with an Issue column, read as one (default: both shipped collections)", str, nargs="+") = None,
-                   work_dir: Param("folder for the prepared data and caches", str) = "work/union",
-                   seeds: Param("training seeds, comma-separated", str) = "42,43,44",
-                   long_length: Param("the longer input, in tokens", int) = 256,
-                   max_minutes: Param("stop starting new runs after this many minutes (run again to continue)", float) = None,
-                   limit: Param("use only this many training rows (smoke runs)", int) = None,
-                   epochs: Param("epochs of every neural method (smoke runs; default: each method's own)", int) = None,
-                   quiet: Param("no progress bars", store_true) = False):
+def conditions_cli(
+    output_dir: Param(
+        "results folder (writes OUTPUT_DIR/issue/ and OUTPUT_DIR/len<LONG_LENGTH>/)", str
+    ) = "results/union",
+    input: Param(
+        "CFPB export file(s) with an Issue column, read as one (default: both shipped collections)",
+        str,
+        nargs="+",
+    ) = None,
+    work_dir: Param("folder for the prepared data and caches", str) = "work/union",
+    seeds: Param("training seeds, comma-separated", str) = "42,43,44",
+    long_length: Param("the longer input, in tokens", int) = 256,
+    max_minutes: Param(
+        "stop starting new runs after this many minutes (run again to continue)", float
+    ) = None,
+    limit: Param("use only this many training rows (smoke runs)", int) = None,
+    epochs: Param(
+        "epochs of every neural method (smoke runs; default: each method's own)", int
+    ) = None,
+    quiet: Param("no progress bars", store_true) = False,
+):
     "The finer-label and longer-input study (chapter 5d): the Issue task and the longer inputs, several seeds, resumable."
     from lora_book.cli import _cli_errors, _check_writable, output_lock
     from lora_book.scaling import _int_list
+
     def go():
         plan = condition_plan(_int_list(seeds, "--seeds"))
-        if max_minutes is not None and not max_minutes > 0: raise ValueError(f"--max-minutes {max_minutes}: pass a positive number of minutes.")
-        overrides = {m: {"epochs": epochs} for m in ("lora", "full")} if epochs is not None else {}
-        for condition, m, s in plan:  # every option is checked before anything is written, the model too
+        if max_minutes is not None and not max_minutes > 0:
+            raise ValueError(
+                f"--max-minutes {max_minutes}: pass a positive number of minutes."
+            )
+        overrides = (
+            {m: {"epochs": epochs} for m in ("lora", "full")}
+            if epochs is not None
+            else {}
+        )
+        for (
+            condition,
+            m,
+            s,
+        ) in plan:  # every option is checked before anything is written, the model too
             length = long_length if condition == "long" else 128
-            ExperimentConfig(m, max_length=length, limit=limit, seed=s, **overrides.get(m, {})); check_model(DEFAULT_MODEL, length, m)
-        _check_writable(output_dir, "--output-dir"); _check_writable(work_dir, "--work-dir")
-        folders = [Path(output_dir) / condition_folder(c, long_length) for c in ("issue", "long")]
-        with output_lock(folders[0], "lora_book_conditions"), output_lock(folders[1], "lora_book_conditions"):
-            run_conditions(output_dir, work_dir, input, plan, long_length, limit, max_minutes, progress=not quiet, **overrides)
+            ExperimentConfig(
+                m, max_length=length, limit=limit, seed=s, **overrides.get(m, {})
+            )
+            check_model(DEFAULT_MODEL, length, m)
+        _check_writable(output_dir, "--output-dir")
+        _check_writable(work_dir, "--work-dir")
+        folders = [
+            Path(output_dir) / condition_folder(c, long_length) for c in ("issue", "long")
+        ]
+        with (
+            output_lock(folders[0], "lora_book_conditions"),
+            output_lock(folders[1], "lora_book_conditions"),
+        ):
+            run_conditions(
+                output_dir,
+                work_dir,
+                input,
+                plan,
+                long_length,
+                limit,
+                max_minutes,
+                progress=not quiet,
+                **overrides,
+            )
         with pd.option_context("display.width", 200):
-            for f in folders: print(f"{f}:\n{curve_table(f).round(3).to_string(index=False)}")
+            for f in folders:
+                print(f"{f}:\n{curve_table(f).round(3).to_string(index=False)}")
+
     _cli_errors(go)
 
 # %% ../nbs/05d_conditions.ipynb #d5cbd116
@@ -150,41 +285,109 @@ def condition_runs(results_dir="results/union", long_length: int = 256) -> dict:
     """`{(condition, method): [metrics, ...]}` of the whole-training-split runs (seeds in order): `product` (chapter 5b's runs
     at 128 tokens), `issue` and `len<long_length>`; each condition's runs share one test split."""
     out = {}
-    for condition, folder in (("product", "."), ("issue", "issue"), (f"len{long_length}", f"len{long_length}")):
-        if not (Path(results_dir) / folder / "curves").is_dir(): continue
+    for condition, folder in (
+        ("product", "."),
+        ("issue", "issue"),
+        (f"len{long_length}", f"len{long_length}"),
+    ):
+        if not (Path(results_dir) / folder / "curves").is_dir():
+            continue
         runs = curve_runs(Path(results_dir) / folder)
         for m in sorted({m for m, _ in runs}):
-            if "-r" in m: continue                                   # rank points are chapter 5b's
+            if "-r" in m:
+                continue  # rank points are chapter 5b's
             out[(condition, m)] = runs[(m, max(n for k, n in runs if k == m))]
     return out
+
 
 def condition_table(results_dir="results/union", long_length: int = 256) -> pd.DataFrame:
     "One row per (condition, method): seeds, classes, training and test complaints, mean and sd of test weighted and macro F1, median training seconds."
     rows = []
     for (c, m), rs in condition_runs(results_dir, long_length).items():
-        w, mac = np.array([r["test_f1_weighted"] for r in rs]), np.array([r["test_f1_macro"] for r in rs])
-        rows.append({"condition": c, "method": m, "seeds": len(rs), "classes": len(rs[0]["classes"]), "train": rs[0]["n_train"],
-                     "test": rs[0]["n_test"], "weighted F1": w.mean(), "weighted F1 sd": w.std(ddof=1) if len(w) > 1 else np.nan,
-                     "macro F1": mac.mean(), "macro F1 sd": mac.std(ddof=1) if len(mac) > 1 else np.nan,
-                     "train seconds": float(np.median([r["train_seconds"] for r in rs]))})
+        w, mac = (
+            np.array([r["test_f1_weighted"] for r in rs]),
+            np.array([r["test_f1_macro"] for r in rs]),
+        )
+        rows.append(
+            {
+                "condition": c,
+                "method": m,
+                "seeds": len(rs),
+                "classes": len(rs[0]["classes"]),
+                "train": rs[0]["n_train"],
+                "test": rs[0]["n_test"],
+                "weighted F1": w.mean(),
+                "weighted F1 sd": w.std(ddof=1) if len(w) > 1 else np.nan,
+                "macro F1": mac.mean(),
+                "macro F1 sd": mac.std(ddof=1) if len(mac) > 1 else np.nan,
+                "train seconds": float(np.median([r["train_seconds"] for r in rs])),
+            }
+        )
     return pd.DataFrame(rows)
 
-CONDITION_PAIRS = (("full", "probe"), ("lora", "probe"), ("lora", "full"), ("full", "tfidf"), ("lora", "tfidf"), ("probe", "tfidf"))
 
-def condition_differences(results_dir="results/union", long_length: int = 256, pairs=CONDITION_PAIRS, average: str = "weighted",
-                          n: int = 1000) -> pd.DataFrame:
+CONDITION_PAIRS = (
+    ("full", "probe"),
+    ("lora", "probe"),
+    ("lora", "full"),
+    ("full", "tfidf"),
+    ("lora", "tfidf"),
+    ("probe", "tfidf"),
+)
+
+
+def condition_differences(
+    results_dir="results/union",
+    long_length: int = 256,
+    pairs=CONDITION_PAIRS,
+    average: str = "weighted",
+    n: int = 1000,
+) -> pd.DataFrame:
     """Differences of mean test F1 over seeds with seed-aware 95% intervals: each pair of methods within each condition, and each
     method at `long_length` tokens against itself at 128 (same test complaints)."""
     runs, rows = condition_runs(results_dir, long_length), []
     long = f"len{long_length}"
-    todo = [(c, (c, a), (c, b)) for c in ("product", "issue", long) for a, b in pairs if (c, a) in runs and (c, b) in runs]
-    todo += [(f"{long} vs 128", (long, m), ("product", m)) for m in ("probe", "lora", "full", "tfidf") if (long, m) in runs and ("product", m) in runs]
+    todo = [
+        (c, (c, a), (c, b))
+        for c in ("product", "issue", long)
+        for a, b in pairs
+        if (c, a) in runs and (c, b) in runs
+    ]
+    todo += [
+        (f"{long} vs 128", (long, m), ("product", m))
+        for m in ("probe", "lora", "full", "tfidf")
+        if (long, m) in runs and ("product", m) in runs
+    ]
     for c, ka, kb in todo:
         A, B = runs[ka], runs[kb]
-        if A[0]["test_labels"] != B[0]["test_labels"]: raise ValueError(f"{ka} and {kb} were tested on different complaints.")
-        d = seed_bootstrap_diff(A[0]["test_labels"], [r["test_predictions"] for r in A], [r["test_predictions"] for r in B], average, n=n)
+        if A[0]["test_labels"] != B[0]["test_labels"]:
+            raise ValueError(f"{ka} and {kb} were tested on different complaints.")
+        d = seed_bootstrap_diff(
+            A[0]["test_labels"],
+            [r["test_predictions"] for r in A],
+            [r["test_predictions"] for r in B],
+            average,
+            n=n,
+        )
         lo, hi = d["ci95"]
-        name_a, name_b = (ka[1], kb[1]) if ka[0] == kb[0] else (f"{ka[1]} {long_length}", f"{kb[1]} 128")
-        rows.append({"condition": c, "comparison": f"{name_a} - {name_b}", "seeds": f"{len(A)} vs {len(B)}", "difference": d["diff"],
-                     "lo": lo, "hi": hi, "reading": f"{name_a} better" if lo > 0 else f"{name_b} better" if hi < 0 else "no demonstrated difference"})
+        name_a, name_b = (
+            (ka[1], kb[1])
+            if ka[0] == kb[0]
+            else (f"{ka[1]} {long_length}", f"{kb[1]} 128")
+        )
+        rows.append(
+            {
+                "condition": c,
+                "comparison": f"{name_a} - {name_b}",
+                "seeds": f"{len(A)} vs {len(B)}",
+                "difference": d["diff"],
+                "lo": lo,
+                "hi": hi,
+                "reading": f"{name_a} better"
+                if lo > 0
+                else f"{name_b} better"
+                if hi < 0
+                else "no demonstrated difference",
+            }
+        )
     return pd.DataFrame(rows)

@@ -18,10 +18,10 @@ from typing import BinaryIO, Iterator
 import numpy as np
 import pandas as pd
 
-
 # %% ../nbs/03_data.ipynb #7ddb0f58
 class DataError(ValueError):
     "Unusable input data or parameters; the message names the problem and the fix."
+
 
 def _first_line(e: BaseException) -> str:
     "The first line of an exception's message (errors stay one line)."
@@ -34,68 +34,132 @@ REQUIRED_COLUMNS = ('Product', NARRATIVE, 'Complaint ID')
 SUB_PRODUCT = 'Sub-product'  # optional: decides where 'Consumer Loan' goes
 SUFFIXES = ('.csv', '.csv.gz', '.zip')
 
+
 @contextmanager
 def open_export(path) -> Iterator[tuple[BinaryIO, BinaryIO]]:
     "Open a CFPB export (`.csv`, `.csv.gz`, or `.zip` holding one CSV) as a binary stream; also yield the raw file (its position tracks progress)."
     path = Path(path)
     if not path.is_file():
         what = 'is a folder, not a file' if path.is_dir() else 'not found'
-        raise DataError(f"input file {what}: {path}; pass --input PATH to a CFPB complaints export ({', '.join(SUFFIXES)})")
+        raise DataError(
+            f"input file {what}: {path}; pass --input PATH to a CFPB complaints export ({', '.join(SUFFIXES)})"
+        )
     name = path.name.lower()
-    kind = 'zip' if name.endswith('.zip') else 'gz' if name.endswith('.gz') else 'csv' if name.endswith('.csv') else None
-    if kind is None: raise DataError(f"unsupported file type: {path.name}; pass a CFPB complaints export ({', '.join(SUFFIXES)})")
+    kind = (
+        'zip'
+        if name.endswith('.zip')
+        else 'gz'
+        if name.endswith('.gz')
+        else 'csv'
+        if name.endswith('.csv')
+        else None
+    )
+    if kind is None:
+        raise DataError(
+            f"unsupported file type: {path.name}; pass a CFPB complaints export ({', '.join(SUFFIXES)})"
+        )
     with ExitStack() as stack:
-        try: raw = stack.enter_context(open(path, 'rb'))
-        except OSError as e: raise DataError(f"cannot open {path}: {_first_line(e)}; check the path and its permissions") from None
-        if kind == 'gz': stream = stack.enter_context(gzip.GzipFile(fileobj=raw, mode='rb'))
+        try:
+            raw = stack.enter_context(open(path, 'rb'))
+        except OSError as e:
+            raise DataError(
+                f"cannot open {path}: {_first_line(e)}; check the path and its permissions"
+            ) from None
+        if kind == 'gz':
+            stream = stack.enter_context(gzip.GzipFile(fileobj=raw, mode='rb'))
         elif kind == 'zip':
-            try: zf = stack.enter_context(zipfile.ZipFile(raw))
+            try:
+                zf = stack.enter_context(zipfile.ZipFile(raw))
             except (zipfile.BadZipFile, OSError, EOFError) as e:
-                raise DataError(f"{path.name} is not a readable zip archive ({_first_line(e)}); re-download the export, or unzip it and pass the CSV") from None
-            csvs = [i for i in zf.infolist() if not i.is_dir() and i.filename.lower().endswith('.csv') and not i.filename.startswith('__MACOSX/')]
+                raise DataError(
+                    f"{path.name} is not a readable zip archive ({_first_line(e)}); re-download the export, or unzip it and pass the CSV"
+                ) from None
+            csvs = [
+                i
+                for i in zf.infolist()
+                if not i.is_dir()
+                and i.filename.lower().endswith('.csv')
+                and not i.filename.startswith('__MACOSX/')
+            ]
             if len(csvs) != 1:
                 names = ', '.join(i.filename for i in csvs[:5]) or 'none'
-                raise DataError(f"{path.name} holds {len(csvs)} CSV files ({names}); it must hold exactly one: extract the CSV you want and pass it")
+                raise DataError(
+                    f"{path.name} holds {len(csvs)} CSV files ({names}); it must hold exactly one: extract the CSV you want and pass it"
+                )
             stream = stack.enter_context(zf.open(csvs[0]))
-        else: stream = raw
+        else:
+            stream = raw
         yield stream, raw
+
 
 @contextmanager
 def reading_errors(path):
     "Turn the errors of reading or decoding an export into one-line `DataError`s."
     name = Path(path).name
-    try: yield
-    except DataError: raise
+    try:
+        yield
+    except DataError:
+        raise
     except UnicodeDecodeError as e:
-        raise DataError(f"{name} is not UTF-8 text (undecodable byte {e.object[e.start:e.start+1]!r}); re-save it as UTF-8 (the CFPB export is UTF-8)") from None
+        raise DataError(
+            f"{name} is not UTF-8 text (undecodable byte {e.object[e.start : e.start + 1]!r}); re-save it as UTF-8 (the CFPB export is UTF-8)"
+        ) from None
     except pd.errors.EmptyDataError:
-        raise DataError(f"{name} is empty (no header row); pass a CFPB complaints export") from None
+        raise DataError(
+            f"{name} is empty (no header row); pass a CFPB complaints export"
+        ) from None
     except pd.errors.ParserError as e:
-        raise DataError(f"{name} is not a well-formed CSV ({_first_line(e)}); pass an unmodified CFPB export") from None
+        raise DataError(
+            f"{name} is not a well-formed CSV ({_first_line(e)}); pass an unmodified CFPB export"
+        ) from None
     except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as e:
-        raise DataError(f"cannot read {name} ({_first_line(e)}); the file is damaged or not what its name says: re-download it") from None
+        raise DataError(
+            f"cannot read {name} ({_first_line(e)}); the file is damaged or not what its name says: re-download it"
+        ) from None
+
 
 def read_columns(path) -> list[str]:
     "The column names in the header row of an export (which must be UTF-8 text, not binary data)."
     with reading_errors(path), open_export(path) as (stream, _):
         head = stream.read(1 << 16)
-        if b'\x00' in head: raise DataError(f"{Path(path).name} holds binary data, not CSV text; pass a CFPB complaints export ({', '.join(SUFFIXES)})")
-        codecs.getincrementaldecoder('utf-8')().decode(head)   # raises on undecodable bytes (not on a cut multi-byte character)
-        return [str(c) for c in pd.read_csv(io.BytesIO(head), nrows=0, encoding='utf-8').columns]
+        if b'\x00' in head:
+            raise DataError(
+                f"{Path(path).name} holds binary data, not CSV text; pass a CFPB complaints export ({', '.join(SUFFIXES)})"
+            )
+        codecs.getincrementaldecoder('utf-8')().decode(
+            head
+        )  # raises on undecodable bytes (not on a cut multi-byte character)
+        return [
+            str(c)
+            for c in pd.read_csv(io.BytesIO(head), nrows=0, encoding='utf-8').columns
+        ]
+
 
 def check_columns(columns: list[str], path='input') -> list[str]:
     "The columns to read from an export whose header is `columns`, or a `DataError` naming each required column that is missing."
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
-        found = ', '.join(repr(c[:40]) for c in columns[:6]) + (', ...' if len(columns) > 6 else '')
-        raise DataError(f"{Path(path).name} lacks required column(s) {', '.join(map(repr, missing))} (found: {found or 'none'}); "
-                        f"pass a CFPB complaints export, whose header has {', '.join(map(repr, REQUIRED_COLUMNS))}")
+        found = ', '.join(repr(c[:40]) for c in columns[:6]) + (
+            ', ...' if len(columns) > 6 else ''
+        )
+        raise DataError(
+            f"{Path(path).name} lacks required column(s) {', '.join(map(repr, missing))} (found: {found or 'none'}); "
+            f"pass a CFPB complaints export, whose header has {', '.join(map(repr, REQUIRED_COLUMNS))}"
+        )
     return [*REQUIRED_COLUMNS, *([SUB_PRODUCT] if SUB_PRODUCT in columns else [])]
 
 # %% ../nbs/03_data.ipynb #cd7e8b5a
-CATEGORIES = ('Checking or savings account', 'Credit card or prepaid card', 'Credit reporting', 'Debt collection',
-              'Money transfer, virtual currency, or money service', 'Mortgage', 'Payday loan, title loan, or personal loan',
-              'Student loan', 'Vehicle loan or lease')  # sorted: label i is CATEGORIES[i] when all nine are kept
+CATEGORIES = (
+    'Checking or savings account',
+    'Credit card or prepaid card',
+    'Credit reporting',
+    'Debt collection',
+    'Money transfer, virtual currency, or money service',
+    'Mortgage',
+    'Payday loan, title loan, or personal loan',
+    'Student loan',
+    'Vehicle loan or lease',
+)  # sorted: label i is CATEGORIES[i] when all nine are kept
 _CHK, _CARD, _CREDIT, _DEBT, _MONEY, _MORT, _PAYDAY, _STUDENT, _VEHICLE = CATEGORIES
 
 PRODUCT_MAP = {
@@ -103,29 +167,46 @@ PRODUCT_MAP = {
     'Credit reporting, credit repair services, or other personal consumer reports': _CREDIT,
     'Credit reporting or other personal consumer reports': _CREDIT,
     'Debt collection': _DEBT,
-    'Credit card': _CARD, 'Prepaid card': _CARD, 'Credit card or prepaid card': _CARD,
-    'Bank account or service': _CHK, 'Checking or savings account': _CHK,
+    'Credit card': _CARD,
+    'Prepaid card': _CARD,
+    'Credit card or prepaid card': _CARD,
+    'Bank account or service': _CHK,
+    'Checking or savings account': _CHK,
     'Mortgage': _MORT,
     'Student loan': _STUDENT,
     'Vehicle loan or lease': _VEHICLE,
     'Consumer Loan': _PAYDAY,  # ... or Vehicle loan or lease when its Sub-product names a vehicle
-    'Payday loan': _PAYDAY, 'Payday loan, title loan, or personal loan': _PAYDAY,
+    'Payday loan': _PAYDAY,
+    'Payday loan, title loan, or personal loan': _PAYDAY,
     'Payday loan, title loan, personal loan, or advance loan': _PAYDAY,
-    'Money transfers': _MONEY, 'Virtual currency': _MONEY, 'Money transfer, virtual currency, or money service': _MONEY,
+    'Money transfers': _MONEY,
+    'Virtual currency': _MONEY,
+    'Money transfer, virtual currency, or money service': _MONEY,
 }
 _LOOKUP = {k.lower(): v for k, v in PRODUCT_MAP.items()}
 _PREFIXES = (('credit reporting', _CREDIT), ('payday loan', _PAYDAY))
 
+
 def map_product(product: str, sub_product: str | None = None) -> str | None:
     "The taxonomy category of a CFPB `Product` (its `Sub-product` decides 'Consumer Loan'), or `None` if the product is unknown."
-    if not isinstance(product, str): return None
+    if not isinstance(product, str):
+        return None
     key = ' '.join(product.split()).lower()
-    if key == 'consumer loan' and isinstance(sub_product, str) and 'vehicle' in sub_product.lower(): return _VEHICLE
-    if key in _LOOKUP: return _LOOKUP[key]
+    if (
+        key == 'consumer loan'
+        and isinstance(sub_product, str)
+        and 'vehicle' in sub_product.lower()
+    ):
+        return _VEHICLE
+    if key in _LOOKUP:
+        return _LOOKUP[key]
     return next((cat for prefix, cat in _PREFIXES if key.startswith(prefix)), None)
 
 # %% ../nbs/03_data.ipynb #8b9b53b4
-_TAG = re.compile(r'</?(?:a|b|br|div|em|font|h[1-6]|hr|i|img|li|ol|p|pre|span|strong|sub|sup|table|tbody|td|th|thead|tr|u|ul)\b[^<>]*>', re.I)
+_TAG = re.compile(
+    r'</?(?:a|b|br|div|em|font|h[1-6]|hr|i|img|li|ol|p|pre|span|strong|sub|sup|table|tbody|td|th|thead|tr|u|ul)\b[^<>]*>',
+    re.I,
+)
 _ENTITY = re.compile(r'&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});')
 _CONTROL = re.compile(r'[\x00-\x1f\x7f\u2028\u2029]')
 _INVISIBLE = re.compile(r'[\u200b-\u200d\u2060\ufeff]')
@@ -135,24 +216,28 @@ _MARK_RUN = re.compile(_MARK + r'(?:\s+' + _MARK + r')*')
 _SPACES = re.compile(r'\s+')
 PLACEHOLDER = 'XXXX'
 
+
 def clean_text(text: str) -> str:
     "Normalise a narrative: strip HTML tags and entities, unbrace `{$amounts}`, collapse each run of redaction marks to one `XXXX` and all whitespace to single spaces."
-    if not isinstance(text, str): return ''
+    if not isinstance(text, str):
+        return ''
     text = _TAG.sub(' ', text)
     text = _ENTITY.sub(lambda m: html.unescape(m.group()), text)
     text = _INVISIBLE.sub('', _CONTROL.sub(' ', text))
     for _ in range(3):  # nested braces, as in `{ {$1000.00} }`
         text, n = _BRACED_AMOUNT.subn(r'\1', text)
-        if not n: break
+        if not n:
+            break
     text = _MARK_RUN.sub(PLACEHOLDER, text)
     return _SPACES.sub(' ', text).strip()
 
 # %% ../nbs/03_data.ipynb #d9a1f087
-MIN_WORDS = 5          # narratives with fewer words (after cleaning) carry no product signal
-MIN_CLASS_COUNT = 30   # >= 4 texts per class in each of val and test at 15%
-CHUNK_ROWS = 20_000    # rows per chunk read from the export
+MIN_WORDS = 5  # narratives with fewer words (after cleaning) carry no product signal
+MIN_CLASS_COUNT = 30  # >= 4 texts per class in each of val and test at 15%
+CHUNK_ROWS = 20_000  # rows per chunk read from the export
 PROGRESS_MIN_BYTES = 16 * 2**20  # show progress bars for inputs at least this big
-_CONFLICT = 15         # category code of a text seen under two different categories
+_CONFLICT = 15  # category code of a text seen under two different categories
+
 
 def _digest(text: str) -> bytes:
     "A 16-byte fingerprint of a cleaned text, case-folded (the tokenizer is uncased)."
@@ -164,91 +249,170 @@ OUT_COLUMNS = ['Complaint ID', 'label', 'product', 'text']
 CHECKSUMS = 'checksums.json'  # the SHA-256 of each file of a data folder, written last by what wrote the folder
 CHECKED_FILES = (*(f'{s}.csv' for s in SPLITS), 'label_map.json')
 
-def _sha256(path) -> str: return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+def _sha256(path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
 
 def write_checksums(folder):
     "Write `folder/checksums.json` (atomically): the SHA-256 of its three splits and label map, which `load_splits` checks before using them."
-    d = Path(folder); tmp = d / f'.{CHECKSUMS}.tmp{os.getpid()}'
-    tmp.write_text(json.dumps({f: _sha256(d / f) for f in CHECKED_FILES}, indent=1) + '\n'); os.replace(tmp, d / CHECKSUMS)
+    d = Path(folder)
+    tmp = d / f'.{CHECKSUMS}.tmp{os.getpid()}'
+    tmp.write_text(
+        json.dumps({f: _sha256(d / f) for f in CHECKED_FILES}, indent=1) + '\n'
+    )
+    os.replace(tmp, d / CHECKSUMS)
+
 
 def _check_checksums(d: Path, fix: str, digests: dict[str, str]):
     "Raise a `DataError` naming the file unless each checked file of `d` (its SHA-256 in `digests`) matches its SHA-256 in `checksums.json`."
     f = d / CHECKSUMS
     if not f.is_file():
-        raise DataError(f"{d} has no {CHECKSUMS} (it was written by hand, or by lora_book before 0.6.0), so its files cannot be checked; {fix}")
-    try: sums = json.loads(f.read_text(encoding='utf-8'))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise DataError(f"{f} is not valid JSON ({e}): it is damaged; {fix}") from None
+        raise DataError(
+            f"{d} has no {CHECKSUMS} (it was written by hand, or by lora_book before 0.6.0), so its files cannot be checked; {fix}"
+        )
+    try:
+        sums = json.loads(f.read_text(encoding='utf-8'))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise DataError(f"{f} is not valid JSON ({e}): it is damaged; {fix}") from None
     if not isinstance(sums, dict) or sorted(sums) != sorted(CHECKED_FILES):
-        raise DataError(f"{f} does not hold the SHA-256 of {', '.join(CHECKED_FILES)}: it is damaged; {fix}")
+        raise DataError(
+            f"{f} does not hold the SHA-256 of {', '.join(CHECKED_FILES)}: it is damaged; {fix}"
+        )
     for name in CHECKED_FILES:
         if digests[name] != sums[name]:
-            raise DataError(f"{d / name} does not match its SHA-256 in {CHECKSUMS}: it changed after it was written "
-                            f"(a flipped bit, a bad copy, an edit); {fix}")
+            raise DataError(
+                f"{d / name} does not match its SHA-256 in {CHECKSUMS}: it changed after it was written "
+                f"(a flipped bit, a bad copy, an edit); {fix}"
+            )
 
-def load_splits(data_dir) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, int]]:
+
+def load_splits(
+    data_dir,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, int]]:
     "The train, val and test frames and the label map that `preprocess` wrote to `data_dir`, each file checked against `checksums.json`."
     d = Path(data_dir)
     missing = [f for f in CHECKED_FILES if not (d / f).is_file()]
-    if missing: raise DataError(f"{d} lacks {', '.join(missing)}; run `lora_book_preprocess --output-dir {d}` first")
+    if missing:
+        raise DataError(
+            f"{d} lacks {', '.join(missing)}; run `lora_book_preprocess --output-dir {d}` first"
+        )
     fix = f"rerun `lora_book_preprocess --output-dir {d}`"
     digests = {}  # each file is read once: parsed, and hashed for the check against checksums.json
+
     def read(name):
-        raw = (d / name).read_bytes(); digests[name] = hashlib.sha256(raw).hexdigest()
+        raw = (d / name).read_bytes()
+        digests[name] = hashlib.sha256(raw).hexdigest()
         return raw
-    try: label_map = json.loads(read('label_map.json').decode('utf-8'))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise DataError(f"{d / 'label_map.json'} is not valid JSON ({e}); {fix}") from None
-    if not (isinstance(label_map, dict) and all(isinstance(v, int) for v in label_map.values())):
-        raise DataError(f"{d / 'label_map.json'} is not a map from product names to integer labels; {fix}")
+
+    try:
+        label_map = json.loads(read('label_map.json').decode('utf-8'))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise DataError(
+            f"{d / 'label_map.json'} is not valid JSON ({e}); {fix}"
+        ) from None
+    if not (
+        isinstance(label_map, dict)
+        and all(isinstance(v, int) for v in label_map.values())
+    ):
+        raise DataError(
+            f"{d / 'label_map.json'} is not a map from product names to integer labels; {fix}"
+        )
     dfs = []
     for s in SPLITS:
         f = d / f'{s}.csv'
-        try: df = pd.read_csv(io.BytesIO(read(f.name)), dtype={'text': str, 'product': str}, keep_default_na=False, na_values=[], encoding='utf-8')
-        except UnicodeDecodeError as e: raise DataError(f"{f} is not UTF-8 text ({e}); {fix}") from None
-        except (pd.errors.ParserError, pd.errors.EmptyDataError) as e: raise DataError(f"{f} is not a readable CSV ({e}); {fix}") from None
-        if missing := [c for c in ('text', 'label') if c not in df.columns]: raise DataError(f"{f} lacks column(s) {missing}; {fix}")
-        if df.empty: raise DataError(f"{f} has no rows; {fix} (with more data, or a smaller --min-class-count)")
-        if not pd.api.types.is_integer_dtype(df['label']): raise DataError(f"{f} has labels that are not integers; {fix}")
-        if not set(df['label']) <= set(label_map.values()): raise DataError(f"{f} has labels missing from label_map.json; {fix}")
+        try:
+            df = pd.read_csv(
+                io.BytesIO(read(f.name)),
+                dtype={'text': str, 'product': str},
+                keep_default_na=False,
+                na_values=[],
+                encoding='utf-8',
+            )
+        except UnicodeDecodeError as e:
+            raise DataError(f"{f} is not UTF-8 text ({e}); {fix}") from None
+        except (pd.errors.ParserError, pd.errors.EmptyDataError) as e:
+            raise DataError(f"{f} is not a readable CSV ({e}); {fix}") from None
+        if missing := [c for c in ('text', 'label') if c not in df.columns]:
+            raise DataError(f"{f} lacks column(s) {missing}; {fix}")
+        if df.empty:
+            raise DataError(
+                f"{f} has no rows; {fix} (with more data, or a smaller --min-class-count)"
+            )
+        if not pd.api.types.is_integer_dtype(df['label']):
+            raise DataError(f"{f} has labels that are not integers; {fix}")
+        if not set(df['label']) <= set(label_map.values()):
+            raise DataError(f"{f} has labels missing from label_map.json; {fix}")
         dfs.append(df)
-    _check_checksums(d, fix, digests)  # last, so that a hand-made mistake gets its own message above; nothing is returned unchecked
+    _check_checksums(
+        d, fix, digests
+    )  # last, so that a hand-made mistake gets its own message above; nothing is returned unchecked
     return (*dfs, label_map)
 
-SHIPPED_FILES = ('cfpb_complaints.csv.gz', 'cfpb_complaints_more.csv.gz')  # the first collection, then the second (data/SOURCES.md)
+
+SHIPPED_FILES = (
+    'cfpb_complaints.csv.gz',
+    'cfpb_complaints_more.csv.gz',
+)  # the first collection, then the second (data/SOURCES.md)
+
 
 def default_data_path(name: str = SHIPPED_FILES[0]) -> Path:
     "A CFPB complaints file shipped with the book (by default the first collection, `data/cfpb_complaints.csv.gz` in the repository)."
     path = Path(__file__).parent.parent / 'data' / name
     if not path.is_file():
-        raise DataError(f"the shipped data file {path} is missing (an installed, non-editable package lacks it); pass --input PATH to a CFPB complaints export")
+        raise DataError(
+            f"the shipped data file {path} is missing (an installed, non-editable package lacks it); pass --input PATH to a CFPB complaints export"
+        )
     return path
+
 
 def default_data_paths() -> list[Path]:
     "Both shipped collections, first then second: the main job's input (read as one export, texts deduplicated across both)."
     return [default_data_path(n) for n in SHIPPED_FILES]
 
-SEED_MAX = 2**32 - 1  # numpy's seeds are 32-bit; Python and torch accept more, so this is the range every library used accepts
+
+SEED_MAX = (
+    2**32 - 1
+)  # numpy's seeds are 32-bit; Python and torch accept more, so this is the range every library used accepts
+
 
 def check_seed(name: str, value):
     "Raise a clear `DataError` (a `ValueError`) unless `value` is a seed every library used accepts: an integer from 0 to 2**32 - 1."
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= value <= SEED_MAX:
-        raise DataError(f"{name} must be an integer from 0 to {SEED_MAX} (2**32 - 1, numpy's limit), got {value!r}.")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, np.integer))
+        or not 0 <= value <= SEED_MAX
+    ):
+        raise DataError(
+            f"{name} must be an integer from 0 to {SEED_MAX} (2**32 - 1, numpy's limit), got {value!r}."
+        )
+
 
 def training_subset(labels, n: int | None, seed: int = 0) -> np.ndarray:
     "Positions of a stratified subset of `n` training rows (sorted); subsets of one `labels` are nested: a smaller `n` takes a subset of a larger one's rows."
     labels = np.asarray(labels)
-    if n is None or n >= len(labels): return np.arange(len(labels))
+    if n is None or n >= len(labels):
+        return np.arange(len(labels))
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise DataError(f"train_size must be a positive integer (training rows), got {n!r}; leave it out to use every row")
+        raise DataError(
+            f"train_size must be a positive integer (training rows), got {n!r}; leave it out to use every row"
+        )
     g = np.random.default_rng(seed)
     key = np.empty(len(labels))
-    for c in np.unique(labels):  # within each class, a random order; row j of a class of size m gets the key (j + u) / m
+    for c in np.unique(
+        labels
+    ):  # within each class, a random order; row j of a class of size m gets the key (j + u) / m
         idx = np.flatnonzero(labels == c)
         key[g.permutation(idx)] = (np.arange(len(idx)) + g.random(len(idx))) / len(idx)
-    return np.sort(np.argsort(key, kind='stable')[:n])  # the first n by key hold each class in proportion, to within one row
+    return np.sort(
+        np.argsort(key, kind='stable')[:n]
+    )  # the first n by key hold each class in proportion, to within one row
+
 
 def portable_path(path) -> str:
     "`path` relative to the repository if it lies inside it (as results files record it: never this machine's absolute path), else as given."
     p, root = Path(path), Path(__file__).resolve().parent.parent
-    try: return p.resolve().relative_to(root).as_posix()
-    except ValueError: return str(p)
-
+    try:
+        return p.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return str(p)

@@ -16,17 +16,34 @@ __all__ = ['bert_step_flops', 'tensor_bytes', 'optimizer_state_bytes', 'training
            'train_step_fn', 'forward_fn', 'peak_rss_growth']
 
 # %% ../nbs/08_efficiency.ipynb #0ce2de54
-def bert_step_flops(config, batch: int, seq_len: int, mode: str = "lora", r: int = 8,
-                    target_modules=("query", "value")) -> dict[str, int]:
+def bert_step_flops(
+    config,
+    batch: int,
+    seq_len: int,
+    mode: str = "lora",
+    r: int = 8,
+    target_modules=("query", "value"),
+) -> dict[str, int]:
     "Matmul FLOPs (forward, backward, total) of one training step of `BertForSequenceClassification` with eager attention."
     if mode not in ("full", "lora", "frozen"):
-        raise ValueError(f"mode must be 'full', 'lora' or 'frozen' (input gradients only, nothing trains), got {mode!r}.")
-    B, L, d, f, c = batch, seq_len, config.hidden_size, config.intermediate_size, config.num_labels
+        raise ValueError(
+            f"mode must be 'full', 'lora' or 'frozen' (input gradients only, nothing trains), got {mode!r}."
+        )
+    B, L, d, f, c = (
+        batch,
+        seq_len,
+        config.hidden_size,
+        config.intermediate_size,
+        config.num_labels,
+    )
     T, fwd, bwd = B * L, 0, 0
+
     def linear(n_tok, d_in, d_out, x_grad, name=None):
         "Add one linear layer's FLOPs; return whether its output requires grad."
         nonlocal fwd, bwd
-        adapted = mode == "lora" and name is not None and _name_matches(name, target_modules)
+        adapted = (
+            mode == "lora" and name is not None and _name_matches(name, target_modules)
+        )
         w_trains = mode == "full"
         fwd += 2 * n_tok * d_in * d_out
         bwd += 2 * n_tok * d_in * d_out * (x_grad + w_trains)
@@ -34,50 +51,74 @@ def bert_step_flops(config, batch: int, seq_len: int, mode: str = "lora", r: int
             fwd += 2 * n_tok * r * (d_in + d_out)
             bwd += 2 * n_tok * r * d_in * (1 + x_grad) + 2 * n_tok * r * d_out * 2
         return x_grad or w_trains or adapted
+
     def bmm(a_grad, b_grad):
         nonlocal fwd, bwd
-        fwd += 2 * B * L * L * d; bwd += 2 * B * L * L * d * (a_grad + b_grad)
+        fwd += 2 * B * L * L * d
+        bwd += 2 * B * L * L * d * (a_grad + b_grad)
         return a_grad or b_grad
+
     g = mode in ("full", "frozen")  # does the embeddings' output require grad?
     for i in range(config.num_hidden_layers):
         p = f"bert.encoder.layer.{i}."
-        q, k, v = (linear(T, d, d, g, p + "attention.self." + n) for n in ("query", "key", "value"))
-        ctx = bmm(bmm(q, k), v)                                   # softmax(Q K^T) V
-        g = linear(T, d, d, ctx, p + "attention.output.dense") or g  # the residual keeps g
+        q, k, v = (
+            linear(T, d, d, g, p + "attention.self." + n)
+            for n in ("query", "key", "value")
+        )
+        ctx = bmm(bmm(q, k), v)  # softmax(Q K^T) V
+        g = (
+            linear(T, d, d, ctx, p + "attention.output.dense") or g
+        )  # the residual keeps g
         h = linear(T, d, f, g, p + "intermediate.dense")
         g = linear(T, f, d, h, p + "output.dense") or g
-    g = linear(B, d, d, g, "bert.pooler.dense")                   # the pooler sees the [CLS] token only
-    fwd += 2 * B * d * c; bwd += 2 * B * d * c * (g + (mode != "frozen"))  # the classifier trains unless frozen
+    g = linear(B, d, d, g, "bert.pooler.dense")  # the pooler sees the [CLS] token only
+    fwd += 2 * B * d * c
+    bwd += 2 * B * d * c * (g + (mode != "frozen"))  # the classifier trains unless frozen
     return {"forward": fwd, "backward": bwd, "total": fwd + bwd}
 
 # %% ../nbs/08_efficiency.ipynb #81fceda7
 def tensor_bytes(tensors) -> int:
     "Total bytes of an iterable of tensors (non-tensors are skipped)."
-    return sum(t.numel() * t.element_size() for t in tensors if isinstance(t, torch.Tensor))
+    return sum(
+        t.numel() * t.element_size() for t in tensors if isinstance(t, torch.Tensor)
+    )
+
 
 def optimizer_state_bytes(opt: torch.optim.Optimizer, keys=None) -> int:
     "Bytes of the tensors in `opt.state` (only those named in `keys`, e.g. `('exp_avg', 'exp_avg_sq')`, if given)."
-    return tensor_bytes(v for s in opt.state.values() for k, v in s.items() if keys is None or k in keys)
+    return tensor_bytes(
+        v for s in opt.state.values() for k, v in s.items() if keys is None or k in keys
+    )
 
-def training_bytes(model: nn.Module, opt: torch.optim.Optimizer | None = None) -> dict[str, int]:
+
+def training_bytes(
+    model: nn.Module, opt: torch.optim.Optimizer | None = None
+) -> dict[str, int]:
     "Bytes of the parameters, the gradients of trainable parameters and the optimizer state of `model`."
     ps = list(model.parameters())
-    return {"parameters": tensor_bytes(ps), "gradients": tensor_bytes(p for p in ps if p.requires_grad),
-            "optimizer state": optimizer_state_bytes(opt) if opt is not None else 0}
+    return {
+        "parameters": tensor_bytes(ps),
+        "gradients": tensor_bytes(p for p in ps if p.requires_grad),
+        "optimizer state": optimizer_state_bytes(opt) if opt is not None else 0,
+    }
 
 # %% ../nbs/08_efficiency.ipynb #1d94268e
 def saved_activation_bytes(model: nn.Module, batch: dict) -> int:
     "Bytes autograd saves for the backward pass of `model(**batch).loss` (distinct storages, parameters excluded)."
     params = {p.untyped_storage().data_ptr() for p in model.parameters()}
     seen: dict[int, int] = {}
+
     def pack(t):
         s = t.untyped_storage()
-        if s.data_ptr() not in params and s.data_ptr() != 0: seen[s.data_ptr()] = max(seen.get(s.data_ptr(), 0), s.nbytes())
+        if s.data_ptr() not in params and s.data_ptr() != 0:
+            seen[s.data_ptr()] = max(seen.get(s.data_ptr(), 0), s.nbytes())
         return t
+
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
         loss = model(**batch).loss
     del loss
     return sum(seen.values())
+
 
 def frozen_with_input_grad(model: nn.Module) -> nn.Module:
     "Freeze `model` and make its embeddings' output require grad: its backward is the input-gradient floor of a LoRA step."
@@ -91,7 +132,10 @@ def frozen_with_input_grad(model: nn.Module) -> nn.Module:
 def adapter_file_bytes(path) -> int:
     "Size in bytes of the safetensors file in an adapter folder written by `save_adapter` (or PEFT)."
     f = Path(path) / "adapter_model.safetensors"
-    if not f.exists(): raise FileNotFoundError(f"{str(f)!r} not found; pass the folder that save_adapter wrote.")
+    if not f.exists():
+        raise FileNotFoundError(
+            f"{str(f)!r} not found; pass the folder that save_adapter wrote."
+        )
     return f.stat().st_size
 
 # %% ../nbs/08_efficiency.ipynb #b2a4a7de
@@ -100,15 +144,27 @@ def interleaved_times(fns: dict, reps: int, warmup: int = 1) -> dict[str, list[f
     out = {k: [] for k in fns}
     for i in range(warmup + reps):
         for k, fn in fns.items():
-            t = time.perf_counter(); fn(); dt = time.perf_counter() - t
-            if i >= warmup: out[k].append(dt)
+            t = time.perf_counter()
+            fn()
+            dt = time.perf_counter() - t
+            if i >= warmup:
+                out[k].append(dt)
     return out
+
 
 def spread(xs) -> dict[str, float]:
     "Median, quartiles, minimum and maximum of a list of numbers."
     xs = sorted(xs)
     q = statistics.quantiles(xs, n=4, method="inclusive") if len(xs) > 1 else [xs[0]] * 3
-    return {"median": statistics.median(xs), "q1": q[0], "q3": q[2], "min": xs[0], "max": xs[-1], "n": len(xs)}
+    return {
+        "median": statistics.median(xs),
+        "q1": q[0],
+        "q3": q[2],
+        "min": xs[0],
+        "max": xs[-1],
+        "n": len(xs),
+    }
+
 
 def paired_ratio(a: list[float], b: list[float]) -> dict[str, float]:
     "Spread of the per-round ratios a[i]/b[i] of two interleaved timings."
@@ -120,32 +176,53 @@ def train_step_fn(model: nn.Module, batch: dict, lr: float = 1e-4):
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=lr) if params else None
     model.train()
+
     def step():
         loss = model(**batch).loss
         loss.backward()
-        if opt is not None: opt.step(); opt.zero_grad(set_to_none=True)
+        if opt is not None:
+            opt.step()
+            opt.zero_grad(set_to_none=True)
+
     step.optimizer = opt
     return step
+
 
 def forward_fn(model: nn.Module, batch: dict, train: bool = True):
     "A function that runs `model` on `batch` without autograd (in train mode, as in a step, unless `train=False`)."
     model.train(train)
+
     def fwd():
-        with torch.inference_mode(): model(**batch)
+        with torch.inference_mode():
+            model(**batch)
+
     return fwd
 
 # %% ../nbs/08_efficiency.ipynb #f61640da
 def _rss_bytes() -> int:
-    with open("/proc/self/statm") as f: return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
 
 def peak_rss_growth(fn, interval: float = 0.001) -> int:
     "Peak growth in bytes of this process's resident memory while `fn()` runs (Linux; sampled every `interval` s)."
-    if not os.path.exists("/proc/self/statm"): raise OSError("peak_rss_growth reads /proc/self/statm, which exists on Linux only.")
+    if not os.path.exists("/proc/self/statm"):
+        raise OSError(
+            "peak_rss_growth reads /proc/self/statm, which exists on Linux only."
+        )
     gc.collect()  # garbage of earlier work freed during `fn` would offset what `fn` adds
     start, peak, done = _rss_bytes(), [0], threading.Event()
+
     def sample():
-        while not done.is_set(): peak[0] = max(peak[0], _rss_bytes()); time.sleep(interval)
-    t = threading.Thread(target=sample, daemon=True); t.start()
-    try: fn()
-    finally: done.set(); t.join()
+        while not done.is_set():
+            peak[0] = max(peak[0], _rss_bytes())
+            time.sleep(interval)
+
+    t = threading.Thread(target=sample, daemon=True)
+    t.start()
+    try:
+        fn()
+    finally:
+        done.set()
+        t.join()
     return max(peak[0], _rss_bytes()) - start

@@ -10,17 +10,51 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from transformers import AutoConfig, AutoModel, AutoTokenizer, AutoModelForSequenceClassification, BertForSequenceClassification
+from transformers import (
+    AutoConfig,
+    AutoModel,
+    AutoTokenizer,
+    AutoModelForSequenceClassification,
+    BertForSequenceClassification,
+)
 from transformers.utils import logging as hf_logging
 from accelerate import PartialState
 from accelerate.utils import gather_object
-from .inject import (DEFAULT_MODEL, resolve_model_path, inject_lora, mark_only_lora_as_trainable, count_parameters,
-                              save_adapter, linear_layer_names, remove_stale_temporaries, _name_matches, _atomic_dir)
-from .train import (TrainConfig, tokenize, fit, make_loader, predict_proba, classification_metrics, bootstrap_ci,
-                             set_seed, check_int, check_lr, _write_atomically)
+from lora_book.inject import (
+    DEFAULT_MODEL,
+    resolve_model_path,
+    inject_lora,
+    mark_only_lora_as_trainable,
+    count_parameters,
+    save_adapter,
+    linear_layer_names,
+    remove_stale_temporaries,
+    _name_matches,
+    _atomic_dir,
+)
+from lora_book.train import (
+    TrainConfig,
+    tokenize,
+    fit,
+    make_loader,
+    predict_proba,
+    classification_metrics,
+    bootstrap_ci,
+    set_seed,
+    check_int,
+    check_lr,
+    _write_atomically,
+)
 from . import data as cfpb
 from .ingest import preprocess
-from .classifiers import POOLINGS, mean_pool, BertMeanPoolClassifier, scratch_config, check_model, load_classifier
+from lora_book.classifiers import (
+    POOLINGS,
+    mean_pool,
+    BertMeanPoolClassifier,
+    scratch_config,
+    check_model,
+    load_classifier,
+)
 
 # %% auto #0
 __all__ = ['METHODS', 'NEURAL', 'HEAD_INITS', 'BOOK_RECIPES', 'METHOD_DEFAULTS', 'TFIDF_CS', 'CONTENT_HASH', 'PROBE_CS',
@@ -35,21 +69,66 @@ __all__ = ['METHODS', 'NEURAL', 'HEAD_INITS', 'BOOK_RECIPES', 'METHOD_DEFAULTS',
 # %% ../nbs/05_experiments.ipynb #90cf20fc
 METHODS = ("scratch", "full", "lora", "probe", "tfidf")
 NEURAL = ("scratch", "full", "lora")  # the methods that train with `fit` (and have seeds)
-HEAD_INITS = ("random", "probe")  # "probe": the head starts from a logistic regression on frozen features (LP-FT)
+HEAD_INITS = (
+    "random",
+    "probe",
+)  # "probe": the head starts from a logistic regression on frozen features (LP-FT)
 # v0.2's recipes, the starting point of the search (chapter 5's first edition)
-BOOK_RECIPES = {"scratch": {"epochs": 6, "lr": 3e-4, "pooling": "cls", "head_init": "random", "class_weighted": False},
-                "full": {"epochs": 3, "lr": 5e-5, "pooling": "cls", "head_init": "random", "class_weighted": False},
-                "lora": {"epochs": 3, "lr": 1e-3, "pooling": "cls", "head_init": "random", "class_weighted": False}}
+BOOK_RECIPES = {
+    "scratch": {
+        "epochs": 6,
+        "lr": 3e-4,
+        "pooling": "cls",
+        "head_init": "random",
+        "class_weighted": False,
+    },
+    "full": {
+        "epochs": 3,
+        "lr": 5e-5,
+        "pooling": "cls",
+        "head_init": "random",
+        "class_weighted": False,
+    },
+    "lora": {
+        "epochs": 3,
+        "lr": 1e-3,
+        "pooling": "cls",
+        "head_init": "random",
+        "class_weighted": False,
+    },
+}
 # the recipes the main job runs: chosen on the validation split by `run_search` (results/search/choice.json; a test checks they agree)
-METHOD_DEFAULTS = {"scratch": {"epochs": 6, "lr": 3e-4, "pooling": "mean", "head_init": "random", "class_weighted": True},
-                   "full": {"epochs": 3, "lr": 5e-5, "pooling": "mean", "head_init": "probe", "class_weighted": False},
-                   "lora": {"epochs": 3, "lr": 2e-3, "pooling": "mean", "head_init": "probe", "class_weighted": False},
-                   "probe": {"pooling": "mean", "class_weighted": False}}
+METHOD_DEFAULTS = {
+    "scratch": {
+        "epochs": 6,
+        "lr": 3e-4,
+        "pooling": "mean",
+        "head_init": "random",
+        "class_weighted": True,
+    },
+    "full": {
+        "epochs": 3,
+        "lr": 5e-5,
+        "pooling": "mean",
+        "head_init": "probe",
+        "class_weighted": False,
+    },
+    "lora": {
+        "epochs": 3,
+        "lr": 2e-3,
+        "pooling": "mean",
+        "head_init": "probe",
+        "class_weighted": False,
+    },
+    "probe": {"pooling": "mean", "class_weighted": False},
+}
 TFIDF_CS = (1.0, 10.0, 100.0)
+
 
 @dataclass
 class ExperimentConfig:
     "Everything that defines one run (written into its metrics.json); a field left at None takes the method's default."
+
     method: str
     model: str = DEFAULT_MODEL
     epochs: int | None = None
@@ -64,142 +143,290 @@ class ExperimentConfig:
     head_init: str | None = None  # one of HEAD_INITS
     class_weighted: bool | None = None  # weight the loss by inverse class frequency
     head_lr: float | None = None  # the head's own learning rate (None: lr)
-    limit: int | None = None  # smoke runs: the first `limit` training rows and `limit//2` validation and test rows
-    train_size: int | None = None  # learning curves: a stratified, nested subset of this many training rows (validation and test whole)
+    limit: int | None = (
+        None  # smoke runs: the first `limit` training rows and `limit//2` validation and test rows
+    )
+    train_size: int | None = (
+        None  # learning curves: a stratified, nested subset of this many training rows (validation and test whole)
+    )
     use_rslora: bool = False  # rank-stabilised LoRA: the update is scaled by alpha/sqrt(r), not alpha/r (chapter 2b)
+
     def __post_init__(self):
-        if self.method not in METHODS: raise ValueError(f"unknown method {self.method!r}; choose one of {METHODS}.")
-        if not isinstance(self.model, str) or not self.model.strip(): raise ValueError(f"model must be a hub id or a folder (a string), got {self.model!r}.")
+        if self.method not in METHODS:
+            raise ValueError(f"unknown method {self.method!r}; choose one of {METHODS}.")
+        if not isinstance(self.model, str) or not self.model.strip():
+            raise ValueError(
+                f"model must be a hub id or a folder (a string), got {self.model!r}."
+            )
         for k in ("pooling", "head_init"):
-            if getattr(self, k) is not None and not isinstance(getattr(self, k), str): raise ValueError(f"{k} must be a string, got {getattr(self, k)!r}.")
-        if not isinstance(self.use_rslora, bool): raise ValueError(f"use_rslora must be true or false, got {self.use_rslora!r}.")
-        if self.use_rslora and self.method != "lora": raise ValueError(f"use_rslora is a LoRA setting; method {self.method!r} has no adapter to scale.")
+            if getattr(self, k) is not None and not isinstance(getattr(self, k), str):
+                raise ValueError(f"{k} must be a string, got {getattr(self, k)!r}.")
+        if not isinstance(self.use_rslora, bool):
+            raise ValueError(
+                f"use_rslora must be true or false, got {self.use_rslora!r}."
+            )
+        if self.use_rslora and self.method != "lora":
+            raise ValueError(
+                f"use_rslora is a LoRA setting; method {self.method!r} has no adapter to scale."
+            )
         if self.class_weighted is not None and not isinstance(self.class_weighted, bool):
-            raise ValueError(f"class_weighted must be true or false, got {self.class_weighted!r}.")
+            raise ValueError(
+                f"class_weighted must be true or false, got {self.class_weighted!r}."
+            )
         for k, v in METHOD_DEFAULTS.get(self.method, {}).items():
-            if getattr(self, k) is None: setattr(self, k, v)
+            if getattr(self, k) is None:
+                setattr(self, k, v)
         if self.method != "tfidf" and self.pooling not in POOLINGS:
             raise ValueError(f"pooling {self.pooling!r} is not one of {POOLINGS}.")
-        if (self.head_init is not None or self.method in ("full", "lora")) and self.head_init not in HEAD_INITS:
+        if (
+            self.head_init is not None or self.method in ("full", "lora")
+        ) and self.head_init not in HEAD_INITS:
             raise ValueError(f"head_init {self.head_init!r} is not one of {HEAD_INITS}.")
         if self.method == "scratch" and self.head_init == "probe":
-            raise ValueError("head_init='probe' needs a pre-trained model to probe; the scratch model has none (use 'random').")
+            raise ValueError(
+                "head_init='probe' needs a pre-trained model to probe; the scratch model has none (use 'random')."
+            )
         if not isinstance(self.target_modules, str):  # a str is a regex; else names
-            if not isinstance(self.target_modules, (list, tuple)) or not self.target_modules or not all(isinstance(t, str) and t for t in self.target_modules):
-                raise ValueError(f"target_modules must be module names (a non-empty list of strings) or a regex (a string), got {self.target_modules!r}.")
+            if (
+                not isinstance(self.target_modules, (list, tuple))
+                or not self.target_modules
+                or not all(isinstance(t, str) and t for t in self.target_modules)
+            ):
+                raise ValueError(
+                    f"target_modules must be module names (a non-empty list of strings) or a regex (a string), got {self.target_modules!r}."
+                )
             self.target_modules = tuple(self.target_modules)
-        for k in ("batch_size", "max_length", "r") + (("epochs",) if self.epochs is not None else ()): check_int(k, getattr(self, k))
+        for k in ("batch_size", "max_length", "r") + (
+            ("epochs",) if self.epochs is not None else ()
+        ):
+            check_int(k, getattr(self, k))
         cfpb.check_seed("seed", self.seed)
-        if self.max_length < 2: raise ValueError(f"max_length must be at least 2 (the [CLS] and [SEP] tokens), got {self.max_length}.")
+        if self.max_length < 2:
+            raise ValueError(
+                f"max_length must be at least 2 (the [CLS] and [SEP] tokens), got {self.max_length}."
+            )
         for k in ("lr", "head_lr"):
-            if getattr(self, k) is not None: check_lr(k, getattr(self, k))
-        if isinstance(self.alpha, bool) or not isinstance(self.alpha, (int, float)) or not (math.isfinite(self.alpha) and self.alpha > 0):
-            raise ValueError(f"alpha must be a positive number, got {self.alpha!r}; a common choice is alpha=2*r.")
-        if self.limit is not None and (isinstance(self.limit, bool) or not isinstance(self.limit, int) or self.limit < 2):
-            raise ValueError(f"limit must be an integer of at least 2 (rows for a smoke run), got {self.limit!r}; leave it out to use every row.")
-        if self.train_size is not None and (isinstance(self.train_size, bool) or not isinstance(self.train_size, int) or self.train_size < 2):
-            raise ValueError(f"train_size must be an integer of at least 2 (training rows), got {self.train_size!r}; leave it out to use every row.")
-
+            if getattr(self, k) is not None:
+                check_lr(k, getattr(self, k))
+        if (
+            isinstance(self.alpha, bool)
+            or not isinstance(self.alpha, (int, float))
+            or not (math.isfinite(self.alpha) and self.alpha > 0)
+        ):
+            raise ValueError(
+                f"alpha must be a positive number, got {self.alpha!r}; a common choice is alpha=2*r."
+            )
+        if self.limit is not None and (
+            isinstance(self.limit, bool)
+            or not isinstance(self.limit, int)
+            or self.limit < 2
+        ):
+            raise ValueError(
+                f"limit must be an integer of at least 2 (rows for a smoke run), got {self.limit!r}; leave it out to use every row."
+            )
+        if self.train_size is not None and (
+            isinstance(self.train_size, bool)
+            or not isinstance(self.train_size, int)
+            or self.train_size < 2
+        ):
+            raise ValueError(
+                f"train_size must be an integer of at least 2 (training rows), got {self.train_size!r}; leave it out to use every row."
+            )
 
 # %% ../nbs/05_experiments.ipynb #1f471b2e
 def build_model(cfg: ExperimentConfig, num_labels: int, id2label: dict | None = None):
     "The model a method trains, ready for `fit` (LoRA injected and only adapters + head trainable for `lora`)."
     set_seed(cfg.seed)
     hf_logging.set_verbosity_error()
-    labels = {"id2label": id2label, "label2id": {v: k for k, v in id2label.items()}} if id2label else {}
+    labels = (
+        {"id2label": id2label, "label2id": {v: k for k, v in id2label.items()}}
+        if id2label
+        else {}
+    )
     if cfg.method == "scratch":
-        config = scratch_config(len(AutoTokenizer.from_pretrained(resolve_model_path(cfg.model))), num_labels)
-        for k, v in labels.items(): setattr(config, k, v)
-        return (BertMeanPoolClassifier if cfg.pooling == "mean" else BertForSequenceClassification)(config)
+        config = scratch_config(
+            len(AutoTokenizer.from_pretrained(resolve_model_path(cfg.model))), num_labels
+        )
+        for k, v in labels.items():
+            setattr(config, k, v)
+        return (
+            BertMeanPoolClassifier
+            if cfg.pooling == "mean"
+            else BertForSequenceClassification
+        )(config)
     path = resolve_model_path(cfg.model)
     if cfg.pooling == "mean":
         if (mt := AutoConfig.from_pretrained(path).model_type) != "bert":
-            raise ValueError(f"pooling='mean' is implemented for BERT-family models and {cfg.model} is {mt!r}; use pooling='cls'.")
-        model = BertMeanPoolClassifier.from_pretrained(path, num_labels=num_labels, **labels)
-    else: model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=num_labels, **labels)
-    model.config.name_or_path = cfg.model  # record the portable name, not this machine's folder
+            raise ValueError(
+                f"pooling='mean' is implemented for BERT-family models and {cfg.model} is {mt!r}; use pooling='cls'."
+            )
+        model = BertMeanPoolClassifier.from_pretrained(
+            path, num_labels=num_labels, **labels
+        )
+    else:
+        model = AutoModelForSequenceClassification.from_pretrained(
+            path, num_labels=num_labels, **labels
+        )
+    model.config.name_or_path = (
+        cfg.model
+    )  # record the portable name, not this machine's folder
     if cfg.method == "lora":
-        sizes = [min(model.get_submodule(n).weight.shape) for n in linear_layer_names(model) if _name_matches(n, cfg.target_modules)]
-        if sizes and cfg.r > min(sizes):  # checked before injecting: r=100000 would allocate a billion parameters first
-            raise ValueError(f"r={cfg.r} is above the largest rank an update of the targeted layers can have ({min(sizes)}): "
-                             f"BA has rank at most min(d, k). Use r <= {min(sizes)} (the book uses 8).")
-        inject_lora(model, cfg.target_modules, r=cfg.r, alpha=cfg.alpha, use_rslora=cfg.use_rslora)
+        sizes = [
+            min(model.get_submodule(n).weight.shape)
+            for n in linear_layer_names(model)
+            if _name_matches(n, cfg.target_modules)
+        ]
+        if sizes and cfg.r > min(
+            sizes
+        ):  # checked before injecting: r=100000 would allocate a billion parameters first
+            raise ValueError(
+                f"r={cfg.r} is above the largest rank an update of the targeted layers can have ({min(sizes)}): "
+                f"BA has rank at most min(d, k). Use r <= {min(sizes)} (the book uses 8)."
+            )
+        inject_lora(
+            model, cfg.target_modules, r=cfg.r, alpha=cfg.alpha, use_rslora=cfg.use_rslora
+        )
         mark_only_lora_as_trainable(model, modules_to_save=("classifier",))
     return model
 
 # %% ../nbs/05_experiments.ipynb #9e634c85
 def _atomic_json(obj, path: Path):
     "Write `obj` as strict JSON (a NaN is an error, not a file other tools cannot read), atomically, clearing a killed run's temporaries."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(obj, indent=2, allow_nan=False)
     remove_stale_temporaries(path.parent, path.name)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(text); os.replace(tmp, path)
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
 
 CONTENT_HASH = "content_sha256"  # the key of the hash a run's metrics.json carries of the rest of its content
 
+
 def _content_digest(record: dict) -> str:
-    return hashlib.sha256(json.dumps(record, sort_keys=True, allow_nan=False).encode()).hexdigest()
+    return hashlib.sha256(
+        json.dumps(record, sort_keys=True, allow_nan=False).encode()
+    ).hexdigest()
+
 
 def write_metrics(metrics: dict, path):
     "Write a run's `metrics.json` atomically, with the SHA-256 of its content inside it (`content_sha256`), which `read_metrics` checks."
     body = {k: v for k, v in metrics.items() if k != CONTENT_HASH}
     _atomic_json({**body, CONTENT_HASH: _content_digest(body)}, path)
 
+
 class RecordError(ValueError):
     "A results file that cannot be trusted: the message names it and the fix."
 
+
 def read_metrics(path) -> dict:
     "A run's `metrics.json`, checked against the hash inside it; a damaged or unsealed file is refused by name, with the fix, never used."
-    path = Path(path); fix = f"delete {path.parent} and run again (the run is redone)"
-    try: r = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise RecordError(f"{path} is not valid JSON ({e}): it is damaged; {fix}.") from None
+    path = Path(path)
+    fix = f"delete {path.parent} and run again (the run is redone)"
+    try:
+        r = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise RecordError(
+            f"{path} is not valid JSON ({e}): it is damaged; {fix}."
+        ) from None
     if not isinstance(r, dict) or not isinstance(r.get(CONTENT_HASH), str):
-        raise RecordError(f"{path} carries no content hash: it is damaged, or was written before lora_book 0.6.0; {fix}, "
-                          f"or, if you trust it, seal it with python tools/seal_metrics.py {path}.")
+        raise RecordError(
+            f"{path} carries no content hash: it is damaged, or was written before lora_book 0.6.0; {fix}, "
+            f"or, if you trust it, seal it with python tools/seal_metrics.py {path}."
+        )
     body = {k: v for k, v in r.items() if k != CONTENT_HASH}
     if _content_digest(body) != r[CONTENT_HASH]:
-        raise RecordError(f"{path} does not match the hash recorded inside it: its content is damaged (a flipped bit, a bad copy, an edit); {fix}.")
+        raise RecordError(
+            f"{path} does not match the hash recorded inside it: its content is damaged (a flipped bit, a bad copy, an edit); {fix}."
+        )
     return body
 
-def _dir_bytes(path: Path) -> int: return sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file())
+
+def _dir_bytes(path: Path) -> int:
+    return sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file())
+
 
 def reset_peak_memory():
     "Start measuring a run's peak memory afresh (several runs in one process, as in the recipe search, each get their own peak)."
-    if torch.cuda.is_available(): torch.cuda.reset_peak_memory_stats()
-    try: Path("/proc/self/clear_refs").write_text("5")  # Linux: resets the peak resident set size (VmHWM) to the current one
-    except OSError: pass  # elsewhere the peak is the process's since it started, as getrusage reports it
+    if torch.cuda.is_available():
+        torch.cuda.reset_peak_memory_stats()
+    try:
+        Path("/proc/self/clear_refs").write_text(
+            "5"
+        )  # Linux: resets the peak resident set size (VmHWM) to the current one
+    except OSError:
+        pass  # elsewhere the peak is the process's since it started, as getrusage reports it
+
 
 def peak_memory_mb() -> float:
     "Peak memory of this run: CUDA's peak allocation on a GPU, else the peak resident set size since `reset_peak_memory`."
-    if torch.cuda.is_available(): return torch.cuda.max_memory_allocated() / 2**20
-    try: return int(re.search(r"VmHWM:\s+(\d+) kB", Path("/proc/self/status").read_text())[1]) / 1024
-    except (OSError, TypeError): return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if torch.cuda.is_available():
+        return torch.cuda.max_memory_allocated() / 2**20
+    try:
+        return (
+            int(re.search(r"VmHWM:\s+(\d+) kB", Path("/proc/self/status").read_text())[1])
+            / 1024
+        )
+    except (OSError, TypeError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
 
 def load_data(data_dir, limit: int | None = None, train_size: int | None = None):
     "Train/val/test frames and class names (by label) of a chapter-3 data folder, optionally cut to `limit` rows, then to a `train_size` training subset."
     train, val, test, label_map = cfpb.load_splits(data_dir)
-    if limit: train, val, test = train.iloc[:limit], val.iloc[:max(2, limit // 2)], test.iloc[:max(2, limit // 2)]
-    if train_size: train = train.iloc[cfpb.training_subset(train.label, train_size)]
+    if limit:
+        train, val, test = (
+            train.iloc[:limit],
+            val.iloc[: max(2, limit // 2)],
+            test.iloc[: max(2, limit // 2)],
+        )
+    if train_size:
+        train = train.iloc[cfpb.training_subset(train.label, train_size)]
     names = [k for k, _ in sorted(label_map.items(), key=lambda kv: kv[1])]
     return train, val, test, names
 
+
 def _class_probabilities(clf, X, n_classes: int) -> np.ndarray:
     "A scikit-learn classifier's probabilities with one column per class of the task (classes it never saw get 0)."
-    p = np.zeros((X.shape[0], n_classes)); p[:, clf.classes_] = clf.predict_proba(X)
+    p = np.zeros((X.shape[0], n_classes))
+    p[:, clf.classes_] = clf.predict_proba(X)
     return p
+
 
 def _finish(cfg, names, y_test, pred, extra: dict, probabilities=None) -> dict:
     "The test record of a run; `probabilities` (complaints x classes), when given, are kept too (for prior-shift corrections)."
     m = classification_metrics(y_test, pred, names)
-    return {"method": cfg.method, "test_accuracy": m["accuracy"], "test_f1_weighted": m["f1_weighted"], "test_f1_macro": m["f1_macro"],
-            "test_f1_weighted_ci95": bootstrap_ci(y_test, pred, "weighted", seed=cfg.seed),
-            "test_f1_macro_ci95": bootstrap_ci(y_test, pred, "macro", seed=cfg.seed),
-            **extra, "n_test": int(len(y_test)), "classes": names, "per_class": m["report"], "confusion_matrix": m["confusion_matrix"],
-            "config": asdict(cfg), "seed": cfg.seed, "torch": torch.__version__,
-            "device": torch.cuda.get_device_name() if torch.cuda.is_available() else f"cpu ({torch.get_num_threads()} threads)",
-            "test_labels": [int(v) for v in y_test], "test_predictions": [int(v) for v in pred],  # for paired comparisons
-            **({} if probabilities is None else {"test_probabilities": np.round(np.asarray(probabilities, float), 5).tolist()})}
+    return {
+        "method": cfg.method,
+        "test_accuracy": m["accuracy"],
+        "test_f1_weighted": m["f1_weighted"],
+        "test_f1_macro": m["f1_macro"],
+        "test_f1_weighted_ci95": bootstrap_ci(y_test, pred, "weighted", seed=cfg.seed),
+        "test_f1_macro_ci95": bootstrap_ci(y_test, pred, "macro", seed=cfg.seed),
+        **extra,
+        "n_test": int(len(y_test)),
+        "classes": names,
+        "per_class": m["report"],
+        "confusion_matrix": m["confusion_matrix"],
+        "config": asdict(cfg),
+        "seed": cfg.seed,
+        "torch": torch.__version__,
+        "device": torch.cuda.get_device_name()
+        if torch.cuda.is_available()
+        else f"cpu ({torch.get_num_threads()} threads)",
+        "test_labels": [int(v) for v in y_test],
+        "test_predictions": [int(v) for v in pred],  # for paired comparisons
+        **(
+            {}
+            if probabilities is None
+            else {
+                "test_probabilities": np.round(
+                    np.asarray(probabilities, float), 5
+                ).tolist()
+            }
+        ),
+    }
 
 # %% ../nbs/05_experiments.ipynb #d12a868e
 def run_tfidf(cfg: ExperimentConfig, data_dir, save_probabilities: bool = False) -> dict:
@@ -207,105 +434,236 @@ def run_tfidf(cfg: ExperimentConfig, data_dir, save_probabilities: bool = False)
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import f1_score
+
     train, val, test, names = load_data(data_dir, cfg.limit, cfg.train_size)
     t0 = time.perf_counter()
-    vec = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=2 if len(train) > 200 else 1, max_features=100_000)
-    Xtr, Xva, Xte = vec.fit_transform(train.text), vec.transform(val.text), vec.transform(test.text)
-    fits = {c: LogisticRegression(C=c, max_iter=3000).fit(Xtr, train.label) for c in TFIDF_CS}
-    val_f1 = {c: f1_score(val.label, f.predict(Xva), average="weighted") for c, f in fits.items()}
-    best_c = max(val_f1, key=val_f1.get); clf = fits[best_c]
+    vec = TfidfVectorizer(
+        sublinear_tf=True,
+        ngram_range=(1, 2),
+        min_df=2 if len(train) > 200 else 1,
+        max_features=100_000,
+    )
+    Xtr, Xva, Xte = (
+        vec.fit_transform(train.text),
+        vec.transform(val.text),
+        vec.transform(test.text),
+    )
+    fits = {
+        c: LogisticRegression(C=c, max_iter=3000).fit(Xtr, train.label) for c in TFIDF_CS
+    }
+    val_f1 = {
+        c: f1_score(val.label, f.predict(Xva), average="weighted")
+        for c, f in fits.items()
+    }
+    best_c = max(val_f1, key=val_f1.get)
+    clf = fits[best_c]
     train_seconds = time.perf_counter() - t0
     n_params = int(clf.coef_.size + clf.intercept_.size)
-    return _finish(cfg, names, test.label.to_numpy(), clf.predict(Xte),
-                   {"trainable_params": n_params, "total_params": n_params, "trainable_percent": 100.0, "train_seconds": train_seconds,
-                    "peak_memory_mb": peak_memory_mb(), "checkpoint_bytes": len(pickle.dumps((vec, clf))), "n_train": len(train),
-                    "best_epoch": None, "history": [{"C": c, "val_f1_weighted": f} for c, f in val_f1.items()], "tfidf_C": best_c},
-                   _class_probabilities(clf, Xte, len(names)) if save_probabilities else None)
+    return _finish(
+        cfg,
+        names,
+        test.label.to_numpy(),
+        clf.predict(Xte),
+        {
+            "trainable_params": n_params,
+            "total_params": n_params,
+            "trainable_percent": 100.0,
+            "train_seconds": train_seconds,
+            "peak_memory_mb": peak_memory_mb(),
+            "checkpoint_bytes": len(pickle.dumps((vec, clf))),
+            "n_train": len(train),
+            "best_epoch": None,
+            "history": [{"C": c, "val_f1_weighted": f} for c, f in val_f1.items()],
+            "tfidf_C": best_c,
+        },
+        _class_probabilities(clf, Xte, len(names)) if save_probabilities else None,
+    )
 
 # %% ../nbs/05_experiments.ipynb #2d7e3181
 PROBE_CS = (0.01, 0.1, 1.0, 10.0, 100.0, 1000.0, 10000.0)
 
+
 def _features_digest(f: dict) -> str:
     "A SHA-256 of the cached feature arrays (what a damaged cache file is caught by)."
     h = hashlib.sha256()
-    for k in (*POOLINGS, "seconds", "peak_mb"): h.update(k.encode()); h.update(np.ascontiguousarray(f[k]).tobytes())
+    for k in (*POOLINGS, "seconds", "peak_mb"):
+        h.update(k.encode())
+        h.update(np.ascontiguousarray(f[k]).tobytes())
     return h.hexdigest()
+
 
 def _read_features_cache(path: Path, n: int) -> dict | None:
     "The cached features at `path` if whole (n rows, hash intact; read without pickle), else None with a warning: the cache is rebuilt."
     try:
-        with np.load(path, allow_pickle=False) as z: f = {k: z[k] for k in z.files}
-        if all(f[k].shape[0] == n for k in POOLINGS) and str(f.get("digest")) == _features_digest(f): return f
+        with np.load(path, allow_pickle=False) as z:
+            f = {k: z[k] for k in z.files}
+        if all(f[k].shape[0] == n for k in POOLINGS) and str(
+            f.get("digest")
+        ) == _features_digest(f):
+            return f
         problem = "does not match its content hash"
-    except Exception as e: problem = f"cannot be read ({type(e).__name__})"  # a damaged zip raises many kinds: never trusted
-    warnings.warn(f"features cache {path} {problem}; computing the features again and replacing it.")
+    except Exception as e:
+        problem = f"cannot be read ({type(e).__name__})"  # a damaged zip raises many kinds: never trusted
+    warnings.warn(
+        f"features cache {path} {problem}; computing the features again and replacing it."
+    )
     return None
 
+
 @torch.no_grad()
-def frozen_features(model_name, ids, pad_id: int = 0, cache_dir=None, batch_size: int = 64) -> dict:
+def frozen_features(
+    model_name, ids, pad_id: int = 0, cache_dir=None, batch_size: int = 64
+) -> dict:
     "The frozen pre-trained encoder's features of each sequence: `cls` (its [CLS] pooler) and `mean` (mean of the last hidden states)."
-    path = Path(cache_dir) / f"features-{hashlib.sha256(json.dumps([str(model_name), ids]).encode()).hexdigest()[:20]}.npz" if cache_dir else None
-    if path is not None and path.exists() and (cached := _read_features_cache(path, len(ids))) is not None: return cached
-    t0 = time.perf_counter(); set_seed(0)
+    path = (
+        Path(cache_dir)
+        / f"features-{hashlib.sha256(json.dumps([str(model_name), ids]).encode()).hexdigest()[:20]}.npz"
+        if cache_dir
+        else None
+    )
+    if (
+        path is not None
+        and path.exists()
+        and (cached := _read_features_cache(path, len(ids))) is not None
+    ):
+        return cached
+    t0 = time.perf_counter()
+    set_seed(0)
     enc = AutoModel.from_pretrained(resolve_model_path(model_name)).eval()
-    loader = make_loader(ids, np.zeros(len(ids), dtype=int), batch_size, shuffle=False, pad_id=pad_id)
+    loader = make_loader(
+        ids, np.zeros(len(ids), dtype=int), batch_size, shuffle=False, pad_id=pad_id
+    )
     out = {k: np.zeros((len(ids), enc.config.hidden_size), np.float32) for k in POOLINGS}
-    for idx, b in zip(loader.batch_sampler, loader):  # the sampler's batches, in the loader's order: rows go back to dataset order
+    for idx, b in zip(
+        loader.batch_sampler, loader
+    ):  # the sampler's batches, in the loader's order: rows go back to dataset order
         o = enc(input_ids=b["input_ids"], attention_mask=b["attention_mask"])
-        out["cls"][idx] = (o.pooler_output if getattr(o, "pooler_output", None) is not None else o.last_hidden_state[:, 0]).numpy()
+        out["cls"][idx] = (
+            o.pooler_output
+            if getattr(o, "pooler_output", None) is not None
+            else o.last_hidden_state[:, 0]
+        ).numpy()
         out["mean"][idx] = mean_pool(o.last_hidden_state, b["attention_mask"]).numpy()
-    out["seconds"] = np.array(time.perf_counter() - t0)  # what computing them cost, also when they are read from the cache
+    out["seconds"] = np.array(
+        time.perf_counter() - t0
+    )  # what computing them cost, also when they are read from the cache
     out["peak_mb"] = np.array(peak_memory_mb())
     out["digest"] = np.array(_features_digest(out))
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        buf = io.BytesIO(); np.savez(buf, **out); _write_atomically(path, buf.getvalue())
+        buf = io.BytesIO()
+        np.savez(buf, **out)
+        _write_atomically(path, buf.getvalue())
     return out
+
 
 def fit_probe(X_train, y_train, X_val, y_val, class_weighted: bool = False, Cs=PROBE_CS):
     "Logistic regression on frozen features, C chosen by validation weighted F1: (the fitted model, {C: validation weighted F1})."
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import f1_score
-    fits = {C: LogisticRegression(C=C, max_iter=5000, class_weight="balanced" if class_weighted else None).fit(X_train, y_train) for C in Cs}
-    val = {C: float(f1_score(y_val, f.predict(X_val), average="weighted")) for C, f in fits.items()}
+
+    fits = {
+        C: LogisticRegression(
+            C=C, max_iter=5000, class_weight="balanced" if class_weighted else None
+        ).fit(X_train, y_train)
+        for C in Cs
+    }
+    val = {
+        C: float(f1_score(y_val, f.predict(X_val), average="weighted"))
+        for C, f in fits.items()
+    }
     return fits[max(val, key=val.get)], val
+
 
 def probe_head(clf, n_classes: int) -> tuple[torch.Tensor, torch.Tensor]:
     "The weight (n_classes x width) and bias of a linear layer that computes `clf`'s logits (classes it never saw get a low bias)."
     coef, icpt = clf.coef_, clf.intercept_
-    if len(clf.classes_) == 2: coef, icpt = np.vstack([np.zeros_like(coef), coef]), np.array([0.0, icpt[0]])  # binary: logits (0, w.x + b)
+    if len(clf.classes_) == 2:
+        coef, icpt = (
+            np.vstack([np.zeros_like(coef), coef]),
+            np.array([0.0, icpt[0]]),
+        )  # binary: logits (0, w.x + b)
     W, b = np.zeros((n_classes, coef.shape[1])), np.full(n_classes, icpt.min() - 10.0)
     W[clf.classes_], b[clf.classes_] = coef, icpt
     return torch.tensor(W, dtype=torch.float32), torch.tensor(b, dtype=torch.float32)
 
+
 def _probe_data(cfg: ExperimentConfig, data_dir):
     "Frozen features (cfg.pooling) of the train, val and test splits, with the seconds their computation took."
     train, val, test, names = load_data(data_dir, cfg.limit)
-    tok = AutoTokenizer.from_pretrained(resolve_model_path(cfg.model)); cache = Path(data_dir) / ".cache"
+    tok = AutoTokenizer.from_pretrained(resolve_model_path(cfg.model))
+    cache = Path(data_dir) / ".cache"
     ids = [tokenize(tok, df.text, cfg.max_length, cache) for df in (train, val, test)]
     f = frozen_features(cfg.model, ids[0] + ids[1] + ids[2], tok.pad_token_id, cache)
     X, a, b = f[cfg.pooling], len(train), len(train) + len(val)
-    keep = cfpb.training_subset(train.label, cfg.train_size)  # every row unless train_size: the features of all rows are cached once
-    return (train.iloc[keep], val, test, names), (X[:a][keep], X[a:b], X[b:]), float(f["seconds"]), float(f.get("peak_mb", 0.0))
+    keep = cfpb.training_subset(
+        train.label, cfg.train_size
+    )  # every row unless train_size: the features of all rows are cached once
+    return (
+        (train.iloc[keep], val, test, names),
+        (X[:a][keep], X[a:b], X[b:]),
+        float(f["seconds"]),
+        float(f.get("peak_mb", 0.0)),
+    )
 
-def run_probe(cfg: ExperimentConfig, data_dir, evaluate_test: bool = True, save_probabilities: bool = False) -> dict:
+
+def run_probe(
+    cfg: ExperimentConfig,
+    data_dir,
+    evaluate_test: bool = True,
+    save_probabilities: bool = False,
+) -> dict:
     "The linear probe: the frozen model's features and a logistic-regression head (C chosen on validation)."
-    (train, val, test, names), (Xtr, Xva, Xte), feat_seconds, feat_peak = _probe_data(cfg, data_dir)
+    (train, val, test, names), (Xtr, Xva, Xte), feat_seconds, feat_peak = _probe_data(
+        cfg, data_dir
+    )
     t0 = time.perf_counter()
     clf, val_f1 = fit_probe(Xtr, train.label, Xva, val.label, cfg.class_weighted)
     n_params = len(names) * (Xtr.shape[1] + 1)
     from sklearn.metrics import f1_score
-    extra = {"trainable_params": n_params, "total_params": n_params + sum(p.numel() for p in AutoModel.from_pretrained(resolve_model_path(cfg.model)).parameters()),
-             "train_seconds": feat_seconds + time.perf_counter() - t0, "peak_memory_mb": max(feat_peak, peak_memory_mb()), "checkpoint_bytes": 4 * n_params,
-             "best_epoch": None, "history": [{"C": c, "val_f1_weighted": f} for c, f in val_f1.items()], "probe_C": clf.C, "n_train": len(train),
-             "best_val_f1_weighted": max(val_f1.values()), "best_val_f1_macro": float(f1_score(val.label, clf.predict(Xva), average="macro"))}
+
+    extra = {
+        "trainable_params": n_params,
+        "total_params": n_params
+        + sum(
+            p.numel()
+            for p in AutoModel.from_pretrained(resolve_model_path(cfg.model)).parameters()
+        ),
+        "train_seconds": feat_seconds + time.perf_counter() - t0,
+        "peak_memory_mb": max(feat_peak, peak_memory_mb()),
+        "checkpoint_bytes": 4 * n_params,
+        "best_epoch": None,
+        "history": [{"C": c, "val_f1_weighted": f} for c, f in val_f1.items()],
+        "probe_C": clf.C,
+        "n_train": len(train),
+        "best_val_f1_weighted": max(val_f1.values()),
+        "best_val_f1_macro": float(
+            f1_score(val.label, clf.predict(Xva), average="macro")
+        ),
+    }
     extra["trainable_percent"] = 100 * n_params / extra["total_params"]
-    if not evaluate_test: return _validation_only(cfg, extra)
-    return _finish(cfg, names, test.label.to_numpy(), clf.predict(Xte), extra, _class_probabilities(clf, Xte, len(names)) if save_probabilities else None)
+    if not evaluate_test:
+        return _validation_only(cfg, extra)
+    return _finish(
+        cfg,
+        names,
+        test.label.to_numpy(),
+        clf.predict(Xte),
+        extra,
+        _class_probabilities(clf, Xte, len(names)) if save_probabilities else None,
+    )
+
 
 def _validation_only(cfg: ExperimentConfig, extra: dict) -> dict:
     "The record of a run that did not look at the test split (the recipe search)."
-    return {"method": cfg.method, **extra, "config": asdict(cfg), "seed": cfg.seed, "test": "not evaluated (validation only)", "torch": torch.__version__}
+    return {
+        "method": cfg.method,
+        **extra,
+        "config": asdict(cfg),
+        "seed": cfg.seed,
+        "test": "not evaluated (validation only)",
+        "torch": torch.__version__,
+    }
 
 # %% ../nbs/05_experiments.ipynb #7d4ad8bd
 def _init_head_from_probe(model, cfg: ExperimentConfig, data_dir) -> dict:
@@ -314,243 +672,572 @@ def _init_head_from_probe(model, cfg: ExperimentConfig, data_dir) -> dict:
     t0 = time.perf_counter()
     clf, val_f1 = fit_probe(Xtr, train.label, Xva, val.label, cfg.class_weighted)
     W, b = probe_head(clf, len(names))
-    with torch.no_grad(): model.classifier.weight.copy_(W); model.classifier.bias.copy_(b)
-    return {"probe_C": clf.C, "probe_val_f1_weighted": max(val_f1.values()), "probe_seconds": seconds + time.perf_counter() - t0}
+    with torch.no_grad():
+        model.classifier.weight.copy_(W)
+        model.classifier.bias.copy_(b)
+    return {
+        "probe_C": clf.C,
+        "probe_val_f1_weighted": max(val_f1.values()),
+        "probe_seconds": seconds + time.perf_counter() - t0,
+    }
+
 
 def process_state() -> PartialState:
     "The state of this process among those launched (torchrun, accelerate launch), made exactly as `fit`'s Accelerator makes it."
-    return PartialState(cpu=not torch.cuda.is_available())  # a bare PartialState() made first on a CPU would make every process rank 0 of 1
+    return PartialState(
+        cpu=not torch.cuda.is_available()
+    )  # a bare PartialState() made first on a CPU would make every process rank 0 of 1
+
 
 def _predict_in_order(model, ids, labels, pad_id: int, batch_size: int = 64):
     "Probabilities for `ids` in dataset order. Under several processes each scores every n-th complaint and the shares are gathered."
     state = process_state()
     mine = np.arange(state.process_index, len(ids), state.num_processes)
-    probs, _ = predict_proba(model, make_loader([ids[i] for i in mine], np.zeros(len(mine), dtype=int), batch_size, shuffle=False, pad_id=pad_id))
+    probs, _ = predict_proba(
+        model,
+        make_loader(
+            [ids[i] for i in mine],
+            np.zeros(len(mine), dtype=int),
+            batch_size,
+            shuffle=False,
+            pad_id=pad_id,
+        ),
+    )
     if state.num_processes > 1:
         shares = gather_object([(mine, probs)])  # every process receives every share
-        mine, probs = np.concatenate([s[0] for s in shares]), np.concatenate([s[1] for s in shares])
-    out = np.empty_like(probs); out[mine] = probs
+        mine, probs = (
+            np.concatenate([s[0] for s in shares]),
+            np.concatenate([s[1] for s in shares]),
+        )
+    out = np.empty_like(probs)
+    out[mine] = probs
     return out, np.asarray(labels)
+
 
 def check_run_name(name: str) -> str:
     "A run name is one plain folder name inside the output folder: not empty, not `.` or `..`, no `/` (nor `\\`), not absolute, no control characters."
-    if not isinstance(name, str) or not name or name in (".", "..") or any(c in name for c in "/\\") or any(ord(c) < 32 for c in name):
-        raise ValueError(f"run name {name!r} must be one plain folder name (no '/', not '.' or '..'); it names OUTPUT_DIR/RUN_NAME, e.g. --run-name seed43.")
+    if (
+        not isinstance(name, str)
+        or not name
+        or name in (".", "..")
+        or any(c in name for c in "/\\")
+        or any(ord(c) < 32 for c in name)
+    ):
+        raise ValueError(
+            f"run name {name!r} must be one plain folder name (no '/', not '.' or '..'); it names OUTPUT_DIR/RUN_NAME, e.g. --run-name seed43."
+        )
     return name
 
-def run_experiment(cfg: ExperimentConfig, data_dir, output_dir="results", progress: bool = True, save_model: bool = True,
-                   evaluate_test: bool = True, run_name: str | None = None, save_probabilities: bool = False) -> dict:
+
+def run_experiment(
+    cfg: ExperimentConfig,
+    data_dir,
+    output_dir="results",
+    progress: bool = True,
+    save_model: bool = True,
+    evaluate_test: bool = True,
+    run_name: str | None = None,
+    save_probabilities: bool = False,
+) -> dict:
     "Train and evaluate one method; write `output_dir/<run_name or method>/metrics.json` (atomically, with the test probabilities if asked) and the trained artefact."
     out = Path(output_dir) / check_run_name(run_name or cfg.method)
-    main = process_state().is_main_process  # under `accelerate launch` or torchrun every process runs this: one writes
+    main = (
+        process_state().is_main_process
+    )  # under `accelerate launch` or torchrun every process runs this: one writes
     save_model = save_model and main
     reset_peak_memory()
-    if cfg.method == "tfidf": metrics = run_tfidf(cfg, data_dir, save_probabilities)
-    elif cfg.method == "probe": metrics = run_probe(cfg, data_dir, evaluate_test, save_probabilities)
+    if cfg.method == "tfidf":
+        metrics = run_tfidf(cfg, data_dir, save_probabilities)
+    elif cfg.method == "probe":
+        metrics = run_probe(cfg, data_dir, evaluate_test, save_probabilities)
     else:
         train, val, test, names = load_data(data_dir, cfg.limit, cfg.train_size)
         tok = AutoTokenizer.from_pretrained(resolve_model_path(cfg.model))
         check_model(cfg.model, cfg.max_length, cfg.method)
         cache = Path(data_dir) / ".cache"
-        ids = {k: tokenize(tok, df.text, cfg.max_length, cache) for k, df in (("train", train), ("val", val), ("test", test))}
+        ids = {
+            k: tokenize(tok, df.text, cfg.max_length, cache)
+            for k, df in (("train", train), ("val", val), ("test", test))
+        }
         model = build_model(cfg, len(names), dict(enumerate(names)))
-        probe = _init_head_from_probe(model, cfg, data_dir) if cfg.head_init == "probe" else {}
-        tcfg = TrainConfig(epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr, max_length=cfg.max_length, seed=cfg.seed,
-                           class_weighted=cfg.class_weighted, head_lr=cfg.head_lr)
-        h = fit(model, ids["train"], train.label, ids["val"], val.label, tcfg, out, pad_id=tok.pad_token_id, progress=progress,
-                run_config=asdict(cfg))  # a checkpoint resumes only this very run
+        probe = (
+            _init_head_from_probe(model, cfg, data_dir)
+            if cfg.head_init == "probe"
+            else {}
+        )
+        tcfg = TrainConfig(
+            epochs=cfg.epochs,
+            batch_size=cfg.batch_size,
+            lr=cfg.lr,
+            max_length=cfg.max_length,
+            seed=cfg.seed,
+            class_weighted=cfg.class_weighted,
+            head_lr=cfg.head_lr,
+        )
+        h = fit(
+            model,
+            ids["train"],
+            train.label,
+            ids["val"],
+            val.label,
+            tcfg,
+            out,
+            pad_id=tok.pad_token_id,
+            progress=progress,
+            run_config=asdict(cfg),
+        )  # a checkpoint resumes only this very run
         pc = count_parameters(model)
         with tempfile.TemporaryDirectory() as tmp:
             if cfg.method == "lora":
-                art = save_adapter(model, out / "adapter" if save_model else Path(tmp) / "adapter", extra_json={"lora_book.json": {
-                    "base_model": cfg.model, "classes": names, "max_length": cfg.max_length, "pooling": cfg.pooling}})
+                art = save_adapter(
+                    model,
+                    out / "adapter" if save_model else Path(tmp) / "adapter",
+                    extra_json={
+                        "lora_book.json": {
+                            "base_model": cfg.model,
+                            "classes": names,
+                            "max_length": cfg.max_length,
+                            "pooling": cfg.pooling,
+                        }
+                    },
+                )
                 ckpt_bytes = _dir_bytes(art)
             else:
                 art = out / "model" if save_model else Path(tmp) / "model"
-                if getattr(tok, "is_fast", False):  # saved without the last call's truncation, which depends on which token caches hit
-                    tok.backend_tokenizer.no_truncation(); tok.backend_tokenizer.no_padding()
+                if getattr(
+                    tok, "is_fast", False
+                ):  # saved without the last call's truncation, which depends on which token caches hit
+                    tok.backend_tokenizer.no_truncation()
+                    tok.backend_tokenizer.no_padding()
                 # into a temporary folder renamed into place (as save_adapter does): safetensors writes its own `.tmpXXXXXX`
                 # beside the file, which a kill would leave in the model folder
-                _atomic_dir(art, lambda d: (model.save_pretrained(d), tok.save_pretrained(d)))
+                _atomic_dir(
+                    art, lambda d: (model.save_pretrained(d), tok.save_pretrained(d))
+                )
                 ckpt_bytes = (art / "model.safetensors").stat().st_size
         best = h["history"][h["best_epoch"] - 1]
-        extra = {"trainable_params": pc.trainable, "total_params": pc.total, "trainable_percent": pc.percent,
-                 "train_seconds": h["train_seconds"] + probe.get("probe_seconds", 0.0), "peak_memory_mb": peak_memory_mb(),
-                 "checkpoint_bytes": ckpt_bytes, "best_epoch": h["best_epoch"], "best_val_f1_weighted": best["val_f1_weighted"],
-                 "best_val_f1_macro": best["val_f1_macro"], "history": h["history"], "optimizer_state_params": 2 * pc.trainable,
-                 "num_processes": process_state().num_processes, "n_train": len(train), **probe}  # the effective batch is num_processes * batch_size
+        extra = {
+            "trainable_params": pc.trainable,
+            "total_params": pc.total,
+            "trainable_percent": pc.percent,
+            "train_seconds": h["train_seconds"] + probe.get("probe_seconds", 0.0),
+            "peak_memory_mb": peak_memory_mb(),
+            "checkpoint_bytes": ckpt_bytes,
+            "best_epoch": h["best_epoch"],
+            "best_val_f1_weighted": best["val_f1_weighted"],
+            "best_val_f1_macro": best["val_f1_macro"],
+            "history": h["history"],
+            "optimizer_state_params": 2 * pc.trainable,
+            "num_processes": process_state().num_processes,
+            "n_train": len(train),
+            **probe,
+        }  # the effective batch is num_processes * batch_size
         if evaluate_test:
             probs, y = _predict_in_order(model, ids["test"], test.label, tok.pad_token_id)
-            metrics = _finish(cfg, names, y, probs.argmax(1), extra, probs if save_probabilities else None)
-        else: metrics = _validation_only(cfg, extra)
-        if main: shutil.rmtree(out / "checkpoint", ignore_errors=True)  # the run is complete: nothing to resume
-    if main: write_metrics(metrics, out / "metrics.json")
+            metrics = _finish(
+                cfg,
+                names,
+                y,
+                probs.argmax(1),
+                extra,
+                probs if save_probabilities else None,
+            )
+        else:
+            metrics = _validation_only(cfg, extra)
+        if main:
+            shutil.rmtree(
+                out / "checkpoint", ignore_errors=True
+            )  # the run is complete: nothing to resume
+    if main:
+        write_metrics(metrics, out / "metrics.json")
     return metrics
 
 # %% ../nbs/05_experiments.ipynb #6d52f6f7
-SUMMARY_COLUMNS = ["method", "test_accuracy", "test_f1_weighted", "test_f1_weighted_ci95", "test_f1_macro", "test_f1_macro_ci95",
-                   "trainable_params", "total_params", "trainable_percent", "train_seconds", "peak_memory_mb", "checkpoint_bytes", "best_epoch"]
+SUMMARY_COLUMNS = [
+    "method",
+    "test_accuracy",
+    "test_f1_weighted",
+    "test_f1_weighted_ci95",
+    "test_f1_macro",
+    "test_f1_macro_ci95",
+    "trainable_params",
+    "total_params",
+    "trainable_percent",
+    "train_seconds",
+    "peak_memory_mb",
+    "checkpoint_bytes",
+    "best_epoch",
+]
+
 
 def summarize(results_dir="results") -> pd.DataFrame:
     "One row per method from `results_dir/<method>/metrics.json`."
     rows = []
     for m in METHODS:
         f = Path(results_dir) / m / "metrics.json"
-        if f.exists(): r = read_metrics(f); rows.append({k: r.get(k) for k in SUMMARY_COLUMNS})  # read and checked once
-    if not rows: raise FileNotFoundError(f"no metrics.json under {results_dir}; run lora_book_run_all or lora_book_train first.")
+        if f.exists():
+            r = read_metrics(f)
+            rows.append({k: r.get(k) for k in SUMMARY_COLUMNS})  # read and checked once
+    if not rows:
+        raise FileNotFoundError(
+            f"no metrics.json under {results_dir}; run lora_book_run_all or lora_book_train first."
+        )
     return pd.DataFrame(rows)
+
 
 def majority_baseline(results_dir="results") -> dict:
     "Test accuracy and weighted F1 of always predicting the most frequent class (from the data's stats.json)."
-    counts = json.loads((Path(results_dir) / "data" / "stats.json").read_text())["class_counts"]
+    counts = json.loads((Path(results_dir) / "data" / "stats.json").read_text())[
+        "class_counts"
+    ]
     test = {c: v["test"] for c, v in counts.items()}
     p = max(test.values()) / sum(test.values())
-    return {"class": max(test, key=test.get), "test_accuracy": p, "test_f1_weighted": p * 2 * p / (1 + p)}
+    return {
+        "class": max(test, key=test.get),
+        "test_accuracy": p,
+        "test_f1_weighted": p * 2 * p / (1 + p),
+    }
+
 
 def results_table(summary: pd.DataFrame) -> pd.DataFrame:
     "The summary formatted for reading: scores with their 95% intervals, parameters, time, memory, size."
     ci = lambda v, lh: f"{v:.3f} [{lh[0]:.3f}, {lh[1]:.3f}]"
-    return pd.DataFrame({"method": summary.method,
-        "accuracy": summary.test_accuracy.map("{:.3f}".format),
-        "weighted F1 [95% CI]": [ci(v, lh) for v, lh in zip(summary.test_f1_weighted, summary.test_f1_weighted_ci95)],
-        "macro F1 [95% CI]": [ci(v, lh) for v, lh in zip(summary.test_f1_macro, summary.test_f1_macro_ci95)],
-        "trainable params": [f"{p:,} ({pc:.2f}%)" for p, pc in zip(summary.trainable_params, summary.trainable_percent)],
-        "train time (s)": summary.train_seconds.map("{:.0f}".format),
-        "peak memory (MB)": summary.peak_memory_mb.map("{:.0f}".format),
-        "saved size (MB)": (summary.checkpoint_bytes / 1e6).map("{:.2f}".format)}).set_index("method")
+    return pd.DataFrame(
+        {
+            "method": summary.method,
+            "accuracy": summary.test_accuracy.map("{:.3f}".format),
+            "weighted F1 [95% CI]": [
+                ci(v, lh)
+                for v, lh in zip(summary.test_f1_weighted, summary.test_f1_weighted_ci95)
+            ],
+            "macro F1 [95% CI]": [
+                ci(v, lh)
+                for v, lh in zip(summary.test_f1_macro, summary.test_f1_macro_ci95)
+            ],
+            "trainable params": [
+                f"{p:,} ({pc:.2f}%)"
+                for p, pc in zip(summary.trainable_params, summary.trainable_percent)
+            ],
+            "train time (s)": summary.train_seconds.map("{:.0f}".format),
+            "peak memory (MB)": summary.peak_memory_mb.map("{:.0f}".format),
+            "saved size (MB)": (summary.checkpoint_bytes / 1e6).map("{:.2f}".format),
+        }
+    ).set_index("method")
 
 # %% ../nbs/05_experiments.ipynb #3a460165
-def plot_f1_vs_params(summary: pd.DataFrame, ax=None, baseline: float | None = None, seed_scores: dict | None = None):
+def plot_f1_vs_params(
+    summary: pd.DataFrame,
+    ax=None,
+    baseline: float | None = None,
+    seed_scores: dict | None = None,
+):
     "Test weighted F1 (with its 95% interval) against trainable parameters, log scale; `baseline`: the majority-class F1; `seed_scores`: {method: [F1 of each seed]}, drawn as dots."
     import matplotlib.pyplot as plt
+
     ax = ax or plt.subplots(figsize=(6, 4))[1]
-    if baseline is not None: ax.axhline(baseline, color="grey", ls="--", lw=1, label="majority class")
+    if baseline is not None:
+        ax.axhline(baseline, color="grey", ls="--", lw=1, label="majority class")
     xs = sorted(summary.trainable_params)
     for _, r in summary.iterrows():
         lo, hi = r.test_f1_weighted_ci95
-        crowded = any(r.trainable_params < x < 3 * r.trainable_params for x in xs)  # a neighbour close on the right: label to the left
-        ax.errorbar(r.trainable_params, r.test_f1_weighted, yerr=[[r.test_f1_weighted - lo], [hi - r.test_f1_weighted]], fmt="o", capsize=4, label=r.method)
+        crowded = any(
+            r.trainable_params < x < 3 * r.trainable_params for x in xs
+        )  # a neighbour close on the right: label to the left
+        ax.errorbar(
+            r.trainable_params,
+            r.test_f1_weighted,
+            yerr=[[r.test_f1_weighted - lo], [hi - r.test_f1_weighted]],
+            fmt="o",
+            capsize=4,
+            label=r.method,
+        )
         if seed_scores and len(seed_scores.get(r.method, [])) > 1:
-            ax.plot([r.trainable_params * 1.25] * len(seed_scores[r.method]), seed_scores[r.method], ".", color="k", ms=4,
-                    label="each training seed" if not any(l.get_label() == "each training seed" for l in ax.get_lines()) else None)
-        ax.annotate(r.method, (r.trainable_params, r.test_f1_weighted), textcoords="offset points", xytext=(-6, 6) if crowded else (6, 6),
-                    ha="right" if crowded else "left")
-    ax.set(xscale="log", xlabel="trainable parameters (log scale)", ylabel="test weighted F1 (95% CI)", title="Test weighted F1 against trainable parameters")
-    handles = [l for l in ax.get_lines() if l.get_label() in ("majority class", "each training seed")]
-    if handles: ax.legend(handles=handles, loc="lower right", fontsize=8)
+            ax.plot(
+                [r.trainable_params * 1.25] * len(seed_scores[r.method]),
+                seed_scores[r.method],
+                ".",
+                color="k",
+                ms=4,
+                label="each training seed"
+                if not any(l.get_label() == "each training seed" for l in ax.get_lines())
+                else None,
+            )
+        ax.annotate(
+            r.method,
+            (r.trainable_params, r.test_f1_weighted),
+            textcoords="offset points",
+            xytext=(-6, 6) if crowded else (6, 6),
+            ha="right" if crowded else "left",
+        )
+    ax.set(
+        xscale="log",
+        xlabel="trainable parameters (log scale)",
+        ylabel="test weighted F1 (95% CI)",
+        title="Test weighted F1 against trainable parameters",
+    )
+    handles = [
+        l
+        for l in ax.get_lines()
+        if l.get_label() in ("majority class", "each training seed")
+    ]
+    if handles:
+        ax.legend(handles=handles, loc="lower right", fontsize=8)
     ax.margins(x=0.15)  # room for the labels of the outermost points
     return ax.figure
+
 
 def plot_learning_curves(results_dir="results"):
     "Training loss and validation weighted F1 per epoch for each neural method."
     import matplotlib.pyplot as plt
+
     fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.6))
     for m, color in zip(NEURAL, ("C0", "C1", "C2")):
         f = Path(results_dir) / m / "metrics.json"
-        if not f.exists(): continue
+        if not f.exists():
+            continue
         h = pd.DataFrame(read_metrics(f)["history"])
-        a.plot(h.epoch, h.train_loss, "o-", color=color, label=f"{m} (train)"); a.plot(h.epoch, h.val_loss, "x--", color=color, label=f"{m} (val)")
+        a.plot(h.epoch, h.train_loss, "o-", color=color, label=f"{m} (train)")
+        a.plot(h.epoch, h.val_loss, "x--", color=color, label=f"{m} (val)")
         b.plot(h.epoch, h.val_f1_weighted, "o-", color=color, label=m)
-    a.set(xlabel="epoch", ylabel="cross-entropy loss", title="Loss"); b.set(xlabel="epoch", ylabel="validation weighted F1", title="Validation F1")
-    a.legend(fontsize=8); b.legend(fontsize=8); fig.tight_layout()
+    a.set(xlabel="epoch", ylabel="cross-entropy loss", title="Loss")
+    b.set(xlabel="epoch", ylabel="validation weighted F1", title="Validation F1")
+    a.legend(fontsize=8)
+    b.legend(fontsize=8)
+    fig.tight_layout()
     return fig
+
 
 def plot_confusion_matrices(results_dir="results"):
     "Row-normalised test confusion matrices of every method, two to a row (readable at the width of a page column)."
     import matplotlib.pyplot as plt
-    found = [(m, read_metrics(Path(results_dir) / m / "metrics.json")) for m in METHODS if (Path(results_dir) / m / "metrics.json").exists()]
+
+    found = [
+        (m, read_metrics(Path(results_dir) / m / "metrics.json"))
+        for m in METHODS
+        if (Path(results_dir) / m / "metrics.json").exists()
+    ]
     rows = (len(found) + 1) // 2
-    fig, axes = plt.subplots(rows, 2, figsize=(8.6, 4.0 * rows), squeeze=False, layout="constrained")
+    fig, axes = plt.subplots(
+        rows, 2, figsize=(8.6, 4.0 * rows), squeeze=False, layout="constrained"
+    )
     for ax, (m, r) in zip(axes.flat, found):
-        cm = np.asarray(r["confusion_matrix"], dtype=float); cm = cm / np.maximum(cm.sum(1, keepdims=True), 1)
+        cm = np.asarray(r["confusion_matrix"], dtype=float)
+        cm = cm / np.maximum(cm.sum(1, keepdims=True), 1)
         im = ax.imshow(cm, vmin=0, vmax=1, cmap="Blues")
         short = [c.split(",")[0].split(" or ")[0][:18] for c in r["classes"]]
-        ax.set_xticks(range(len(short)), short, rotation=90, fontsize=8); ax.set_yticks(range(len(short)), short, fontsize=8)
-        ax.set(title=f"{m} (weighted F1 {r['test_f1_weighted']:.2f})", xlabel="predicted product", ylabel="true product" if ax in axes[:, 0] else "")
-    for ax in axes.flat[len(found):]: ax.axis("off")
-    fig.colorbar(im, ax=axes.ravel().tolist(), shrink=0.5, label="share of the true product's complaints")
+        ax.set_xticks(range(len(short)), short, rotation=90, fontsize=8)
+        ax.set_yticks(range(len(short)), short, fontsize=8)
+        ax.set(
+            title=f"{m} (weighted F1 {r['test_f1_weighted']:.2f})",
+            xlabel="predicted product",
+            ylabel="true product" if ax in axes[:, 0] else "",
+        )
+    for ax in axes.flat[len(found) :]:
+        ax.axis("off")
+    fig.colorbar(
+        im,
+        ax=axes.ravel().tolist(),
+        shrink=0.5,
+        label="share of the true product's complaints",
+    )
     return fig
+
 
 def _atomic_write(path: Path, write):
     "Call `write(tmp)` for a temporary file beside `path` (same suffix), then rename it to `path`: a reader never sees half a file."
-    path = Path(path); remove_stale_temporaries(path.parent, path.name)
+    path = Path(path)
+    remove_stale_temporaries(path.parent, path.name)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}{path.suffix}")
-    write(tmp); os.replace(tmp, path)
+    write(tmp)
+    os.replace(tmp, path)
+
 
 def write_figures(results_dir="results"):
     "Save the summary table and the three figures under `results_dir` (each file atomically)."
-    import matplotlib; import matplotlib.pyplot as plt
-    s = summarize(results_dir); _atomic_write(Path(results_dir) / "summary.csv", lambda f: s.to_csv(f, index=False))
-    base = majority_baseline(results_dir)["test_f1_weighted"] if (Path(results_dir) / "data" / "stats.json").exists() else None
-    seeds = {m: [r["test_f1_weighted"] for r in rs] for m, rs in seed_runs(results_dir, strict=False).items()}
-    for name, fig in (("f1_vs_params.png", plot_f1_vs_params(s, baseline=base, seed_scores=seeds)), ("learning_curves.png", plot_learning_curves(results_dir)),
-                      ("confusion_matrices.png", plot_confusion_matrices(results_dir))):
-        _atomic_write(Path(results_dir) / name, lambda f: fig.savefig(f, dpi=120, bbox_inches="tight")); plt.close(fig)
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    s = summarize(results_dir)
+    _atomic_write(Path(results_dir) / "summary.csv", lambda f: s.to_csv(f, index=False))
+    base = (
+        majority_baseline(results_dir)["test_f1_weighted"]
+        if (Path(results_dir) / "data" / "stats.json").exists()
+        else None
+    )
+    seeds = {
+        m: [r["test_f1_weighted"] for r in rs]
+        for m, rs in seed_runs(results_dir, strict=False).items()
+    }
+    for name, fig in (
+        ("f1_vs_params.png", plot_f1_vs_params(s, baseline=base, seed_scores=seeds)),
+        ("learning_curves.png", plot_learning_curves(results_dir)),
+        ("confusion_matrices.png", plot_confusion_matrices(results_dir)),
+    ):
+        _atomic_write(
+            Path(results_dir) / name,
+            lambda f: fig.savefig(f, dpi=120, bbox_inches="tight"),
+        )
+        plt.close(fig)
     return s
 
 # %% ../nbs/05_experiments.ipynb #c1556330
 def _same_config(metrics_file: Path, cfg: ExperimentConfig) -> bool:
     "Does `metrics_file` hold a finished run of `cfg`? A damaged file is not one: it is reported, and the run is done again."
-    if not metrics_file.exists(): return False
-    try: saved = read_metrics(metrics_file).get("config", {})
+    if not metrics_file.exists():
+        return False
+    try:
+        saved = read_metrics(metrics_file).get("config", {})
     except RecordError as e:
-        print(f"{e} Running {cfg.method} again.", file=sys.stderr); return False
+        print(f"{e} Running {cfg.method} again.", file=sys.stderr)
+        return False
     return recorded_config(saved, type(cfg)) == json.loads(json.dumps(asdict(cfg)))
 
-NEWER_FIELDS = ("train_size", "use_rslora")  # ExperimentConfig fields added after some results were recorded (their default is what those runs did)
+
+NEWER_FIELDS = (
+    "train_size",
+    "use_rslora",
+)  # ExperimentConfig fields added after some results were recorded (their default is what those runs did)
+
 
 def recorded_config(config: dict, cls=ExperimentConfig) -> dict:
     "A run's recorded config with the defaults of `cls`'s fields newer than the record filled in (so old and new records compare)."
-    return {**{f.name: f.default for f in dataclasses.fields(cls) if f.name in NEWER_FIELDS}, **config}
+    return {
+        **{f.name: f.default for f in dataclasses.fields(cls) if f.name in NEWER_FIELDS},
+        **config,
+    }
+
 
 def _command(name: str) -> list[str]:
     "The installed console script `name` (next to this Python, else on PATH)."
     exe = Path(sys.executable).parent / name
-    if not exe.exists(): exe = shutil.which(name)
-    if not exe: raise FileNotFoundError(f"the command {name} is not installed; run `pip install -e .` in the repository.")
+    if not exe.exists():
+        exe = shutil.which(name)
+    if not exe:
+        raise FileNotFoundError(
+            f"the command {name} is not installed; run `pip install -e .` in the repository."
+        )
     return [str(exe)]
 
-def run_in_process(cfg: ExperimentConfig, data_dir, output_dir, run_name: str | None = None, evaluate_test: bool = True,
-                   save_model: bool = True, progress: bool = False, verbose: bool = False) -> dict:
+
+def run_in_process(
+    cfg: ExperimentConfig,
+    data_dir,
+    output_dir,
+    run_name: str | None = None,
+    evaluate_test: bool = True,
+    save_model: bool = True,
+    progress: bool = False,
+    verbose: bool = False,
+) -> dict:
     "`run_experiment` in a fresh process (`lora_book_train`), so that each run reports its own time and peak memory; its metrics."
-    args = _command("lora_book_train") + ["--method", cfg.method, "--data", str(data_dir), "--output-dir", str(output_dir),
-            "--config-json", json.dumps(asdict(cfg))] + (["--run-name", run_name] if run_name else []) + \
-           ([] if evaluate_test else ["--validation-only"]) + ([] if save_model else ["--no-save"]) + ([] if progress else ["--quiet"])
-    r = subprocess.run(args, stdout=None if verbose else subprocess.DEVNULL, stderr=None if verbose else subprocess.PIPE, text=True)
-    if r.returncode: raise RuntimeError(f"lora_book_train --method {cfg.method} failed (exit status {r.returncode})"
-                                        + (f": {r.stderr.strip()[-2000:]}" if r.stderr else "; its error is printed above"))
+    args = (
+        _command("lora_book_train")
+        + [
+            "--method",
+            cfg.method,
+            "--data",
+            str(data_dir),
+            "--output-dir",
+            str(output_dir),
+            "--config-json",
+            json.dumps(asdict(cfg)),
+        ]
+        + (["--run-name", run_name] if run_name else [])
+        + ([] if evaluate_test else ["--validation-only"])
+        + ([] if save_model else ["--no-save"])
+        + ([] if progress else ["--quiet"])
+    )
+    r = subprocess.run(
+        args,
+        stdout=None if verbose else subprocess.DEVNULL,
+        stderr=None if verbose else subprocess.PIPE,
+        text=True,
+    )
+    if r.returncode:
+        raise RuntimeError(
+            f"lora_book_train --method {cfg.method} failed (exit status {r.returncode})"
+            + (
+                f": {r.stderr.strip()[-2000:]}"
+                if r.stderr
+                else "; its error is printed above"
+            )
+        )
     return read_metrics(Path(output_dir) / (run_name or cfg.method) / "metrics.json")
+
 
 def _data_record(input_path) -> str | list[str]:
     "The input(s) as results files record them (paths relative to the repository)."
     paths = input_path or cfpb.default_data_paths()
     paths = paths if isinstance(paths, (list, tuple)) else [paths]
-    return cfpb.portable_path(paths[0]) if len(paths) == 1 else [cfpb.portable_path(p) for p in paths]
+    return (
+        cfpb.portable_path(paths[0])
+        if len(paths) == 1
+        else [cfpb.portable_path(p) for p in paths]
+    )
 
-def run_all(output_dir="results", input_path=None, work_dir="work", methods=METHODS, model: str = DEFAULT_MODEL, seed: int = 42,
-            limit: int | None = None, max_length: int = 128, progress: bool = True, force: bool = False, verbose: bool = True,
-            **overrides) -> pd.DataFrame:
+
+def run_all(
+    output_dir="results",
+    input_path=None,
+    work_dir="work",
+    methods=METHODS,
+    model: str = DEFAULT_MODEL,
+    seed: int = 42,
+    limit: int | None = None,
+    max_length: int = 128,
+    progress: bool = True,
+    force: bool = False,
+    verbose: bool = True,
+    **overrides,
+) -> pd.DataFrame:
     "The main job: preprocess the data, run every method (each in its own process), write results/ and return the summary; `force` reruns finished methods."
-    t0 = time.perf_counter(); output_dir = Path(output_dir)
+    t0 = time.perf_counter()
+    output_dir = Path(output_dir)
     data_dir = Path(work_dir) / "cfpb"
     preprocess(input_path or cfpb.default_data_paths(), data_dir, progress=progress)
     (output_dir / "data").mkdir(parents=True, exist_ok=True)
-    for f in ("stats.json", "label_map.json"): _atomic_write(output_dir / "data" / f, lambda t: shutil.copy(data_dir / f, t))
+    for f in ("stats.json", "label_map.json"):
+        _atomic_write(output_dir / "data" / f, lambda t: shutil.copy(data_dir / f, t))
     skipped = []
     for m in methods:
-        cfg = ExperimentConfig(m, model=model, seed=seed, limit=limit, max_length=max_length, **overrides.get(m, {}))
+        cfg = ExperimentConfig(
+            m,
+            model=model,
+            seed=seed,
+            limit=limit,
+            max_length=max_length,
+            **overrides.get(m, {}),
+        )
         if not force and _same_config(output_dir / m / "metrics.json", cfg):
-            if verbose: print(f"[{m}] already done for this configuration: {output_dir / m / 'metrics.json'}")
-            skipped.append(m); continue
-        if verbose: print(f"[{m}] training ...", flush=True)
+            if verbose:
+                print(
+                    f"[{m}] already done for this configuration: {output_dir / m / 'metrics.json'}"
+                )
+            skipped.append(m)
+            continue
+        if verbose:
+            print(f"[{m}] training ...", flush=True)
         run_in_process(cfg, data_dir, output_dir, progress=progress, verbose=verbose)
     summary = write_figures(output_dir)
     before = 0.0  # a resumed job (some methods were done before) counts the time of its earlier invocations too
     if skipped and (output_dir / "run_all.json").exists():
-        try: before = float(json.loads((output_dir / "run_all.json").read_text()).get("seconds", 0.0))
-        except (ValueError, TypeError, AttributeError, UnicodeDecodeError): before = 0.0
-    _atomic_json({"seconds": before + time.perf_counter() - t0, "methods": list(methods), "data": _data_record(input_path),
-                  "device": "cuda" if torch.cuda.is_available() else f"cpu ({os.cpu_count()} cores)"}, output_dir / "run_all.json")
+        try:
+            before = float(
+                json.loads((output_dir / "run_all.json").read_text()).get("seconds", 0.0)
+            )
+        except (ValueError, TypeError, AttributeError, UnicodeDecodeError):
+            before = 0.0
+    _atomic_json(
+        {
+            "seconds": before + time.perf_counter() - t0,
+            "methods": list(methods),
+            "data": _data_record(input_path),
+            "device": "cuda"
+            if torch.cuda.is_available()
+            else f"cpu ({os.cpu_count()} cores)",
+        },
+        output_dir / "run_all.json",
+    )
     return summary
 
 # %% ../nbs/05_experiments.ipynb #fd1e234e
@@ -558,154 +1245,372 @@ def search_candidates(method: str, best: dict | None, stage: int) -> dict:
     "The recipes tried at `stage` of the search (0, 1, 2), given the best recipe so far; every method gets five runs."
     book = BOOK_RECIPES[method]
     if stage == 0:  # the head and the pooling
-        if method == "scratch": return {"book": book, "mean": {**book, "pooling": "mean"}}
-        return {"book": book, "lpft": {**book, "head_init": "probe"}, "lpft_mean": {**book, "head_init": "probe", "pooling": "mean"}}
-    if stage == 1: return {"cw": {**best, "class_weighted": True}}  # a class-weighted loss, on the best so far
-    if stage == 2:  # the learning rate, on the best so far (scratch, with no probe to try, also tries half the step)
-        return {"lr2x": {**best, "lr": 2 * best["lr"]}, **({"lr0.5x": {**best, "lr": best["lr"] / 2}} if method == "scratch" else {})}
+        if method == "scratch":
+            return {"book": book, "mean": {**book, "pooling": "mean"}}
+        return {
+            "book": book,
+            "lpft": {**book, "head_init": "probe"},
+            "lpft_mean": {**book, "head_init": "probe", "pooling": "mean"},
+        }
+    if stage == 1:
+        return {
+            "cw": {**best, "class_weighted": True}
+        }  # a class-weighted loss, on the best so far
+    if (
+        stage == 2
+    ):  # the learning rate, on the best so far (scratch, with no probe to try, also tries half the step)
+        return {
+            "lr2x": {**best, "lr": 2 * best["lr"]},
+            **({"lr0.5x": {**best, "lr": best["lr"] / 2}} if method == "scratch" else {}),
+        }
     return {}
 
-PROBE_SEARCH = {f"{p}{'_cw' if cw else ''}": {"pooling": p, "class_weighted": cw} for p in POOLINGS for cw in (False, True)}
 
-def run_search(output_dir="results", data_dir="work/cfpb", methods=("probe", "lora", "full", "scratch"), model: str = DEFAULT_MODEL,
-               max_length: int = 128, limit: int | None = None, progress: bool = False, **overrides) -> dict:
+PROBE_SEARCH = {
+    f"{p}{'_cw' if cw else ''}": {"pooling": p, "class_weighted": cw}
+    for p in POOLINGS
+    for cw in (False, True)
+}
+
+
+def run_search(
+    output_dir="results",
+    data_dir="work/cfpb",
+    methods=("probe", "lora", "full", "scratch"),
+    model: str = DEFAULT_MODEL,
+    max_length: int = 128,
+    limit: int | None = None,
+    progress: bool = False,
+    **overrides,
+) -> dict:
     "Choose each method's recipe on the validation split (test never read); write `search/<method>/<run>/metrics.json` and `search/choice.json`."
-    root = Path(output_dir) / "search"; choice = {}
+    root = Path(output_dir) / "search"
+    choice = {}
     for m in methods:
         tried = {}  # run name -> (recipe, validation weighted F1)
         for stage in (0, 1, 2) if m != "probe" else (0,):
             best = max(tried.values(), key=lambda t: t[1])[0] if tried else None
-            for name, recipe in (PROBE_SEARCH if m == "probe" else search_candidates(m, best, stage)).items():
+            for name, recipe in (
+                PROBE_SEARCH if m == "probe" else search_candidates(m, best, stage)
+            ).items():
                 recipe = {**recipe, **overrides.get(m, {})}
-                cfg = ExperimentConfig(m, model=model, max_length=max_length, limit=limit, **recipe)
+                cfg = ExperimentConfig(
+                    m, model=model, max_length=max_length, limit=limit, **recipe
+                )
                 f = root / m / name / "metrics.json"
-                if _same_config(f, cfg): r = read_metrics(f)  # finished before: an interrupted search resumes
+                if _same_config(f, cfg):
+                    r = read_metrics(f)  # finished before: an interrupted search resumes
                 else:
                     print(f"[search] {m} {name} ...", flush=True)
-                    r = run_in_process(cfg, data_dir, root / m, run_name=name, evaluate_test=False, save_model=m != "probe", progress=progress)
-                    print(f"[search] {m} {name}: validation weighted F1 {r['best_val_f1_weighted']:.3f}, macro {r['best_val_f1_macro']:.3f} "
-                          f"({r['train_seconds']:.0f}s)", flush=True)
+                    r = run_in_process(
+                        cfg,
+                        data_dir,
+                        root / m,
+                        run_name=name,
+                        evaluate_test=False,
+                        save_model=m != "probe",
+                        progress=progress,
+                    )
+                    print(
+                        f"[search] {m} {name}: validation weighted F1 {r['best_val_f1_weighted']:.3f}, macro {r['best_val_f1_macro']:.3f} "
+                        f"({r['train_seconds']:.0f}s)",
+                        flush=True,
+                    )
                 tried[name] = (recipe, r["best_val_f1_weighted"])
         name = max(tried, key=lambda k: tried[k][1])  # ties: the earlier run
-        choice[m] = {"run": name, "recipe": tried[name][0], "val_f1_weighted": tried[name][1]}
+        choice[m] = {
+            "run": name,
+            "recipe": tried[name][0],
+            "val_f1_weighted": tried[name][1],
+        }
     _atomic_json(choice, root / "choice.json")
     return choice
 
+
 def search_table(results_dir="results") -> pd.DataFrame:
     "Every run of the recipe search: its recipe, best epoch and validation scores; `chosen` marks each method's pick."
-    root = Path(results_dir) / "search"; choice = json.loads((root / "choice.json").read_text())
+    root = Path(results_dir) / "search"
+    choice = json.loads((root / "choice.json").read_text())
     rows = []
-    for f in sorted(root.glob("*/*/metrics.json"), key=lambda f: (METHODS.index(f.parent.parent.name), f.stat().st_mtime)):
-        r = read_metrics(f); c = r["config"]; m = r["method"]
-        rows.append({"method": m, "run": f.parent.name, "pooling": c["pooling"], "head": c.get("head_init") or "-",
-                     "class weights": "yes" if c["class_weighted"] else "no", "lr": c["lr"] if c["lr"] is not None else f"C={r['probe_C']:g}",
-                     "epochs": c["epochs"] or "-", "best epoch": r["best_epoch"] or "-",
-                     "val weighted F1": round(r["best_val_f1_weighted"], 3), "val macro F1": round(r["best_val_f1_macro"], 3),
-                     "train time (s)": round(r["train_seconds"]), "chosen": "✔" if choice.get(m, {}).get("run") == f.parent.name else ""})
+    for f in sorted(
+        root.glob("*/*/metrics.json"),
+        key=lambda f: (METHODS.index(f.parent.parent.name), f.stat().st_mtime),
+    ):
+        r = read_metrics(f)
+        c = r["config"]
+        m = r["method"]
+        rows.append(
+            {
+                "method": m,
+                "run": f.parent.name,
+                "pooling": c["pooling"],
+                "head": c.get("head_init") or "-",
+                "class weights": "yes" if c["class_weighted"] else "no",
+                "lr": c["lr"] if c["lr"] is not None else f"C={r['probe_C']:g}",
+                "epochs": c["epochs"] or "-",
+                "best epoch": r["best_epoch"] or "-",
+                "val weighted F1": round(r["best_val_f1_weighted"], 3),
+                "val macro F1": round(r["best_val_f1_macro"], 3),
+                "train time (s)": round(r["train_seconds"]),
+                "chosen": "✔" if choice.get(m, {}).get("run") == f.parent.name else "",
+            }
+        )
     return pd.DataFrame(rows)
+
 
 def evaluate_saved_run(run_dir, data_dir, output_dir) -> dict:
     "Read the test split once for a finished validation-only run (its saved model or adapter); write `output_dir/metrics.json` and the artefact."
     run_dir, output_dir = Path(run_dir), Path(output_dir)
-    r = read_metrics(run_dir / "metrics.json"); cfg = ExperimentConfig(**r["config"])
-    if cfg.method == "probe":  # a deterministic fit on cached features: fitted again, now scoring the test split, it is the same model
+    r = read_metrics(run_dir / "metrics.json")
+    cfg = ExperimentConfig(**r["config"])
+    if (
+        cfg.method == "probe"
+    ):  # a deterministic fit on cached features: fitted again, now scoring the test split, it is the same model
         return run_in_process(cfg, data_dir, output_dir.parent, run_name=output_dir.name)
     remove_stale_temporaries(output_dir.parent, output_dir.name)
-    tmp = output_dir.with_name(f".{output_dir.name}.tmp{os.getpid()}")  # the folder appears complete or not at all
-    shutil.copytree(run_dir, tmp, ignore=shutil.ignore_patterns("metrics.json", "checkpoint"))
-    model, tok, names, _ = load_classifier(tmp / ("adapter" if cfg.method == "lora" else "model"))
+    tmp = output_dir.with_name(
+        f".{output_dir.name}.tmp{os.getpid()}"
+    )  # the folder appears complete or not at all
+    shutil.copytree(
+        run_dir, tmp, ignore=shutil.ignore_patterns("metrics.json", "checkpoint")
+    )
+    model, tok, names, _ = load_classifier(
+        tmp / ("adapter" if cfg.method == "lora" else "model")
+    )
     _, _, test, _ = load_data(data_dir, cfg.limit)
     ids = tokenize(tok, test.text, cfg.max_length, Path(data_dir) / ".cache")
-    probs, y = predict_proba(model, make_loader(ids, test.label, 64, shuffle=False, pad_id=tok.pad_token_id))
-    extra = {k: v for k, v in r.items() if k not in ("method", "config", "seed", "test", "torch")}  # time and memory: the search run's
+    probs, y = predict_proba(
+        model, make_loader(ids, test.label, 64, shuffle=False, pad_id=tok.pad_token_id)
+    )
+    extra = {
+        k: v
+        for k, v in r.items()
+        if k not in ("method", "config", "seed", "test", "torch")
+    }  # time and memory: the search run's
     metrics = _finish(cfg, names, y, probs.argmax(1), extra)
     write_metrics(metrics, tmp / "metrics.json")
-    if output_dir.exists(): shutil.rmtree(output_dir)
+    if output_dir.exists():
+        shutil.rmtree(output_dir)
     os.replace(tmp, output_dir)
     return metrics
 
 # %% ../nbs/05_experiments.ipynb #2173e4fc
-def run_seeds(output_dir="results", data_dir="work/cfpb", seeds=(43, 44), methods=NEURAL, recipes: dict | None = None,
-              model: str = DEFAULT_MODEL, max_length: int = 128, limit: int | None = None, progress: bool = False):
+def run_seeds(
+    output_dir="results",
+    data_dir="work/cfpb",
+    seeds=(43, 44),
+    methods=NEURAL,
+    recipes: dict | None = None,
+    model: str = DEFAULT_MODEL,
+    max_length: int = 128,
+    limit: int | None = None,
+    progress: bool = False,
+):
     "More training seeds of each neural method at its recipe (default: METHOD_DEFAULTS): `seeds/<method>/seed<k>/metrics.json`."
     root = Path(output_dir) / "seeds"
     for m in methods:
         for s in seeds:
-            cfg = ExperimentConfig(m, model=model, max_length=max_length, limit=limit, seed=s, **(recipes or METHOD_DEFAULTS)[m])
-            if _same_config(root / m / f"seed{s}" / "metrics.json", cfg): continue
+            cfg = ExperimentConfig(
+                m,
+                model=model,
+                max_length=max_length,
+                limit=limit,
+                seed=s,
+                **(recipes or METHOD_DEFAULTS)[m],
+            )
+            if _same_config(root / m / f"seed{s}" / "metrics.json", cfg):
+                continue
             print(f"[seeds] {m} seed {s} ...", flush=True)
-            r = run_in_process(cfg, data_dir, root / m, run_name=f"seed{s}", save_model=False, progress=progress)
-            print(f"[seeds] {m} seed {s}: test weighted F1 {r['test_f1_weighted']:.3f} ({r['train_seconds']:.0f}s)", flush=True)
+            r = run_in_process(
+                cfg,
+                data_dir,
+                root / m,
+                run_name=f"seed{s}",
+                save_model=False,
+                progress=progress,
+            )
+            print(
+                f"[seeds] {m} seed {s}: test weighted F1 {r['test_f1_weighted']:.3f} ({r['train_seconds']:.0f}s)",
+                flush=True,
+            )
+
 
 def seed_runs(results_dir="results", strict: bool = True) -> dict:
     """Each method's runs: the main job's (`<method>/metrics.json`) then its extra seeds (`seeds/<method>/seed*/metrics.json`,
     or the learning curves' runs on the whole training split, `curves/<method>/nall-s*`); `strict=False` leaves out seeds of another recipe."""
     runs, root = {}, Path(results_dir)
     for m in METHODS:
-        if not (root / m / "metrics.json").exists(): continue
-        files = [root / m / "metrics.json", *sorted((root / "seeds" / m).glob("seed*/metrics.json")), *sorted((root / "curves" / m).glob("nall-s*/metrics.json"))]
+        if not (root / m / "metrics.json").exists():
+            continue
+        files = [
+            root / m / "metrics.json",
+            *sorted((root / "seeds" / m).glob("seed*/metrics.json")),
+            *sorted((root / "curves" / m).glob("nall-s*/metrics.json")),
+        ]
         runs[m] = []
         for r in (read_metrics(f) for f in files):
-            if r["seed"] not in {x["seed"] for x in runs[m]}: runs[m].append(r)  # the curves copy the main job's run: keep one
-    cfgs = {m: [{k: v for k, v in recorded_config(r["config"]).items() if k != "seed"} for r in rs] for m, rs in runs.items()}
+            if r["seed"] not in {x["seed"] for x in runs[m]}:
+                runs[m].append(r)  # the curves copy the main job's run: keep one
+    cfgs = {
+        m: [
+            {k: v for k, v in recorded_config(r["config"]).items() if k != "seed"}
+            for r in rs
+        ]
+        for m, rs in runs.items()
+    }
     for m, cs in cfgs.items():
-        if not (stale := [r["seed"] for r, c in zip(runs[m], cs) if c != cs[0]]): continue
-        if strict: raise ValueError(f"the seeds of {m} under {results_dir} were run with different recipes; "
-                                    "rerun lora_book_study (or delete seeds/) so that all use the same one.")
-        print(f"note: seeds {stale} of {m} under {results_dir} used another recipe than its main run; left out (rerun lora_book_study)")
+        if not (stale := [r["seed"] for r, c in zip(runs[m], cs) if c != cs[0]]):
+            continue
+        if strict:
+            raise ValueError(
+                f"the seeds of {m} under {results_dir} were run with different recipes; "
+                "rerun lora_book_study (or delete seeds/) so that all use the same one."
+            )
+        print(
+            f"note: seeds {stale} of {m} under {results_dir} used another recipe than its main run; left out (rerun lora_book_study)"
+        )
         runs[m] = [r for r, c in zip(runs[m], cs) if c == cs[0]]
     return runs
+
 
 def seed_table(results_dir="results", train_time: str = "first") -> pd.DataFrame:
     """Test scores per method over its training seeds: mean ± standard deviation (and range) of weighted and macro F1.
     `train_time`: the main job's run's training time (`"first"`), or the median over seeds (`"median"`, robust to a run slowed by a busy machine)."""
-    if train_time not in ("first", "median"): raise ValueError(f"train_time must be 'first' or 'median', got {train_time!r}.")
+    if train_time not in ("first", "median"):
+        raise ValueError(f"train_time must be 'first' or 'median', got {train_time!r}.")
     rows = []
     for m, rs in seed_runs(results_dir).items():
-        w, mac, acc = (np.array([r[k] for r in rs]) for k in ("test_f1_weighted", "test_f1_macro", "test_accuracy"))
+        w, mac, acc = (
+            np.array([r[k] for r in rs])
+            for k in ("test_f1_weighted", "test_f1_macro", "test_accuracy")
+        )
         sd = lambda v: v.std(ddof=1) if len(v) > 1 else 0.0
-        rows.append({"method": m, "seeds": len(rs) if m in NEURAL else "- (deterministic)",
-                     "weighted F1 (mean ± sd)": f"{w.mean():.3f} ± {sd(w):.3f}", "weighted F1 range": f"{w.min():.3f} to {w.max():.3f}",
-                     "macro F1 (mean ± sd)": f"{mac.mean():.3f} ± {sd(mac):.3f}", "accuracy (mean)": f"{acc.mean():.3f}",
-                     "trainable params": f"{rs[0]['trainable_params']:,} ({rs[0]['trainable_percent']:.2f}%)",
-                     **({"train time (s, seed 42)": f"{rs[0]['train_seconds']:.0f}"} if train_time == "first" else  # the main job's run, alone in its process
-                        {"train time (s, median of seeds)": f"{np.median([r['train_seconds'] for r in rs]):.0f}"}),
-                     "saved size (MB)": f"{rs[0]['checkpoint_bytes'] / 1e6:.2f}"})
+        rows.append(
+            {
+                "method": m,
+                "seeds": len(rs) if m in NEURAL else "- (deterministic)",
+                "weighted F1 (mean ± sd)": f"{w.mean():.3f} ± {sd(w):.3f}",
+                "weighted F1 range": f"{w.min():.3f} to {w.max():.3f}",
+                "macro F1 (mean ± sd)": f"{mac.mean():.3f} ± {sd(mac):.3f}",
+                "accuracy (mean)": f"{acc.mean():.3f}",
+                "trainable params": f"{rs[0]['trainable_params']:,} ({rs[0]['trainable_percent']:.2f}%)",
+                **(
+                    {"train time (s, seed 42)": f"{rs[0]['train_seconds']:.0f}"}
+                    if train_time == "first"
+                    # the main job's run, alone in its process
+                    else {
+                        "train time (s, median of seeds)": f"{np.median([r['train_seconds'] for r in rs]):.0f}"
+                    }
+                ),
+                "saved size (MB)": f"{rs[0]['checkpoint_bytes'] / 1e6:.2f}",
+            }
+        )
     return pd.DataFrame(rows).set_index("method")
+
 
 def per_seed_table(results_dir="results") -> pd.DataFrame:
     "One row per run: method, seed, test weighted and macro F1, best epoch."
-    return pd.DataFrame([{"method": m, "seed": r["seed"], "test weighted F1": round(r["test_f1_weighted"], 3),
-                          "test macro F1": round(r["test_f1_macro"], 3), "best epoch": r["best_epoch"]}
-                         for m, rs in seed_runs(results_dir).items() for r in rs])
+    return pd.DataFrame(
+        [
+            {
+                "method": m,
+                "seed": r["seed"],
+                "test weighted F1": round(r["test_f1_weighted"], 3),
+                "test macro F1": round(r["test_f1_macro"], 3),
+                "best epoch": r["best_epoch"],
+            }
+            for m, rs in seed_runs(results_dir).items()
+            for r in rs
+        ]
+    )
+
 
 def per_class_f1(results_dir="results") -> pd.DataFrame:
     "Test F1 of each product for each method (the mean over its seeds), with the number of test complaints."
-    runs = seed_runs(results_dir); first = next(iter(runs.values()))[0]
-    t = pd.DataFrame({m: [np.mean([r["per_class"][c]["f1-score"] for r in rs]) for c in first["classes"]] for m, rs in runs.items()},
-                     index=first["classes"]).round(3)
-    t.insert(0, "test complaints", [int(first["per_class"][c]["support"]) for c in first["classes"]])
+    runs = seed_runs(results_dir)
+    first = next(iter(runs.values()))[0]
+    t = pd.DataFrame(
+        {
+            m: [
+                np.mean([r["per_class"][c]["f1-score"] for r in rs])
+                for c in first["classes"]
+            ]
+            for m, rs in runs.items()
+        },
+        index=first["classes"],
+    ).round(3)
+    t.insert(
+        0,
+        "test complaints",
+        [int(first["per_class"][c]["support"]) for c in first["classes"]],
+    )
     return t
 
 # %% ../nbs/05_experiments.ipynb #d7d8a55a
-def run_study(output_dir="results", input_path=None, work_dir="work", seeds=(43, 44), model: str = DEFAULT_MODEL, max_length: int = 128,
-              limit: int | None = None, progress: bool = False, **overrides) -> pd.DataFrame:
+def run_study(
+    output_dir="results",
+    input_path=None,
+    work_dir="work",
+    seeds=(43, 44),
+    model: str = DEFAULT_MODEL,
+    max_length: int = 128,
+    limit: int | None = None,
+    progress: bool = False,
+    **overrides,
+) -> pd.DataFrame:
     "The multi-seed study: the recipe search on validation, the test split read once per chosen recipe (seed 42), more seeds; the seed table."
-    t0 = time.perf_counter(); output_dir = Path(output_dir); data_dir = Path(work_dir) / "cfpb"
+    t0 = time.perf_counter()
+    output_dir = Path(output_dir)
+    data_dir = Path(work_dir) / "cfpb"
     preprocess(input_path or cfpb.default_data_paths(), data_dir, progress=progress)
     (output_dir / "data").mkdir(parents=True, exist_ok=True)
-    for f in ("stats.json", "label_map.json"): _atomic_write(output_dir / "data" / f, lambda t: shutil.copy(data_dir / f, t))
-    choice = run_search(output_dir, data_dir, model=model, max_length=max_length, limit=limit, progress=progress, **overrides)
-    for m, c in choice.items():  # the chosen run of each method becomes its main result: its test split is read now, once
+    for f in ("stats.json", "label_map.json"):
+        _atomic_write(output_dir / "data" / f, lambda t: shutil.copy(data_dir / f, t))
+    choice = run_search(
+        output_dir,
+        data_dir,
+        model=model,
+        max_length=max_length,
+        limit=limit,
+        progress=progress,
+        **overrides,
+    )
+    for (
+        m,
+        c,
+    ) in choice.items():  # the chosen run of each method becomes its main result: its test split is read now, once
         run = output_dir / "search" / m / c["run"]
-        if not _same_config(output_dir / m / "metrics.json", ExperimentConfig(**read_metrics(run / "metrics.json")["config"])):
+        if not _same_config(
+            output_dir / m / "metrics.json",
+            ExperimentConfig(**read_metrics(run / "metrics.json")["config"]),
+        ):
             evaluate_saved_run(run, data_dir, output_dir / m)
-    run_seeds(output_dir, data_dir, seeds, [m for m in ("lora", "full", "scratch") if m in choice], {m: c["recipe"] for m, c in choice.items()},
-              model=model, max_length=max_length, limit=limit, progress=progress)
+    run_seeds(
+        output_dir,
+        data_dir,
+        seeds,
+        [m for m in ("lora", "full", "scratch") if m in choice],
+        {m: c["recipe"] for m, c in choice.items()},
+        model=model,
+        max_length=max_length,
+        limit=limit,
+        progress=progress,
+    )
     tfidf = ExperimentConfig("tfidf", model=model, max_length=max_length, limit=limit)
-    if not _same_config(output_dir / "tfidf" / "metrics.json", tfidf): run_in_process(tfidf, data_dir, output_dir)
+    if not _same_config(output_dir / "tfidf" / "metrics.json", tfidf):
+        run_in_process(tfidf, data_dir, output_dir)
     write_figures(output_dir)
-    table = seed_table(output_dir); table.to_csv(output_dir / "seeds.csv")
-    _atomic_json({"seconds": time.perf_counter() - t0, "seeds": [42, *seeds], "choice": choice,
-                  "device": torch.cuda.get_device_name() if torch.cuda.is_available() else f"cpu ({os.cpu_count()} cores)"}, output_dir / "study.json")
+    table = seed_table(output_dir)
+    table.to_csv(output_dir / "seeds.csv")
+    _atomic_json(
+        {
+            "seconds": time.perf_counter() - t0,
+            "seeds": [42, *seeds],
+            "choice": choice,
+            "device": torch.cuda.get_device_name()
+            if torch.cuda.is_available()
+            else f"cpu ({os.cpu_count()} cores)",
+        },
+        output_dir / "study.json",
+    )
     return table

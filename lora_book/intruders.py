@@ -17,8 +17,14 @@ from .ingest import preprocess, dashed_options
 from transformers import AutoModel, AutoTokenizer
 from .train import make_loader, tokenize
 from .conditions import issues_by_id
-from .experiments import (_atomic_json, ExperimentConfig, run_in_process, _same_config, fit_probe,
-                                   _predict_in_order)
+from lora_book.experiments import (
+    _atomic_json,
+    ExperimentConfig,
+    run_in_process,
+    _same_config,
+    fit_probe,
+    _predict_in_order,
+)
 from .comparisons import seed_bootstrap_diff
 from .classifiers import load_classifier, mean_pool
 
@@ -34,24 +40,47 @@ __all__ = ['KS', 'EPSILONS', 'FORGETTING_SETTING', 'FORGETTING_RUNS', 'FORGETTIN
 # %% ../nbs/07b_intruders.ipynb #b6f6f2d4
 def _vectors(m, side: str) -> np.ndarray:
     "The singular vectors of a matrix as columns, in decreasing order of singular value (`left`: U, `right`: V)."
-    m = m.detach().cpu().double().numpy() if isinstance(m, torch.Tensor) else np.asarray(m, dtype=np.float64)
-    if m.ndim != 2: raise ValueError(f"intruder counts need matrices, got an array of shape {m.shape}.")
+    m = (
+        m.detach().cpu().double().numpy()
+        if isinstance(m, torch.Tensor)
+        else np.asarray(m, dtype=np.float64)
+    )
+    if m.ndim != 2:
+        raise ValueError(
+            f"intruder counts need matrices, got an array of shape {m.shape}."
+        )
     u, _, vt = np.linalg.svd(m, full_matrices=False)
     return u if side == "left" else vt.T
 
+
 def max_similarity(w0, w, k: int = 10, side: str = "left") -> np.ndarray:
     "For each of the top-k singular vectors of `w`: its largest |cosine| with any singular vector of `w0`."
-    if side not in ("left", "right"): raise ValueError(f"side must be 'left' or 'right', got {side!r}.")
+    if side not in ("left", "right"):
+        raise ValueError(f"side must be 'left' or 'right', got {side!r}.")
     a, b = _vectors(w0, side), _vectors(w, side)
-    if a.shape[0] != b.shape[0]: raise ValueError(f"the matrices differ in shape ({a.shape[0]} and {b.shape[0]} rows on the {side}).")
-    if not 1 <= k <= b.shape[1]: raise ValueError(f"k must be from 1 to {b.shape[1]}, got {k}.")
+    if a.shape[0] != b.shape[0]:
+        raise ValueError(
+            f"the matrices differ in shape ({a.shape[0]} and {b.shape[0]} rows on the {side})."
+        )
+    if not 1 <= k <= b.shape[1]:
+        raise ValueError(f"k must be from 1 to {b.shape[1]}, got {k}.")
     return np.abs(b[:, :k].T @ a).max(1)
+
 
 def intruder_count(w0, w, k: int = 10, eps: float = 0.5, side: str = "left") -> int:
     "How many of the top-k singular vectors of `w` have |cosine| below `eps` with every singular vector of `w0` (Shuttleworth et al.)."
     return int((max_similarity(w0, w, k, side) < eps).sum())
 
-KS = (1, 2, 5, 10, 20, 50)   # how many top singular vectors are searched for intruders (the paper's k; 10 is the headline)
+
+KS = (
+    1,
+    2,
+    5,
+    10,
+    20,
+    50,
+)  # how many top singular vectors are searched for intruders (the paper's k; 10 is the headline)
+
 
 def intruder_counts(w0, w, ks=KS, eps: float = 0.5, side: str = "left") -> dict[int, int]:
     "The intruders among the top k singular vectors of `w`, for each k of `ks` (one SVD of each matrix)."
@@ -61,191 +90,379 @@ def intruder_counts(w0, w, ks=KS, eps: float = 0.5, side: str = "left") -> dict[
 # %% ../nbs/07b_intruders.ipynb #449800be
 EPSILONS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
+
 def encoder_weights(path) -> dict[str, torch.Tensor]:
     "The encoder's weights of a saved model folder or of a LoRA adapter merged into its base, keyed like the base encoder's."
     path = Path(path)
     if (path / "adapter_config.json").exists():
         model = merge_lora(load_classifier(path)[0])
         prefix = model.base_model_prefix + "."
-        return {k[len(prefix):]: v.detach().double() for k, v in model.state_dict().items() if k.startswith(prefix)}
+        return {
+            k[len(prefix) :]: v.detach().double()
+            for k, v in model.state_dict().items()
+            if k.startswith(prefix)
+        }
     return _encoder_state(path)
 
-def intruder_report(finetuned, pretrained=None, pattern: str = QV_PATTERN, k: int = 10, epsilons=EPSILONS, ks=KS) -> dict:
+
+def intruder_report(
+    finetuned,
+    pretrained=None,
+    pattern: str = QV_PATTERN,
+    k: int = 10,
+    epsilons=EPSILONS,
+    ks=KS,
+) -> dict:
     """Intruder counts (top-k, each threshold, left and right), the similarities of each matrix's top max(ks) vectors (so
     any k up to it can be counted) and the relative update size of each matrix matching `pattern` (JSON-ready)."""
-    w0, w1 = _encoder_state(pretrained or resolve_model_path()), encoder_weights(finetuned)
+    w0, w1 = (
+        _encoder_state(pretrained or resolve_model_path()),
+        encoder_weights(finetuned),
+    )
     names = [n for n in w0 if re.fullmatch(pattern, n)]
-    if not names: raise ValueError(f"pattern {pattern!r} matches no weight of the base model; e.g. {list(w0)[:3]}.")
-    if missing := [n for n in names if n not in w1]: raise ValueError(f"{finetuned} lacks {missing[:2]}; it must share the base model's architecture.")
+    if not names:
+        raise ValueError(
+            f"pattern {pattern!r} matches no weight of the base model; e.g. {list(w0)[:3]}."
+        )
+    if missing := [n for n in names if n not in w1]:
+        raise ValueError(
+            f"{finetuned} lacks {missing[:2]}; it must share the base model's architecture."
+        )
     per = {}
     for n in names:
-        sims = {s: max_similarity(w0[n], w1[n], max(k, *ks), s) for s in ("left", "right")}
-        per[n] = {"relative_change": float((w1[n] - w0[n]).norm() / w0[n].norm()),
-                  **{f"{s}_max_similarity": sims[s].round(6).tolist() for s in sims}}
-    report = {"finetuned": str(finetuned), "k": k, "ks": list(ks), "matrices": len(names), "per_matrix": per}
-    report["intruders"] = {s: {str(e): _count(report, s, k, e) for e in epsilons} for s in ("left", "right")}
+        sims = {
+            s: max_similarity(w0[n], w1[n], max(k, *ks), s) for s in ("left", "right")
+        }
+        per[n] = {
+            "relative_change": float((w1[n] - w0[n]).norm() / w0[n].norm()),
+            **{f"{s}_max_similarity": sims[s].round(6).tolist() for s in sims},
+        }
+    report = {
+        "finetuned": str(finetuned),
+        "k": k,
+        "ks": list(ks),
+        "matrices": len(names),
+        "per_matrix": per,
+    }
+    report["intruders"] = {
+        s: {str(e): _count(report, s, k, e) for e in epsilons} for s in ("left", "right")
+    }
     return report
+
 
 def _count(report: dict, side: str, k: int, eps: float) -> int:
     "Intruders among the top k vectors of every matrix of an `intruder_report`, at threshold `eps`."
-    if k > len(next(iter(report["per_matrix"].values()))[f"{side}_max_similarity"]): raise ValueError(f"the report holds fewer than the top {k} vectors; rerun intruder_report with a larger ks.")
-    return int(sum((np.asarray(p[f"{side}_max_similarity"][:k]) < eps).sum() for p in report["per_matrix"].values()))
+    if k > len(next(iter(report["per_matrix"].values()))[f"{side}_max_similarity"]):
+        raise ValueError(
+            f"the report holds fewer than the top {k} vectors; rerun intruder_report with a larger ks."
+        )
+    return int(
+        sum(
+            (np.asarray(p[f"{side}_max_similarity"][:k]) < eps).sum()
+            for p in report["per_matrix"].values()
+        )
+    )
+
 
 def write_intruders(runs: dict, out_file, pretrained=None) -> Path:
     "`intruder_report` of each named fine-tune (`{name: model folder or adapter}`), written atomically to one JSON file."
     out_file = Path(out_file)
-    _atomic_json({name: intruder_report(path, pretrained) for name, path in runs.items()}, out_file)
+    _atomic_json(
+        {name: intruder_report(path, pretrained) for name, path in runs.items()}, out_file
+    )
     return out_file
+
 
 def intruder_table(report_file, side: str = "left") -> pd.DataFrame:
     "One row per fine-tune: the intruders among its top-k singular vectors at each threshold, and its median relative update."
     reports = json.loads(Path(report_file).read_text())
-    return pd.DataFrame({name: {**{f"eps {e}": n for e, n in r["intruders"][side].items()},
-                                "of top vectors": r["k"] * r["matrices"],
-                                "median relative change": float(np.median([p["relative_change"] for p in r["per_matrix"].values()]))}
-                         for name, r in reports.items()}).T
+    return pd.DataFrame(
+        {
+            name: {
+                **{f"eps {e}": n for e, n in r["intruders"][side].items()},
+                "of top vectors": r["k"] * r["matrices"],
+                "median relative change": float(
+                    np.median([p["relative_change"] for p in r["per_matrix"].values()])
+                ),
+            }
+            for name, r in reports.items()
+        }
+    ).T
 
-def intruders_by_k(report_file, eps: float = 0.5, side: str = "left", share: bool = False) -> pd.DataFrame:
+
+def intruders_by_k(
+    report_file, eps: float = 0.5, side: str = "left", share: bool = False
+) -> pd.DataFrame:
     "One row per fine-tune: its intruders at threshold `eps` among the top k vectors of each matrix, for each k of the report (`share`: as a fraction of them)."
     reports = json.loads(Path(report_file).read_text())
-    return pd.DataFrame({name: {f"top {k}": _count(r, side, k, eps) / (k * r["matrices"] if share else 1) for k in r["ks"]}
-                         for name, r in reports.items()}).T
+    return pd.DataFrame(
+        {
+            name: {
+                f"top {k}": _count(r, side, k, eps) / (k * r["matrices"] if share else 1)
+                for k in r["ks"]
+            }
+            for name, r in reports.items()
+        }
+    ).T
 
 # %% ../nbs/07b_intruders.ipynb #18f4f691
 def plot_intruders(report_file, side: str = "left", names=None):
     "Intruders among the top-k singular vectors of each fine-tune (or of those in `names`), against the threshold."
     import matplotlib.pyplot as plt
+
     reports = json.loads(Path(report_file).read_text())
     if names is not None:
-        if unknown := [n for n in names if n not in reports]: raise ValueError(f"{unknown} not in {report_file}; it holds {list(reports)}.")
+        if unknown := [n for n in names if n not in reports]:
+            raise ValueError(f"{unknown} not in {report_file}; it holds {list(reports)}.")
         reports = {n: reports[n] for n in names}
     fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
     for i, (name, r) in enumerate(reports.items()):
         eps, n = zip(*((float(e), v) for e, v in r["intruders"][side].items()))
-        ax.plot(eps, n, "o-" if name.startswith("full") else ".--", ms=4, color="C1" if name.startswith("full") else f"C{(i % 8) + 2}", label=name)
+        ax.plot(
+            eps,
+            n,
+            "o-" if name.startswith("full") else ".--",
+            ms=4,
+            color="C1" if name.startswith("full") else f"C{(i % 8) + 2}",
+            label=name,
+        )
     r0 = next(iter(reports.values()))
-    ax.set(xlabel="threshold ε (a top vector counts if its |cosine| with every pre-trained one is below ε)",
-           ylabel=f"intruders among the {r0['k'] * r0['matrices']} top vectors", title=f"Intruder dimensions ({side} singular vectors, top {r0['k']} per matrix)")
+    ax.set(
+        xlabel="threshold ε (a top vector counts if its |cosine| with every pre-trained one is below ε)",
+        ylabel=f"intruders among the {r0['k'] * r0['matrices']} top vectors",
+        title=f"Intruder dimensions ({side} singular vectors, top {r0['k']} per matrix)",
+    )
     ax.legend(fontsize=7)
     return fig
 
+
 def _kind(name: str) -> str:
     "The kind of fine-tune a row of the intruder report is, from its name."
-    if name.startswith("full"): return "full fine-tuning"
-    if name.startswith("rslora"): return "rsLoRA (α = 16)"
-    if "(union)" in name: return "LoRA, union (r8, α = 16)"
+    if name.startswith("full"):
+        return "full fine-tuning"
+    if name.startswith("rslora"):
+        return "rsLoRA (α = 16)"
+    if "(union)" in name:
+        return "LoRA, union (r8, α = 16)"
     return "LoRA, α = 16" if " a16" in name else "LoRA, α = 2r"
+
 
 def plot_intruders_against_update(report_file, eps: float = 0.5, side: str = "left"):
     "Each fine-tune's intruders (top 10, threshold `eps`) against its median relative update, one point per run, by kind."
     import matplotlib.pyplot as plt
+
     t = intruder_table(report_file, side)
     fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
-    for i, kind in enumerate(["full fine-tuning", "LoRA, α = 2r", "LoRA, α = 16", "rsLoRA (α = 16)", "LoRA, union (r8, α = 16)"]):
+    for i, kind in enumerate(
+        [
+            "full fine-tuning",
+            "LoRA, α = 2r",
+            "LoRA, α = 16",
+            "rsLoRA (α = 16)",
+            "LoRA, union (r8, α = 16)",
+        ]
+    ):
         rows = t[[_kind(n) == kind for n in t.index]]
-        ax.scatter(100 * rows["median relative change"], rows[f"eps {eps}"], label=kind, s=28, marker="os^Dv"[i], color=f"C{i}", alpha=0.8)
-    ax.set(xlabel="median relative update of the query and value matrices, ‖W − W0‖ / ‖W0‖ (%)",
-           ylabel=f"intruders among the {int(t['of top vectors'].iloc[0])} top vectors (ε = {eps})", title="Intruders follow the size of the update")
+        ax.scatter(
+            100 * rows["median relative change"],
+            rows[f"eps {eps}"],
+            label=kind,
+            s=28,
+            marker="os^Dv"[i],
+            color=f"C{i}",
+            alpha=0.8,
+        )
+    ax.set(
+        xlabel="median relative update of the query and value matrices, ‖W − W0‖ / ‖W0‖ (%)",
+        ylabel=f"intruders among the {int(t['of top vectors'].iloc[0])} top vectors (ε = {eps})",
+        title="Intruders follow the size of the update",
+    )
     ax.legend(fontsize=8)
     return fig
 
 # %% ../nbs/07b_intruders.ipynb #4a5466a1
-FORGETTING_SETTING = {"max_length": 64, "epochs": 2}  # chapter 6's setting: the first collection, 64 tokens, two epochs
+FORGETTING_SETTING = {
+    "max_length": 64,
+    "epochs": 2,
+}  # chapter 6's setting: the first collection, 64 tokens, two epochs
 # name: (method, r, alpha, use_rslora, seed), in the order they run. Chapter 6's adapters (results/rank: r8, r64, r64_a16 and
 # their seed-43 twins) are LoRA's other points; rsLoRA at rank 64 with alpha 16 scales by 16/8 = 2, as chapter 6's r64 does.
-FORGETTING_RUNS = {"full": ("full", None, None, False, 42), "rs_r16": ("lora", 16, 16, True, 42),
-                   "full_s43": ("full", None, None, False, 43), "rs_r8": ("lora", 8, 16, True, 42),
-                   "r1": ("lora", 1, 2, False, 42), "r16": ("lora", 16, 32, False, 42),
-                   "full_s44": ("full", None, None, False, 44), "r4": ("lora", 4, 8, False, 42),
-                   "rs_r16_s43": ("lora", 16, 16, True, 43), "rs_r8_s43": ("lora", 8, 16, True, 43),
-                   # the rest of the rank grid: ranks 2 and 32 at alpha = 2r, and alpha = 16 at ranks 1 to 32 (r8's alpha is 16 already)
-                   "r2": ("lora", 2, 4, False, 42), "r32": ("lora", 32, 64, False, 42),
-                   **{f"r{r}_a16": ("lora", r, 16, False, 42) for r in (1, 2, 4, 16, 32)}}
+FORGETTING_RUNS = {
+    "full": ("full", None, None, False, 42),
+    "rs_r16": ("lora", 16, 16, True, 42),
+    "full_s43": ("full", None, None, False, 43),
+    "rs_r8": ("lora", 8, 16, True, 42),
+    "r1": ("lora", 1, 2, False, 42),
+    "r16": ("lora", 16, 32, False, 42),
+    "full_s44": ("full", None, None, False, 44),
+    "r4": ("lora", 4, 8, False, 42),
+    "rs_r16_s43": ("lora", 16, 16, True, 43),
+    "rs_r8_s43": ("lora", 8, 16, True, 43),
+    # the rest of the rank grid: ranks 2 and 32 at alpha = 2r, and alpha = 16 at ranks 1 to 32 (r8's alpha is 16 already)
+    "r2": ("lora", 2, 4, False, 42),
+    "r32": ("lora", 32, 64, False, 42),
+    **{f"r{r}_a16": ("lora", r, 16, False, 42) for r in (1, 2, 4, 16, 32)},
+}
+
 
 def forgetting_configs(limit: int | None = None) -> dict[str, ExperimentConfig]:
     "The ExperimentConfig of each run in FORGETTING_RUNS (each method's chosen recipe, in chapter 6's setting)."
     out = {}
     for name, (method, r, alpha, rslora, seed) in FORGETTING_RUNS.items():
         lora = {"r": r, "alpha": alpha, "use_rslora": rslora} if method == "lora" else {}
-        out[name] = ExperimentConfig(method, seed=seed, limit=limit, **FORGETTING_SETTING, **lora)
+        out[name] = ExperimentConfig(
+            method, seed=seed, limit=limit, **FORGETTING_SETTING, **lora
+        )
     return out
 
-def run_forgetting(output_dir="results/forgetting", data_dir="work/cfpb", input_path=None, only=None, limit: int | None = None,
-                   max_minutes: float | None = None) -> list[str]:
+
+def run_forgetting(
+    output_dir="results/forgetting",
+    data_dir="work/cfpb",
+    input_path=None,
+    only=None,
+    limit: int | None = None,
+    max_minutes: float | None = None,
+) -> list[str]:
     "Train (or resume) the runs into `output_dir/<name>/`, each keeping its model or adapter; finished runs are skipped. The names trained now."
     configs = forgetting_configs(limit)
     names = list(configs) if only is None else list(only)
-    if unknown := [n for n in names if n not in configs]: raise ValueError(f"unknown run(s) {unknown}; choose from {list(configs)}.")
+    if unknown := [n for n in names if n not in configs]:
+        raise ValueError(f"unknown run(s) {unknown}; choose from {list(configs)}.")
     preprocess(input_path or cfpb.default_data_path(), data_dir, progress=False)
     t0, done = time.perf_counter(), []
     for name in names:
-        if _same_config(Path(output_dir) / name / "metrics.json", configs[name]): continue
+        if _same_config(Path(output_dir) / name / "metrics.json", configs[name]):
+            continue
         if max_minutes is not None and time.perf_counter() - t0 > 60 * max_minutes:
-            print(f"[forgetting] time budget of {max_minutes:g} min spent; run again to continue", flush=True); break
-        m = run_in_process(configs[name], data_dir, output_dir, run_name=name, save_model=True)
-        print(f"[forgetting] {name}: test weighted F1 {m['test_f1_weighted']:.3f} ({m['train_seconds']:.0f}s)", flush=True)
+            print(
+                f"[forgetting] time budget of {max_minutes:g} min spent; run again to continue",
+                flush=True,
+            )
+            break
+        m = run_in_process(
+            configs[name], data_dir, output_dir, run_name=name, save_model=True
+        )
+        print(
+            f"[forgetting] {name}: test weighted F1 {m['test_f1_weighted']:.3f} ({m['train_seconds']:.0f}s)",
+            flush=True,
+        )
         done.append(name)
     return done
 
+
 @dashed_options
 @call_parse
-def forgetting_cli(output_dir: Param("folder of the runs (OUTPUT_DIR/<name>/)", str) = "results/forgetting",
-                   work_dir: Param("the prepared first collection (made from the shipped file if missing)", str) = "work/cfpb",
-                   only: Param("comma-separated run names (default: all, in order)", str) = None,
-                   max_minutes: Param("stop starting new runs after this many minutes (run again to continue)", float) = None,
-                   limit: Param("use only this many training rows (smoke runs)", int) = None):
+def forgetting_cli(
+    output_dir: Param(
+        "folder of the runs (OUTPUT_DIR/<name>/)", str
+    ) = "results/forgetting",
+    work_dir: Param(
+        "the prepared first collection (made from the shipped file if missing)", str
+    ) = "work/cfpb",
+    only: Param("comma-separated run names (default: all, in order)", str) = None,
+    max_minutes: Param(
+        "stop starting new runs after this many minutes (run again to continue)", float
+    ) = None,
+    limit: Param("use only this many training rows (smoke runs)", int) = None,
+):
     "The fine-tunes chapter 7b measures for forgetting (about 40 minutes on a 2-core CPU), resumable."
     from lora_book.cli import _cli_errors, _check_writable, output_lock
-    def go():
-        if max_minutes is not None and not max_minutes > 0: raise ValueError(f"--max-minutes {max_minutes}: pass a positive number of minutes.")
-        names = None if only is None else [n.strip() for n in only.split(",") if n.strip()]
-        forgetting_configs(limit)  # every option is checked before anything is written
-        _check_writable(output_dir, "--output-dir"); _check_writable(work_dir, "--work-dir")
-        with output_lock(Path(output_dir), "lora_book_forgetting"): run_forgetting(output_dir, work_dir, None, names, limit, max_minutes)
-    _cli_errors(go)
 
+    def go():
+        if max_minutes is not None and not max_minutes > 0:
+            raise ValueError(
+                f"--max-minutes {max_minutes}: pass a positive number of minutes."
+            )
+        names = (
+            None if only is None else [n.strip() for n in only.split(",") if n.strip()]
+        )
+        forgetting_configs(limit)  # every option is checked before anything is written
+        _check_writable(output_dir, "--output-dir")
+        _check_writable(work_dir, "--work-dir")
+        with output_lock(Path(output_dir), "lora_book_forgetting"):
+            run_forgetting(output_dir, work_dir, None, names, limit, max_minutes)
+
+    _cli_errors(go)
 
 # %% ../nbs/07b_intruders.ipynb #47557f1a
 @torch.no_grad()
 def encoder_features(model, ids, pad_id: int = 0, batch_size: int = 64) -> np.ndarray:
     "The mean-pooled last hidden states of `model`'s encoder (a classifier's, or a bare encoder) for each token sequence, in order."
     enc = getattr(model, model.base_model_prefix, model).eval()
-    loader = make_loader(ids, np.zeros(len(ids), dtype=int), batch_size, shuffle=False, pad_id=pad_id)
+    loader = make_loader(
+        ids, np.zeros(len(ids), dtype=int), batch_size, shuffle=False, pad_id=pad_id
+    )
     out = np.zeros((len(ids), enc.config.hidden_size), np.float32)
-    for idx, b in zip(loader.batch_sampler, loader):  # the sampler's batches, in the loader's order
-        out[idx] = mean_pool(enc(input_ids=b["input_ids"], attention_mask=b["attention_mask"]).last_hidden_state, b["attention_mask"]).numpy()
+    for idx, b in zip(
+        loader.batch_sampler, loader
+    ):  # the sampler's batches, in the loader's order
+        out[idx] = mean_pool(
+            enc(
+                input_ids=b["input_ids"], attention_mask=b["attention_mask"]
+            ).last_hidden_state,
+            b["attention_mask"],
+        ).numpy()
     return out
+
 
 def _unit(x) -> np.ndarray:
     x = np.asarray(x, dtype=np.float64)
     return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
 
+
 def nearest_neighbours(x, k: int = 10) -> np.ndarray:
     "Each row's k nearest other rows by cosine similarity (indices, nearest first)."
-    if not 1 <= k < len(x): raise ValueError(f"k must be from 1 to {len(x) - 1} (one less than the rows), got {k}.")
+    if not 1 <= k < len(x):
+        raise ValueError(
+            f"k must be from 1 to {len(x) - 1} (one less than the rows), got {k}."
+        )
     s = _unit(x) @ _unit(x).T
     np.fill_diagonal(s, -np.inf)  # a row is not its own neighbour
     return np.argsort(-s, axis=1, kind="stable")[:, :k]
 
+
 def neighbour_overlap(a, b, k: int = 10) -> float:
     "The mean share of each row's k nearest neighbours (cosine) that two representations of the same rows agree on: 1 is the same neighbourhoods."
-    if len(a) != len(b): raise ValueError(f"the representations must be of the same rows; got {len(a)} and {len(b)} rows.")
+    if len(a) != len(b):
+        raise ValueError(
+            f"the representations must be of the same rows; got {len(a)} and {len(b)} rows."
+        )
     na, nb = nearest_neighbours(a, k), nearest_neighbours(b, k)
     return float(np.mean([len(set(p) & set(q)) / k for p, q in zip(na, nb)]))
 
+
 def linear_cka(a, b) -> float:
     "Linear centred kernel alignment (Kornblith et al., 2019) of two representations of the same rows: 1 when one is a rotation and scaling of the other."
-    if len(a) != len(b): raise ValueError(f"the representations must be of the same rows; got {len(a)} and {len(b)} rows.")
+    if len(a) != len(b):
+        raise ValueError(
+            f"the representations must be of the same rows; got {len(a)} and {len(b)} rows."
+        )
     a, b = (np.asarray(x, dtype=np.float64) - np.mean(x, 0) for x in (a, b))
-    return float(np.linalg.norm(b.T @ a) ** 2 / (np.linalg.norm(a.T @ a) * np.linalg.norm(b.T @ b)))
-
+    return float(
+        np.linalg.norm(b.T @ a) ** 2 / (np.linalg.norm(a.T @ a) * np.linalg.norm(b.T @ b))
+    )
 
 # %% ../nbs/07b_intruders.ipynb #a0d0040c
-FORGETTING_MIN_COUNT = 30          # issues with fewer training complaints are left out of the Issue probes
+FORGETTING_MIN_COUNT = (
+    30  # issues with fewer training complaints are left out of the Issue probes
+)
 WITHIN_PRODUCT = "Credit reporting"  # the product whose issues a product classifier has no reason to tell apart
-ISSUE_CS = (0.01, 0.1, 1.0, 10.0, 100.0)  # the probes' C, chosen on validation (chapter 5's larger values took five times as long to fit)
+ISSUE_CS = (
+    0.01,
+    0.1,
+    1.0,
+    10.0,
+    100.0,
+)  # the probes' C, chosen on validation (chapter 5's larger values took five times as long to fit)
 
-def issue_tasks(data_dir, input_path=None, min_count: int = FORGETTING_MIN_COUNT, product: str = WITHIN_PRODUCT) -> dict:
+
+def issue_tasks(
+    data_dir,
+    input_path=None,
+    min_count: int = FORGETTING_MIN_COUNT,
+    product: str = WITHIN_PRODUCT,
+) -> dict:
     """Two labels the fine-tunes were not trained on, over the splits of `data_dir`: `issue` (the CFPB Issue, all products) and
     `issue within <product>` (the Issue among that product's complaints); issues with fewer than `min_count` training
     complaints are left out. `{task: {split: (row indices, integer labels)}}` and the class names of each task."""
@@ -253,35 +470,58 @@ def issue_tasks(data_dir, input_path=None, min_count: int = FORGETTING_MIN_COUNT
     frames = dict(zip(cfpb.SPLITS, cfpb.load_splits(data_dir)[:3]))
     for s, df in frames.items():
         df["issue"] = df["Complaint ID"].astype(str).map(issue)
-        if df.issue.isna().any(): raise cfpb.DataError(f"{int(df.issue.isna().sum())} complaints of {data_dir}/{s}.csv have no Issue in the export; "
-                                                       "prepare the data folder from the same export (lora_book_preprocess --input ...).")
+        if df.issue.isna().any():
+            raise cfpb.DataError(
+                f"{int(df.issue.isna().sum())} complaints of {data_dir}/{s}.csv have no Issue in the export; "
+                "prepare the data folder from the same export (lora_book_preprocess --input ...)."
+            )
     tasks, names = {}, {}
-    for task, keep in (("issue", lambda df: np.ones(len(df), bool)), (f"issue within {product}", lambda df: (df["product"] == product).to_numpy())):
+    for task, keep in (
+        ("issue", lambda df: np.ones(len(df), bool)),
+        (f"issue within {product}", lambda df: (df["product"] == product).to_numpy()),
+    ):
         counts = frames["train"].issue[keep(frames["train"])].value_counts()
         names[task] = sorted(counts.index[counts >= min_count])
-        if len(names[task]) < 2: raise cfpb.DataError(f"{task}: only {len(names[task])} issue(s) have {min_count} training complaints; lower min_count.")
+        if len(names[task]) < 2:
+            raise cfpb.DataError(
+                f"{task}: only {len(names[task])} issue(s) have {min_count} training complaints; lower min_count."
+            )
         code = {n: i for i, n in enumerate(names[task])}
-        tasks[task] = {s: (np.flatnonzero(keep(df) & df.issue.isin(code).to_numpy()), df.issue[keep(df) & df.issue.isin(code).to_numpy()].map(code).to_numpy())
-                       for s, df in frames.items()}
+        tasks[task] = {
+            s: (
+                np.flatnonzero(keep(df) & df.issue.isin(code).to_numpy()),
+                df.issue[keep(df) & df.issue.isin(code).to_numpy()].map(code).to_numpy(),
+            )
+            for s, df in frames.items()
+        }
     return tasks, names
+
 
 def what_is_kept(feats: dict, base_feats: dict, tasks: dict, k: int = 10) -> dict:
     """What an encoder's features (`{split: array}`) keep of the base encoder's: for each task, the test weighted F1 (and the
     predictions) of a probe fitted on them; and on the test split, the neighbour overlap and linear CKA with the base features."""
     from sklearn.metrics import f1_score
+
     row = {}
     for task, splits in tasks.items():
         (i_tr, y_tr), (i_va, y_va), (i_te, y_te) = (splits[s] for s in cfpb.SPLITS)
-        clf, _ = fit_probe(feats["train"][i_tr], y_tr, feats["val"][i_va], y_va, Cs=ISSUE_CS)
+        clf, _ = fit_probe(
+            feats["train"][i_tr], y_tr, feats["val"][i_va], y_va, Cs=ISSUE_CS
+        )
         pred = clf.predict(feats["test"][i_te])
-        row[task] = {"test_f1_weighted": float(f1_score(y_te, pred, average="weighted")), "probe_C": float(clf.C), "test_predictions": pred.tolist()}
+        row[task] = {
+            "test_f1_weighted": float(f1_score(y_te, pred, average="weighted")),
+            "probe_C": float(clf.C),
+            "test_predictions": pred.tolist(),
+        }
     row["neighbour_overlap"] = neighbour_overlap(base_feats["test"], feats["test"], k)
     row["cka"] = linear_cka(base_feats["test"], feats["test"])
     return row
 
-
 # %% ../nbs/07b_intruders.ipynb #ae0b80e7
-def damp_intruders(w0, w, factor: float, k: int = 10, eps: float = 0.5, side: str = "left") -> tuple[torch.Tensor, int]:
+def damp_intruders(
+    w0, w, factor: float, k: int = 10, eps: float = 0.5, side: str = "left"
+) -> tuple[torch.Tensor, int]:
     "`w` with the singular values of its intruder dimensions (among its top k, at threshold `eps`) multiplied by `factor`; and how many there were."
     m = w.detach().cpu().double().numpy()
     u, s, vt = np.linalg.svd(m, full_matrices=False)
@@ -290,112 +530,225 @@ def damp_intruders(w0, w, factor: float, k: int = 10, eps: float = 0.5, side: st
     out = m + (factor - 1) * (u[:, j] * s[j]) @ vt[j]
     return torch.as_tensor(out, dtype=w.dtype), len(j)
 
+
 INTERVENTIONS = ("intruders", "update")
 
+
 @torch.no_grad()
-def intervene(model, w0: dict, how: str, factor: float, pattern: str = QV_PATTERN, k: int = 10, eps: float = 0.5) -> int:
+def intervene(
+    model,
+    w0: dict,
+    how: str,
+    factor: float,
+    pattern: str = QV_PATTERN,
+    k: int = 10,
+    eps: float = 0.5,
+) -> int:
     """In place, on a model whose LoRA is merged: `how="intruders"` multiplies the intruder singular values of each matrix
     matching `pattern` by `factor`; `how="update"` multiplies its whole update W - W0 by `factor` (the control). Returns the intruders damped."""
-    if how not in INTERVENTIONS: raise ValueError(f"how must be one of {INTERVENTIONS}, got {how!r}.")
+    if how not in INTERVENTIONS:
+        raise ValueError(f"how must be one of {INTERVENTIONS}, got {how!r}.")
     enc, n = getattr(model, model.base_model_prefix), 0
     for name in (x for x in w0 if re.fullmatch(pattern, x)):
         p = enc.get_parameter(name)
-        if how == "update": p.copy_((w0[name] + factor * (p.double() - w0[name])).to(p.dtype))
+        if how == "update":
+            p.copy_((w0[name] + factor * (p.double() - w0[name])).to(p.dtype))
         else:
-            new, j = damp_intruders(w0[name], p, factor, k, eps); p.copy_(new); n += j
+            new, j = damp_intruders(w0[name], p, factor, k, eps)
+            p.copy_(new)
+            n += j
     return n
-
 
 # %% ../nbs/07b_intruders.ipynb #4c5e2f3e
 FACTORS = (0.75, 0.5, 0.25, 0.0)
 
-def _intruders_at(w0: dict, model, pattern: str = QV_PATTERN, k: int = 10, eps: float = 0.5) -> int:
-    enc = getattr(model, model.base_model_prefix)
-    return sum(intruder_count(w0[n], enc.get_parameter(n), k, eps) for n in w0 if re.fullmatch(pattern, n))
 
-def write_forgetting(runs: dict, out_file, data_dir="work/cfpb", input_path=None, interventions=(), factors=FACTORS,
-                     max_length: int = 64, pretrained=None, k: int = 10) -> Path:
+def _intruders_at(
+    w0: dict, model, pattern: str = QV_PATTERN, k: int = 10, eps: float = 0.5
+) -> int:
+    enc = getattr(model, model.base_model_prefix)
+    return sum(
+        intruder_count(w0[n], enc.get_parameter(n), k, eps)
+        for n in w0
+        if re.fullmatch(pattern, n)
+    )
+
+
+def write_forgetting(
+    runs: dict,
+    out_file,
+    data_dir="work/cfpb",
+    input_path=None,
+    interventions=(),
+    factors=FACTORS,
+    max_length: int = 64,
+    pretrained=None,
+    k: int = 10,
+) -> Path:
     """Measure the base encoder (with a probe for the product: the method that forgets nothing), each fine-tune of `runs`
     (`{name: model folder or adapter}`) and each adapter of `interventions` damped by each factor (both ways of
     `intervene`), on the splits of `data_dir`: product test F1, what is kept (`what_is_kept`) and the intruders at
     ε = 0.5. Written to `out_file` atomically after each model; a rerun measures only what is missing."""
     from sklearn.metrics import f1_score
+
     out_file, data_dir = Path(out_file), Path(data_dir)
     tasks, names = issue_tasks(data_dir, input_path)
     train, val, test = cfpb.load_splits(data_dir)[:3]
     base_path = resolve_model_path(pretrained) if pretrained else resolve_model_path()
     tok = AutoTokenizer.from_pretrained(base_path)
-    ids = {s: tokenize(tok, df.text, max_length, data_dir / ".cache") for s, df in zip(cfpb.SPLITS, (train, val, test))}
-    setting = {"data": cfpb.portable_path(data_dir), "max_length": max_length, "k": k, "issues": names, "n_test": len(test)}
+    ids = {
+        s: tokenize(tok, df.text, max_length, data_dir / ".cache")
+        for s, df in zip(cfpb.SPLITS, (train, val, test))
+    }
+    setting = {
+        "data": cfpb.portable_path(data_dir),
+        "max_length": max_length,
+        "k": k,
+        "issues": names,
+        "n_test": len(test),
+    }
     record = json.loads(out_file.read_text()) if out_file.exists() else {}
-    if record.get("setting") != setting: record = {"setting": setting, "labels": {"product": test.label.tolist(),
-                                                   **{t: s["test"][1].tolist() for t, s in tasks.items()}}, "models": {}}
+    if record.get("setting") != setting:
+        record = {
+            "setting": setting,
+            "labels": {
+                "product": test.label.tolist(),
+                **{t: s["test"][1].tolist() for t, s in tasks.items()},
+            },
+            "models": {},
+        }
     w0 = _encoder_state(base_path)
     base = AutoModel.from_pretrained(base_path).eval()
-    base_feats = {s: encoder_features(base, ids[s], tok.pad_token_id) for s in cfpb.SPLITS}
-    def save(): _atomic_json(record, out_file)
+    base_feats = {
+        s: encoder_features(base, ids[s], tok.pad_token_id) for s in cfpb.SPLITS
+    }
+
+    def save():
+        _atomic_json(record, out_file)
+
     def scores(pred, **extra):
-        return {"task_f1_weighted": float(f1_score(test.label, pred, average="weighted")), "task_f1_macro": float(f1_score(test.label, pred, average="macro")),
-                "task_predictions": [int(p) for p in pred], **extra}
+        return {
+            "task_f1_weighted": float(f1_score(test.label, pred, average="weighted")),
+            "task_f1_macro": float(f1_score(test.label, pred, average="macro")),
+            "task_predictions": [int(p) for p in pred],
+            **extra,
+        }
+
     if "base" not in record["models"]:
         clf, _ = fit_probe(base_feats["train"], train.label, base_feats["val"], val.label)
-        record["models"]["base"] = {"kind": "probe", "path": str(pretrained or "base"), "intruders": 0, **scores(clf.predict(base_feats["test"])),
-                                    **what_is_kept(base_feats, base_feats, tasks, k)}; save()
+        record["models"]["base"] = {
+            "kind": "probe",
+            "path": str(pretrained or "base"),
+            "intruders": 0,
+            **scores(clf.predict(base_feats["test"])),
+            **what_is_kept(base_feats, base_feats, tasks, k),
+        }
+        save()
+
     def measure(key, path, how=None, factor=None):
-        if record["models"].get(key, {}).get("path") == cfpb.portable_path(path): return
+        if record["models"].get(key, {}).get("path") == cfpb.portable_path(path):
+            return
         t0 = time.perf_counter()
         model = load_classifier(path)[0]
-        if (Path(path) / "adapter_config.json").exists(): merge_lora(model)
+        if (Path(path) / "adapter_config.json").exists():
+            merge_lora(model)
         damped = intervene(model, w0, how, factor) if how else None
         probs, _ = _predict_in_order(model, ids["test"], test.label, tok.pad_token_id)
-        feats = {s: encoder_features(model, ids[s], tok.pad_token_id) for s in cfpb.SPLITS}
-        record["models"][key] = {"kind": "full" if (Path(path) / "config.json").exists() else "lora", "path": cfpb.portable_path(path), "how": how, "factor": factor,
-                                 "damped": damped, "intruders": _intruders_at(w0, model), **scores(probs.argmax(1)),
-                                 **what_is_kept(feats, base_feats, tasks, k), "seconds": time.perf_counter() - t0}
-        save(); print(f"[forgetting] measured {key} ({time.perf_counter() - t0:.0f}s)", flush=True)
-    for name, path in runs.items(): measure(name, path)
+        feats = {
+            s: encoder_features(model, ids[s], tok.pad_token_id) for s in cfpb.SPLITS
+        }
+        record["models"][key] = {
+            "kind": "full" if (Path(path) / "config.json").exists() else "lora",
+            "path": cfpb.portable_path(path),
+            "how": how,
+            "factor": factor,
+            "damped": damped,
+            "intruders": _intruders_at(w0, model),
+            **scores(probs.argmax(1)),
+            **what_is_kept(feats, base_feats, tasks, k),
+            "seconds": time.perf_counter() - t0,
+        }
+        save()
+        print(
+            f"[forgetting] measured {key} ({time.perf_counter() - t0:.0f}s)", flush=True
+        )
+
+    for name, path in runs.items():
+        measure(name, path)
     for name in interventions:
         for how in INTERVENTIONS:
-            for f in factors: measure(f"{name} {how} x{f:g}", runs[name], how, f)
+            for f in factors:
+                measure(f"{name} {how} x{f:g}", runs[name], how, f)
     return out_file
-
 
 # %% ../nbs/07b_intruders.ipynb #bc74eed0
 def run_group(name: str) -> str:
     "What a run of the forgetting study is, in words, from its name (`full_s43`, `r64_a16`, `rs_r8`, ...): its seed dropped."
     g = re.sub(r"_s\d+$", "", name)
-    if g == "base": return "probe (base encoder)"
-    if g == "full": return "full fine-tuning"
-    if m := re.fullmatch(r"rs_r(\d+)", g): return f"rsLoRA r{m[1]} (α = 16)"
-    if m := re.fullmatch(r"r(\d+)(_a16)?", g): return f"LoRA r{m[1]} (α = {'16' if m[2] else '2r'})"
-    raise ValueError(f"{name!r} is not a run of the forgetting study (full, r<rank>, r<rank>_a16, rs_r<rank>, with _s<seed>).")
+    if g == "base":
+        return "probe (base encoder)"
+    if g == "full":
+        return "full fine-tuning"
+    if m := re.fullmatch(r"rs_r(\d+)", g):
+        return f"rsLoRA r{m[1]} (α = 16)"
+    if m := re.fullmatch(r"r(\d+)(_a16)?", g):
+        return f"LoRA r{m[1]} (α = {'16' if m[2] else '2r'})"
+    raise ValueError(
+        f"{name!r} is not a run of the forgetting study (full, r<rank>, r<rank>_a16, rs_r<rank>, with _s<seed>)."
+    )
+
 
 def _measured(report_file) -> tuple[dict, dict]:
     r = json.loads(Path(report_file).read_text())
     return r, {k: v for k, v in r["models"].items() if not v.get("how")}
 
-def forgetting_table(report_file, tasks=("issue", f"issue within {WITHIN_PRODUCT}")) -> pd.DataFrame:
+
+def forgetting_table(
+    report_file, tasks=("issue", f"issue within {WITHIN_PRODUCT}")
+) -> pd.DataFrame:
     """One row per kind of fine-tune (seeds averaged): seeds, intruders at ε = 0.5, product test F1 and what it learned
     over the probe on the base encoder (with a seed-aware paired 95% interval), and what it forgot:
     each Issue probe's F1 below the base encoder's (with a seed-aware paired 95% interval), neighbour overlap (mean, and
     lowest and highest seed) and CKA."""
     r, models = _measured(report_file)
     groups = {}
-    for name, m in models.items(): groups.setdefault(run_group(name), []).append(m)
+    for name, m in models.items():
+        groups.setdefault(run_group(name), []).append(m)
     rows = {}
     for g, ms in groups.items():
-        row = {"seeds": len(ms), "intruders (ε = 0.5)": float(np.mean([m["intruders"] for m in ms])),
-               "product F1": float(np.mean([m["task_f1_weighted"] for m in ms]))}
-        d = seed_bootstrap_diff(r["labels"]["product"], [m["task_predictions"] for m in ms], [models["base"]["task_predictions"]])
-        row["learned: over the probe"], row["learned 95% CI"] = d["diff"], tuple(round(x, 3) for x in d["ci95"])
+        row = {
+            "seeds": len(ms),
+            "intruders (ε = 0.5)": float(np.mean([m["intruders"] for m in ms])),
+            "product F1": float(np.mean([m["task_f1_weighted"] for m in ms])),
+        }
+        d = seed_bootstrap_diff(
+            r["labels"]["product"],
+            [m["task_predictions"] for m in ms],
+            [models["base"]["task_predictions"]],
+        )
+        row["learned: over the probe"], row["learned 95% CI"] = (
+            d["diff"],
+            tuple(round(x, 3) for x in d["ci95"]),
+        )
         for t in tasks:
-            d = seed_bootstrap_diff(r["labels"][t], [models["base"][t]["test_predictions"]], [m[t]["test_predictions"] for m in ms])
-            row[f"forgot: {t}"], row[f"forgot: {t} 95% CI"] = d["diff"], tuple(round(x, 3) for x in d["ci95"])
+            d = seed_bootstrap_diff(
+                r["labels"][t],
+                [models["base"][t]["test_predictions"]],
+                [m[t]["test_predictions"] for m in ms],
+            )
+            row[f"forgot: {t}"], row[f"forgot: {t} 95% CI"] = (
+                d["diff"],
+                tuple(round(x, 3) for x in d["ci95"]),
+            )
         ov = [m["neighbour_overlap"] for m in ms]
-        row["neighbour overlap"], row["overlap over seeds"] = float(np.mean(ov)), (round(min(ov), 3), round(max(ov), 3))
+        row["neighbour overlap"], row["overlap over seeds"] = (
+            float(np.mean(ov)),
+            (round(min(ov), 3), round(max(ov), 3)),
+        )
         row["CKA"] = float(np.mean([m["cka"] for m in ms]))
         rows[g] = row
     return pd.DataFrame(rows).T.loc[sorted(rows, key=_group_order)]
+
 
 def _group_order(group: str) -> tuple:
     "The probe, full fine-tuning, LoRA with α = 2r, with α = 16, then rsLoRA, each by rank."
@@ -403,71 +756,140 @@ def _group_order(group: str) -> tuple:
     r = int(m[1]) if (m := re.search(r" r(\d+) ", group)) else 0
     return (kind, "16" in group.split("(")[-1] and kind == 2, r)
 
-def intervention_table(report_file, task: str = f"issue within {WITHIN_PRODUCT}") -> pd.DataFrame:
+
+def intervention_table(
+    report_file, task: str = f"issue within {WITHIN_PRODUCT}"
+) -> pd.DataFrame:
     "One row per intervened adapter, way and factor (factor 1: the adapter as trained): intruders left, product F1, the Issue probe's F1, neighbour overlap, CKA."
     r, models = _measured(report_file)
     rows = []
     for name, m in r["models"].items():
-        if not m.get("how"): continue
+        if not m.get("how"):
+            continue
         run = name.split(" ")[0]
         for how, factor, x in ((m["how"], 1.0, models[run]), (m["how"], m["factor"], m)):
-            rows.append({"run": run, "how": how, "factor": factor, "intruders (ε = 0.5)": x["intruders"], "product F1": x["task_f1_weighted"],
-                         f"{task} F1": x[task]["test_f1_weighted"], "neighbour overlap": x["neighbour_overlap"], "CKA": x["cka"]})
-    return pd.DataFrame(rows).drop_duplicates(["run", "how", "factor"]).sort_values(["run", "how", "factor"], ascending=[True, True, False]).reset_index(drop=True)
-
+            rows.append(
+                {
+                    "run": run,
+                    "how": how,
+                    "factor": factor,
+                    "intruders (ε = 0.5)": x["intruders"],
+                    "product F1": x["task_f1_weighted"],
+                    f"{task} F1": x[task]["test_f1_weighted"],
+                    "neighbour overlap": x["neighbour_overlap"],
+                    "CKA": x["cka"],
+                }
+            )
+    return (
+        pd.DataFrame(rows)
+        .drop_duplicates(["run", "how", "factor"])
+        .sort_values(["run", "how", "factor"], ascending=[True, True, False])
+        .reset_index(drop=True)
+    )
 
 # %% ../nbs/07b_intruders.ipynb #24bb90c8
 def plot_forgetting(report_file, task: str = f"issue within {WITHIN_PRODUCT}"):
     "Learning against forgetting: product test F1 against what each encoder forgot (the Issue probe's F1 drop; 1 - neighbour overlap), one point per seed."
     import matplotlib.pyplot as plt
+
     r, models = _measured(report_file)
     base = models["base"][task]["test_f1_weighted"]
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.6), sharey=True, layout="constrained")
     groups = sorted(dict.fromkeys(run_group(n) for n in models), key=_group_order)
-    def style(g):   # a family per colour map (LoRA with α = 2r blue, with α = 16 green, rsLoRA red), darker with the rank
-        if g.startswith("probe"): return dict(marker="*", ms=12, color="k", ls="none")
-        if g.startswith("full"): return dict(marker="s", ms=7, color="C1", ls="none")
+
+    def style(
+        g,
+    ):  # a family per colour map (LoRA with α = 2r blue, with α = 16 green, rsLoRA red), darker with the rank
+        if g.startswith("probe"):
+            return dict(marker="*", ms=12, color="k", ls="none")
+        if g.startswith("full"):
+            return dict(marker="s", ms=7, color="C1", ls="none")
         fam = [x for x in groups if _group_order(x)[:2] == _group_order(g)[:2]]
-        cmap, marker = {(2, False): ("Blues", "o"), (2, True): ("Greens", "^"), (3, False): ("Reds", "D")}[_group_order(g)[:2]]
-        return dict(marker=marker, ms=7, ls="none", color=plt.get_cmap(cmap)(0.35 + 0.6 * fam.index(g) / max(1, len(fam) - 1)))
+        cmap, marker = {
+            (2, False): ("Blues", "o"),
+            (2, True): ("Greens", "^"),
+            (3, False): ("Reds", "D"),
+        }[_group_order(g)[:2]]
+        return dict(
+            marker=marker,
+            ms=7,
+            ls="none",
+            color=plt.get_cmap(cmap)(0.35 + 0.6 * fam.index(g) / max(1, len(fam) - 1)),
+        )
+
     for g in groups:
         ms = [m for n, m in models.items() if run_group(n) == g]
         y = [m["task_f1_weighted"] for m in ms]
-        axes[0].plot([base - m[task]["test_f1_weighted"] for m in ms], y, label=g, **style(g))
+        axes[0].plot(
+            [base - m[task]["test_f1_weighted"] for m in ms], y, label=g, **style(g)
+        )
         axes[1].plot([1 - m["neighbour_overlap"] for m in ms], y, **style(g))
-    axes[0].set(xlabel=f"forgot: drop of the Issue probe's F1\n({task})", ylabel="product test weighted F1 (learned)")
-    axes[1].set(xlabel="forgot: 1 - neighbour overlap with the base encoder\n(10 nearest, test split)")
-    for a in axes: a.axvline(0, color="grey", lw=0.6)
+    axes[0].set(
+        xlabel=f"forgot: drop of the Issue probe's F1\n({task})",
+        ylabel="product test weighted F1 (learned)",
+    )
+    axes[1].set(
+        xlabel="forgot: 1 - neighbour overlap with the base encoder\n(10 nearest, test split)"
+    )
+    for a in axes:
+        a.axvline(0, color="grey", lw=0.6)
     fig.legend(loc="outside right center", fontsize=8)
     return fig
+
 
 def plot_intervention(report_file, task: str = f"issue within {WITHIN_PRODUCT}"):
     "Damping the intruders against shrinking the whole update: product F1 and what is kept, against the factor, per adapter."
     import matplotlib.pyplot as plt
+
     t = intervention_table(report_file, task)
     cols = ["product F1", f"{task} F1", "neighbour overlap"]
     fig, axes = plt.subplots(1, len(cols), figsize=(13, 4), layout="constrained")
     for i, (run, d) in enumerate(t.groupby("run", sort=False)):
         for how, dd in d.groupby("how"):
             for a, c in zip(axes, cols):
-                a.plot(dd.factor, dd[c], "o-" if how == "intruders" else "s--", color=f"C{i}", ms=4, label=f"{run}: {how}")
-    for a, c in zip(axes, cols): a.set(xlabel="factor λ (1: as trained)", title=c); a.invert_xaxis()
+                a.plot(
+                    dd.factor,
+                    dd[c],
+                    "o-" if how == "intruders" else "s--",
+                    color=f"C{i}",
+                    ms=4,
+                    label=f"{run}: {how}",
+                )
+    for a, c in zip(axes, cols):
+        a.set(xlabel="factor λ (1: as trained)", title=c)
+        a.invert_xaxis()
     axes[0].legend(fontsize=7)
     return fig
 
-
 # %% ../nbs/07b_intruders.ipynb #2a1f468e
-def damping_differences(report_file, runs, task: str = f"issue within {WITHIN_PRODUCT}") -> pd.DataFrame:
+def damping_differences(
+    report_file, runs, task: str = f"issue within {WITHIN_PRODUCT}"
+) -> pd.DataFrame:
     """For each way and factor of the intervention on the adapters `runs` (their seeds pooled): the change of product
     test F1 and of the Issue probe's F1 from the adapters as trained, with seed-aware paired 95% intervals."""
-    r = json.loads(Path(report_file).read_text()); M, labels = r["models"], r["labels"]
-    keys = sorted({k.split(" ", 1)[1] for k in M if M[k].get("how") and k.split(" ")[0] == runs[0]}, key=lambda k: (k.split()[0], -float(k.split("x")[1])))
+    r = json.loads(Path(report_file).read_text())
+    M, labels = r["models"], r["labels"]
+    keys = sorted(
+        {k.split(" ", 1)[1] for k in M if M[k].get("how") and k.split(" ")[0] == runs[0]},
+        key=lambda k: (k.split()[0], -float(k.split("x")[1])),
+    )
     rows = {}
     for key in keys:
         a, b = [M[f"{n} {key}"] for n in runs], [M[n] for n in runs]
-        d = seed_bootstrap_diff(labels["product"], [x["task_predictions"] for x in a], [x["task_predictions"] for x in b])
-        e = seed_bootstrap_diff(labels[task], [x[task]["test_predictions"] for x in a], [x[task]["test_predictions"] for x in b])
-        rows[key] = {"product F1 change": d["diff"], "product 95% CI": tuple(round(v, 3) for v in d["ci95"]),
-                     f"{task} F1 change": e["diff"], f"{task} 95% CI": tuple(round(v, 3) for v in e["ci95"])}
+        d = seed_bootstrap_diff(
+            labels["product"],
+            [x["task_predictions"] for x in a],
+            [x["task_predictions"] for x in b],
+        )
+        e = seed_bootstrap_diff(
+            labels[task],
+            [x[task]["test_predictions"] for x in a],
+            [x[task]["test_predictions"] for x in b],
+        )
+        rows[key] = {
+            "product F1 change": d["diff"],
+            "product 95% CI": tuple(round(v, 3) for v in d["ci95"]),
+            f"{task} F1 change": e["diff"],
+            f"{task} 95% CI": tuple(round(v, 3) for v in e["ci95"]),
+        }
     return pd.DataFrame(rows).T
-

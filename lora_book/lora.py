@@ -15,35 +15,50 @@ __all__ = ['LoRALinear']
 # %% ../nbs/01_lora.ipynb #f5056057
 class LoRALinear(nn.Module):
     "A frozen `nn.Linear` plus a trainable low-rank update: `h = W0 x + b + scaling * B A dropout(x)`."
-    def __init__(self,
-                 base_layer: nn.Linear,  # the layer to adapt; it is frozen, its bias is left as it is
-                 r: int = 8,  # rank of the update
-                 alpha: float = 16,  # scaling numerator: scaling = alpha/r (or alpha/sqrt(r) with rsLoRA)
-                 dropout: float = 0.0,  # dropout on the input of the LoRA path
-                 use_rslora: bool = False):  # scale by alpha/sqrt(r) (Kalajdzievski, 2023)
+
+    def __init__(
+        self,
+        base_layer: nn.Linear,  # the layer to adapt; it is frozen, its bias is left as it is
+        r: int = 8,  # rank of the update
+        alpha: float = 16,  # scaling numerator: scaling = alpha/r (or alpha/sqrt(r) with rsLoRA)
+        dropout: float = 0.0,  # dropout on the input of the LoRA path
+        use_rslora: bool = False,
+    ):  # scale by alpha/sqrt(r) (Kalajdzievski, 2023)
         super().__init__()
         self._check_base(base_layer)
         if isinstance(r, bool) or not isinstance(r, int) or r < 1:
-            raise ValueError(f"rank r must be a positive integer, got {r!r}; use e.g. r=8.")
+            raise ValueError(
+                f"rank r must be a positive integer, got {r!r}; use e.g. r=8."
+            )
         if not (isinstance(alpha, (int, float)) and math.isfinite(alpha) and alpha > 0):
-            raise ValueError(f"alpha must be a positive number, got {alpha!r}; a common choice is alpha=2*r.")
+            raise ValueError(
+                f"alpha must be a positive number, got {alpha!r}; a common choice is alpha=2*r."
+            )
         if not (isinstance(dropout, (int, float)) and 0 <= dropout < 1):
-            raise ValueError(f"dropout must be in [0, 1), got {dropout!r}; use 0.0 to switch it off.")
+            raise ValueError(
+                f"dropout must be in [0, 1), got {dropout!r}; use 0.0 to switch it off."
+            )
         self.base_layer = base_layer.requires_grad_(False)
         self.r, self.alpha, self.use_rslora = r, alpha, use_rslora
         self.scaling = alpha / math.sqrt(r) if use_rslora else alpha / r
         self.lora_dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
         w = base_layer.weight
         dtype = torch.float32 if w.dtype in (torch.float16, torch.bfloat16) else w.dtype
-        self.lora_A = nn.Parameter(torch.empty(r, self.in_features, device=w.device, dtype=dtype))
-        self.lora_B = nn.Parameter(torch.empty(self.out_features, r, device=w.device, dtype=dtype))
+        self.lora_A = nn.Parameter(
+            torch.empty(r, self.in_features, device=w.device, dtype=dtype)
+        )
+        self.lora_B = nn.Parameter(
+            torch.empty(self.out_features, r, device=w.device, dtype=dtype)
+        )
         self.merged = False
         self.reset_lora_parameters()
 
     def _check_base(self, base_layer):
         if not isinstance(base_layer, nn.Linear):
-            raise TypeError(f"LoRALinear wraps an nn.Linear, got {type(base_layer).__name__}; "
-                            "target a linear layer instead (e.g. 'query' or 'value' in a BERT model).")
+            raise TypeError(
+                f"LoRALinear wraps an nn.Linear, got {type(base_layer).__name__}; "
+                "target a linear layer instead (e.g. 'query' or 'value' in a BERT model)."
+            )
 
     def reset_lora_parameters(self):
         "A: Kaiming-uniform (a=sqrt(5), as nn.Linear and PEFT); B: zeros, so the update starts at 0."
@@ -51,13 +66,20 @@ class LoRALinear(nn.Module):
         nn.init.zeros_(self.lora_B)
 
     @property
-    def in_features(self) -> int: return self.base_layer.in_features
+    def in_features(self) -> int:
+        return self.base_layer.in_features
+
     @property
-    def out_features(self) -> int: return self.base_layer.out_features
+    def out_features(self) -> int:
+        return self.base_layer.out_features
+
     @property
-    def weight(self) -> torch.Tensor: return self.base_layer.weight
+    def weight(self) -> torch.Tensor:
+        return self.base_layer.weight
+
     @property
-    def bias(self) -> torch.Tensor | None: return self.base_layer.bias
+    def bias(self) -> torch.Tensor | None:
+        return self.base_layer.bias
 
     def delta_weight(self) -> torch.Tensor:
         "The update `scaling * B @ A`, in the adapter's dtype (fp32 for a half-precision base)."
@@ -67,17 +89,22 @@ class LoRALinear(nn.Module):
         result = self.base_layer(x)
         if self.merged:
             if self.training and torch.is_grad_enabled() and self.lora_A.requires_grad:
-                raise RuntimeError("this LoRALinear is merged, so its A and B would get no gradient; call unmerge() "
-                                   "before training (or model.eval() to predict with the merged weight).")
+                raise RuntimeError(
+                    "this LoRALinear is merged, so its A and B would get no gradient; call unmerge() "
+                    "before training (or model.eval() to predict with the merged weight)."
+                )
             return result
         a = self.lora_dropout(x.to(self.lora_A.dtype))
         update = F.linear(F.linear(a, self.lora_A), self.lora_B) * self.scaling
-        return (result + update).to(result.dtype)  # summed in the adapter's precision, rounded once (as PEFT does)
+        return (result + update).to(
+            result.dtype
+        )  # summed in the adapter's precision, rounded once (as PEFT does)
 
     @torch.no_grad()
     def merge(self):
         "Fold the update into the base weight: `W0 += scaling * B A`. Forward then costs one matmul."
-        if self.merged: raise RuntimeError("this LoRALinear is already merged; call unmerge() first.")
+        if self.merged:
+            raise RuntimeError("this LoRALinear is already merged; call unmerge() first.")
         w = self.base_layer.weight
         w.copy_((w.to(self.lora_A.dtype) + self.delta_weight()).to(w.dtype))
         self.merged = True
@@ -85,13 +112,18 @@ class LoRALinear(nn.Module):
     @torch.no_grad()
     def unmerge(self):
         "Undo `merge`: `W0 -= scaling * B A` (exact up to rounding in the base weight's dtype)."
-        if not self.merged: raise RuntimeError("this LoRALinear is not merged; there is nothing to unmerge.")
+        if not self.merged:
+            raise RuntimeError(
+                "this LoRALinear is not merged; there is nothing to unmerge."
+            )
         w = self.base_layer.weight
         w.copy_((w.to(self.lora_A.dtype) - self.delta_weight()).to(w.dtype))
         self.merged = False
 
     def extra_repr(self) -> str:
         p = self.lora_dropout.p if isinstance(self.lora_dropout, nn.Dropout) else 0.0
-        return (f"in_features={self.in_features}, out_features={self.out_features}, r={self.r}, "
-                f"alpha={self.alpha}, scaling={self.scaling:.4g}{', rslora' if self.use_rslora else ''}, "
-                f"dropout={p}, merged={self.merged}")
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, r={self.r}, "
+            f"alpha={self.alpha}, scaling={self.scaling:.4g}{', rslora' if self.use_rslora else ''}, "
+            f"dropout={p}, merged={self.merged}"
+        )

@@ -16,11 +16,30 @@ from . import data as cfpb
 from .inject import DEFAULT_MODEL, resolve_model_path, count_parameters
 from .ingest import preprocess, dashed_options
 from .train import Collator, tokenize, set_seed, check_int, check_lr
-from .experiments import (ExperimentConfig, load_data, _init_head_from_probe, _probe_data, _predict_in_order,
-                                   _class_probabilities, _finish, _same_config, write_metrics, read_metrics,
-                                   reset_peak_memory, peak_memory_mb)
+from lora_book.experiments import (
+    ExperimentConfig,
+    load_data,
+    _init_head_from_probe,
+    _probe_data,
+    _predict_in_order,
+    _class_probabilities,
+    _finish,
+    _same_config,
+    write_metrics,
+    read_metrics,
+    reset_peak_memory,
+    peak_memory_mb,
+)
 from .classifiers import BertMeanPoolClassifier, check_model
-from .scaling import run_name, curve_runs, curve_table, curve_bands, curve_differences, _int_list, CURVE_COLORS
+from lora_book.scaling import (
+    run_name,
+    curve_runs,
+    curve_table,
+    curve_bands,
+    curve_differences,
+    _int_list,
+    CURVE_COLORS,
+)
 
 # %% auto #0
 __all__ = ['PEERS', 'PEER_SEEDS', 'PEER_PAIRS', 'SHOWN_WITH_PEERS', 'peft_lora_model', 'train_with_trainer', 'run_peft_trainer',
@@ -31,267 +50,625 @@ __all__ = ['PEERS', 'PEER_SEEDS', 'PEER_PAIRS', 'SHOWN_WITH_PEERS', 'peft_lora_m
 def _need(module: str):
     "Import an optional package a peer needs, or say in one line how to install it."
     import importlib
-    try: return importlib.import_module(module)
-    except ImportError: raise ModuleNotFoundError(f"this peer needs the {module} package: pip install {module} "
-                                                  "(or pip install -e '.[dev]' in the repository, which includes it).") from None
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise ModuleNotFoundError(
+            f"this peer needs the {module} package: pip install {module} "
+            "(or pip install -e '.[dev]' in the repository, which includes it)."
+        ) from None
+
 
 class _Encoded(torch.utils.data.Dataset):
     "Token ids and labels as the dicts `Trainer` (and its length-grouped sampler) reads."
-    def __init__(self, ids, labels): self.ids, self.labels = ids, [int(y) for y in labels]
-    def __len__(self): return len(self.ids)
-    def __getitem__(self, i): return {"input_ids": self.ids[i], "labels": self.labels[i]}
+
+    def __init__(self, ids, labels):
+        self.ids, self.labels = ids, [int(y) for y in labels]
+
+    def __len__(self):
+        return len(self.ids)
+
+    def __getitem__(self, i):
+        return {"input_ids": self.ids[i], "labels": self.labels[i]}
+
 
 def peft_lora_model(cfg: ExperimentConfig, data_dir, names: list[str]):
     "MiniLM with LoRA put on by PEFT (`get_peft_model`) in `cfg`'s recipe, its head set by the probe (LP-FT): (the PeftModel, the probe's record)."
     _need("peft")
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForSequenceClassification
-    if cfg.method != "lora": raise ValueError(f"the PEFT + Trainer run repeats a LoRA recipe; got method {cfg.method!r}.")
+
+    if cfg.method != "lora":
+        raise ValueError(
+            f"the PEFT + Trainer run repeats a LoRA recipe; got method {cfg.method!r}."
+        )
     if cfg.class_weighted or cfg.head_lr:
-        raise ValueError("the PEFT + Trainer run repeats the plain recipe: leave class_weighted and head_lr unset (Trainer has neither).")
+        raise ValueError(
+            "the PEFT + Trainer run repeats the plain recipe: leave class_weighted and head_lr unset (Trainer has neither)."
+        )
     set_seed(cfg.seed)
-    labels = {"id2label": dict(enumerate(names)), "label2id": {n: i for i, n in enumerate(names)}}
-    kind = BertMeanPoolClassifier if cfg.pooling == "mean" else AutoModelForSequenceClassification
-    model = kind.from_pretrained(resolve_model_path(cfg.model), num_labels=len(names), **labels)
-    targets = cfg.target_modules if isinstance(cfg.target_modules, str) else list(cfg.target_modules)
-    config = LoraConfig(r=cfg.r, lora_alpha=cfg.alpha, lora_dropout=0.0, target_modules=targets, modules_to_save=["classifier"], use_rslora=cfg.use_rslora)
-    model = get_peft_model(model, config)  # right after loading, as build_model injects ours
-    head = SimpleNamespace(classifier=model.base_model.model.classifier.modules_to_save["default"])  # the copy PEFT trains
+    labels = {
+        "id2label": dict(enumerate(names)),
+        "label2id": {n: i for i, n in enumerate(names)},
+    }
+    kind = (
+        BertMeanPoolClassifier
+        if cfg.pooling == "mean"
+        else AutoModelForSequenceClassification
+    )
+    model = kind.from_pretrained(
+        resolve_model_path(cfg.model), num_labels=len(names), **labels
+    )
+    targets = (
+        cfg.target_modules
+        if isinstance(cfg.target_modules, str)
+        else list(cfg.target_modules)
+    )
+    config = LoraConfig(
+        r=cfg.r,
+        lora_alpha=cfg.alpha,
+        lora_dropout=0.0,
+        target_modules=targets,
+        modules_to_save=["classifier"],
+        use_rslora=cfg.use_rslora,
+    )
+    model = get_peft_model(
+        model, config
+    )  # right after loading, as build_model injects ours
+    head = SimpleNamespace(
+        classifier=model.base_model.model.classifier.modules_to_save["default"]
+    )  # the copy PEFT trains
     probe = _init_head_from_probe(head, cfg, data_dir) if cfg.head_init == "probe" else {}
     return model, probe
 
 # %% ../nbs/05e_peers.ipynb #87b0b125
-def train_with_trainer(model, train_ids, train_labels, val_ids, val_labels, cfg: ExperimentConfig, pad_id: int, progress: bool = False):
+def train_with_trainer(
+    model,
+    train_ids,
+    train_labels,
+    val_ids,
+    val_labels,
+    cfg: ExperimentConfig,
+    pad_id: int,
+    progress: bool = False,
+):
     "Train `model` (a PeftModel) with transformers' `Trainer` in `cfg`'s recipe, best epoch by validation weighted F1: (the model, its history, seconds)."
     from sklearn.metrics import f1_score
     from transformers import Trainer, TrainingArguments, PrinterCallback
+
     pad = Collator(pad_id)
-    def collate(items): return pad([(x["input_ids"], x["labels"]) for x in items])
+
+    def collate(items):
+        return pad([(x["input_ids"], x["labels"]) for x in items])
+
     def scores(p):
         pred = p.predictions.argmax(-1)
-        return {"f1_weighted": f1_score(p.label_ids, pred, average="weighted"), "f1_macro": f1_score(p.label_ids, pred, average="macro")}
-    with tempfile.TemporaryDirectory() as tmp:
-        args = TrainingArguments(output_dir=tmp, num_train_epochs=cfg.epochs, per_device_train_batch_size=cfg.batch_size,
-                                 per_device_eval_batch_size=64, learning_rate=cfg.lr, weight_decay=0.01, warmup_steps=0.1,
-                                 max_grad_norm=1.0, lr_scheduler_type="linear", train_sampling_strategy="group_by_length",
-                                 eval_strategy="epoch", save_strategy="epoch", save_only_model=True, load_best_model_at_end=True,
-                                 metric_for_best_model="f1_weighted", greater_is_better=True, seed=cfg.seed, report_to="none",
-                                 logging_strategy="no", disable_tqdm=not progress, label_names=["labels"],
-                                 remove_unused_columns=False, use_cpu=not torch.cuda.is_available())
-        trainer = Trainer(model=model, args=args, train_dataset=_Encoded(train_ids, train_labels),
-                          eval_dataset=_Encoded(val_ids, val_labels), data_collator=collate, compute_metrics=scores)
-        if not progress: trainer.remove_callback(PrinterCallback)  # it prints every evaluation when the progress bars are off
-        t0 = time.perf_counter(); trainer.train(); seconds = time.perf_counter() - t0
-    history = [{"epoch": int(round(e["epoch"])), "val_f1_weighted": e["eval_f1_weighted"], "val_f1_macro": e["eval_f1_macro"]}
-               for e in trainer.state.log_history if "eval_f1_weighted" in e]
-    return trainer.model.eval(), history, seconds  # the best epoch's weights (load_best_model_at_end)
+        return {
+            "f1_weighted": f1_score(p.label_ids, pred, average="weighted"),
+            "f1_macro": f1_score(p.label_ids, pred, average="macro"),
+        }
 
-def run_peft_trainer(cfg: ExperimentConfig, data_dir, progress: bool = False, save_adapter_to=None) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        args = TrainingArguments(
+            output_dir=tmp,
+            num_train_epochs=cfg.epochs,
+            per_device_train_batch_size=cfg.batch_size,
+            per_device_eval_batch_size=64,
+            learning_rate=cfg.lr,
+            weight_decay=0.01,
+            warmup_steps=0.1,
+            max_grad_norm=1.0,
+            lr_scheduler_type="linear",
+            train_sampling_strategy="group_by_length",
+            eval_strategy="epoch",
+            save_strategy="epoch",
+            save_only_model=True,
+            load_best_model_at_end=True,
+            metric_for_best_model="f1_weighted",
+            greater_is_better=True,
+            seed=cfg.seed,
+            report_to="none",
+            logging_strategy="no",
+            disable_tqdm=not progress,
+            label_names=["labels"],
+            remove_unused_columns=False,
+            use_cpu=not torch.cuda.is_available(),
+        )
+        trainer = Trainer(
+            model=model,
+            args=args,
+            train_dataset=_Encoded(train_ids, train_labels),
+            eval_dataset=_Encoded(val_ids, val_labels),
+            data_collator=collate,
+            compute_metrics=scores,
+        )
+        if not progress:
+            trainer.remove_callback(
+                PrinterCallback
+            )  # it prints every evaluation when the progress bars are off
+        t0 = time.perf_counter()
+        trainer.train()
+        seconds = time.perf_counter() - t0
+    history = [
+        {
+            "epoch": int(round(e["epoch"])),
+            "val_f1_weighted": e["eval_f1_weighted"],
+            "val_f1_macro": e["eval_f1_macro"],
+        }
+        for e in trainer.state.log_history
+        if "eval_f1_weighted" in e
+    ]
+    return (
+        trainer.model.eval(),
+        history,
+        seconds,
+    )  # the best epoch's weights (load_best_model_at_end)
+
+
+def run_peft_trainer(
+    cfg: ExperimentConfig, data_dir, progress: bool = False, save_adapter_to=None
+) -> dict:
     "`cfg`'s LoRA recipe trained by PEFT and transformers' `Trainer`, scored like every run of the book: its metrics record (not written)."
     from transformers import AutoTokenizer, __version__ as transformers_version
     import peft
+
     train, val, test, names = load_data(data_dir, cfg.limit, cfg.train_size)
     check_model(cfg.model, cfg.max_length, cfg.method)
-    tok = AutoTokenizer.from_pretrained(resolve_model_path(cfg.model)); cache = Path(data_dir) / ".cache"
-    ids = {k: tokenize(tok, df.text, cfg.max_length, cache) for k, df in (("train", train), ("val", val), ("test", test))}
+    tok = AutoTokenizer.from_pretrained(resolve_model_path(cfg.model))
+    cache = Path(data_dir) / ".cache"
+    ids = {
+        k: tokenize(tok, df.text, cfg.max_length, cache)
+        for k, df in (("train", train), ("val", val), ("test", test))
+    }
     model, probe = peft_lora_model(cfg, data_dir, names)
-    model, history, seconds = train_with_trainer(model, ids["train"], train.label, ids["val"], val.label, cfg, tok.pad_token_id, progress)
-    if save_adapter_to is not None: model.save_pretrained(save_adapter_to)
-    probs, y = _predict_in_order(model, ids["test"], test.label, tok.pad_token_id)  # dataset order (not trainer.predict's)
+    model, history, seconds = train_with_trainer(
+        model,
+        ids["train"],
+        train.label,
+        ids["val"],
+        val.label,
+        cfg,
+        tok.pad_token_id,
+        progress,
+    )
+    if save_adapter_to is not None:
+        model.save_pretrained(save_adapter_to)
+    probs, y = _predict_in_order(
+        model, ids["test"], test.label, tok.pad_token_id
+    )  # dataset order (not trainer.predict's)
     best = max(history, key=lambda h: h["val_f1_weighted"])
     pc = count_parameters(model)
-    extra = {"trainable_params": pc.trainable, "total_params": pc.total, "trainable_percent": pc.percent,
-             "train_seconds": seconds + probe.get("probe_seconds", 0.0), "peak_memory_mb": peak_memory_mb(), "checkpoint_bytes": None,
-             "best_epoch": best["epoch"], "best_val_f1_weighted": best["val_f1_weighted"], "best_val_f1_macro": best["val_f1_macro"],
-             "history": history, "n_train": len(train), "trainer": f"transformers {transformers_version} Trainer, peft {peft.__version__}", **probe}
+    extra = {
+        "trainable_params": pc.trainable,
+        "total_params": pc.total,
+        "trainable_percent": pc.percent,
+        "train_seconds": seconds + probe.get("probe_seconds", 0.0),
+        "peak_memory_mb": peak_memory_mb(),
+        "checkpoint_bytes": None,
+        "best_epoch": best["epoch"],
+        "best_val_f1_weighted": best["val_f1_weighted"],
+        "best_val_f1_macro": best["val_f1_macro"],
+        "history": history,
+        "n_train": len(train),
+        "trainer": f"transformers {transformers_version} Trainer, peft {peft.__version__}",
+        **probe,
+    }
     return {**_finish(cfg, names, y, probs.argmax(1), extra), "method": "peft-lora"}
 
 # %% ../nbs/05e_peers.ipynb #f17fd374
 @dataclass
 class SetFitConfig:
     "One SetFit run: the sentence encoder tuned on at most `max_pairs` pairs of training complaints, then a logistic-regression head."
+
     model: str = DEFAULT_MODEL
     max_length: int = 128
-    max_pairs: int = 2000        # pairs the encoder is tuned on: SetFit's own count grows with the square of the training set
+    max_pairs: int = 2000  # pairs the encoder is tuned on: SetFit's own count grows with the square of the training set
     batch_size: int = 16
-    body_lr: float = 2e-5        # SetFit's default learning rate of the encoder
+    body_lr: float = 2e-5  # SetFit's default learning rate of the encoder
     seed: int = 42
-    train_size: int | None = None  # a nested subset of the training split, as in chapter 5b
-    limit: int | None = None       # smoke runs: the first `limit` training rows
+    train_size: int | None = (
+        None  # a nested subset of the training split, as in chapter 5b
+    )
+    limit: int | None = None  # smoke runs: the first `limit` training rows
     method: str = "setfit"
+
     def __post_init__(self):
-        if self.method != "setfit": raise ValueError(f"a SetFitConfig is for method 'setfit', got {self.method!r}.")
-        for k in ("max_length", "max_pairs", "batch_size"): check_int(k, getattr(self, k))
-        check_lr("body_lr", self.body_lr); cfpb.check_seed("seed", self.seed)
+        if self.method != "setfit":
+            raise ValueError(
+                f"a SetFitConfig is for method 'setfit', got {self.method!r}."
+            )
+        for k in ("max_length", "max_pairs", "batch_size"):
+            check_int(k, getattr(self, k))
+        check_lr("body_lr", self.body_lr)
+        cfpb.check_seed("seed", self.seed)
         if self.max_pairs < self.batch_size:
-            raise ValueError(f"max_pairs={self.max_pairs} is less than one batch of {self.batch_size} pairs; pass at least {self.batch_size}.")
+            raise ValueError(
+                f"max_pairs={self.max_pairs} is less than one batch of {self.batch_size} pairs; pass at least {self.batch_size}."
+            )
         for k in ("train_size", "limit"):
             v = getattr(self, k)
             if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 2):
-                raise ValueError(f"{k} must be an integer of at least 2, got {v!r}; leave it out to use every row.")
+                raise ValueError(
+                    f"{k} must be an integer of at least 2, got {v!r}; leave it out to use every row."
+                )
+
 
 def run_setfit(cfg: SetFitConfig, data_dir, progress: bool = False) -> dict:
     "SetFit (the `setfit` package) on the book's splits, at most `cfg.max_pairs` pairs, SetFit's defaults otherwise; scored like every run (not written)."
     _need("setfit")
     from datasets import Dataset
-    from setfit import SetFitModel, Trainer, TrainingArguments, __version__ as setfit_version
+    from setfit import (
+        SetFitModel,
+        Trainer,
+        TrainingArguments,
+        __version__ as setfit_version,
+    )
     from transformers import PrinterCallback
     from sklearn.metrics import f1_score
+
     train, val, test, names = load_data(data_dir, cfg.limit, cfg.train_size)
     check_model(cfg.model, cfg.max_length, "full")
     set_seed(cfg.seed)
-    model = SetFitModel.from_pretrained(resolve_model_path(cfg.model))   # MiniLM as a sentence encoder: mean pooling, normalised
+    model = SetFitModel.from_pretrained(
+        resolve_model_path(cfg.model)
+    )  # MiniLM as a sentence encoder: mean pooling, normalised
     model.model_body.max_seq_length = cfg.max_length
     steps = cfg.max_pairs // cfg.batch_size
     with tempfile.TemporaryDirectory() as tmp:
-        args = TrainingArguments(output_dir=tmp, batch_size=cfg.batch_size, num_epochs=1, max_steps=steps, body_learning_rate=cfg.body_lr,
-                                 max_length=cfg.max_length, seed=cfg.seed, report_to="none", save_strategy="no",
-                                 logging_strategy="no", show_progress_bar=progress)
-        pairs_from = Dataset.from_dict({"text": [str(t) for t in train.text], "label": [int(y) for y in train.label]})
+        args = TrainingArguments(
+            output_dir=tmp,
+            batch_size=cfg.batch_size,
+            num_epochs=1,
+            max_steps=steps,
+            body_learning_rate=cfg.body_lr,
+            max_length=cfg.max_length,
+            seed=cfg.seed,
+            report_to="none",
+            save_strategy="no",
+            logging_strategy="no",
+            show_progress_bar=progress,
+        )
+        pairs_from = Dataset.from_dict(
+            {"text": [str(t) for t in train.text], "label": [int(y) for y in train.label]}
+        )
         trainer = Trainer(model=model, args=args, train_dataset=pairs_from)
-        if not progress: trainer.remove_callback(PrinterCallback)  # it prints the losses when the progress bars are off
-        t0 = time.perf_counter(); trainer.train(); seconds = time.perf_counter() - t0
-    def embed(df): return model.encode([str(t) for t in df.text], batch_size=64, show_progress_bar=False)
+        if not progress:
+            trainer.remove_callback(
+                PrinterCallback
+            )  # it prints the losses when the progress bars are off
+        t0 = time.perf_counter()
+        trainer.train()
+        seconds = time.perf_counter() - t0
+
+    def embed(df):
+        return model.encode(
+            [str(t) for t in df.text], batch_size=64, show_progress_bar=False
+        )
+
     head = model.model_head
     val_pred = head.predict(embed(val))
     probs = _class_probabilities(head, embed(test), len(names))
-    n = sum(p.numel() for p in model.model_body.parameters()) + head.coef_.size + head.intercept_.size
-    extra = {"trainable_params": int(n), "total_params": int(n), "trainable_percent": 100.0, "train_seconds": seconds,
-             "peak_memory_mb": peak_memory_mb(), "checkpoint_bytes": None, "best_epoch": None, "history": [],
-             "best_val_f1_weighted": float(f1_score(val.label, val_pred, average="weighted")),
-             "best_val_f1_macro": float(f1_score(val.label, val_pred, average="macro")), "n_train": len(train),
-             "setfit_pairs": steps * cfg.batch_size, "pairs_possible": len(train) * (len(train) - 1) // 2, "trainer": f"setfit {setfit_version}"}
+    n = (
+        sum(p.numel() for p in model.model_body.parameters())
+        + head.coef_.size
+        + head.intercept_.size
+    )
+    extra = {
+        "trainable_params": int(n),
+        "total_params": int(n),
+        "trainable_percent": 100.0,
+        "train_seconds": seconds,
+        "peak_memory_mb": peak_memory_mb(),
+        "checkpoint_bytes": None,
+        "best_epoch": None,
+        "history": [],
+        "best_val_f1_weighted": float(f1_score(val.label, val_pred, average="weighted")),
+        "best_val_f1_macro": float(f1_score(val.label, val_pred, average="macro")),
+        "n_train": len(train),
+        "setfit_pairs": steps * cfg.batch_size,
+        "pairs_possible": len(train) * (len(train) - 1) // 2,
+        "trainer": f"setfit {setfit_version}",
+    }
     return _finish(cfg, names, test.label.to_numpy(), probs.argmax(1), extra)
+
 
 def run_probe_setfit_head(cfg: ExperimentConfig, data_dir) -> dict:
     """The linear probe with SetFit's head instead of ours: the frozen encoder's embeddings L2-normalised (as SetFit's encoder
     gives them) and scikit-learn's `LogisticRegression()` at its defaults (C=1), nothing chosen on validation. Not a written record."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import f1_score
-    if cfg.method != "probe" or cfg.pooling != "mean": raise ValueError("the probe with SetFit's head reads mean-pooled features: pass ExperimentConfig('probe').")
+
+    if cfg.method != "probe" or cfg.pooling != "mean":
+        raise ValueError(
+            "the probe with SetFit's head reads mean-pooled features: pass ExperimentConfig('probe')."
+        )
     (train, val, test, names), (Xtr, Xva, Xte), seconds, _ = _probe_data(cfg, data_dir)
     unit = lambda X: X / np.linalg.norm(X, axis=1, keepdims=True)
-    t0 = time.perf_counter(); head = LogisticRegression().fit(unit(Xtr), train.label); seconds += time.perf_counter() - t0
+    t0 = time.perf_counter()
+    head = LogisticRegression().fit(unit(Xtr), train.label)
+    seconds += time.perf_counter() - t0
     val_pred = head.predict(unit(Xva))
     n = head.coef_.size + head.intercept_.size
-    extra = {"trainable_params": int(n), "total_params": int(n), "trainable_percent": 100.0, "train_seconds": seconds,
-             "peak_memory_mb": peak_memory_mb(), "checkpoint_bytes": 4 * int(n), "best_epoch": None, "history": [], "n_train": len(train),
-             "best_val_f1_weighted": float(f1_score(val.label, val_pred, average="weighted")),
-             "best_val_f1_macro": float(f1_score(val.label, val_pred, average="macro")), "probe_C": 1.0}
-    return {**_finish(cfg, names, test.label.to_numpy(), _class_probabilities(head, unit(Xte), len(names)).argmax(1), extra), "method": "probe-c1"}
+    extra = {
+        "trainable_params": int(n),
+        "total_params": int(n),
+        "trainable_percent": 100.0,
+        "train_seconds": seconds,
+        "peak_memory_mb": peak_memory_mb(),
+        "checkpoint_bytes": 4 * int(n),
+        "best_epoch": None,
+        "history": [],
+        "n_train": len(train),
+        "best_val_f1_weighted": float(f1_score(val.label, val_pred, average="weighted")),
+        "best_val_f1_macro": float(f1_score(val.label, val_pred, average="macro")),
+        "probe_C": 1.0,
+    }
+    return {
+        **_finish(
+            cfg,
+            names,
+            test.label.to_numpy(),
+            _class_probabilities(head, unit(Xte), len(names)).argmax(1),
+            extra,
+        ),
+        "method": "probe-c1",
+    }
 
 # %% ../nbs/05e_peers.ipynb #e6a16a3b
 PEERS = ("peft-lora", "setfit", "probe-c1")
 PEER_SEEDS = (42, 43, 44)
 
+
 def peer_plan(seeds=PEER_SEEDS, methods=PEERS) -> list[tuple]:
     "(method, size, seed) in the order they run: the deciding comparisons first (see the text); `None` is the whole training split."
     first, rest = seeds[0], seeds[1:]
-    plan = ([("probe-c1", n, first) for n in (100, 200, 400, 800, 1600, 3200, None)] + [("peft-lora", 1600, s) for s in seeds]
-            + [("setfit", n, first) for n in (100, 400, 1600)] + [("peft-lora", 100, s) for s in seeds]
-            + [("setfit", n, s) for s in rest for n in (100, 400, 1600)] + [("peft-lora", None, s) for s in seeds]
-            + [("setfit", n, s) for s in seeds for n in (200, 800, 3200, None)])
+    plan = (
+        [("probe-c1", n, first) for n in (100, 200, 400, 800, 1600, 3200, None)]
+        + [("peft-lora", 1600, s) for s in seeds]
+        + [("setfit", n, first) for n in (100, 400, 1600)]
+        + [("peft-lora", 100, s) for s in seeds]
+        + [("setfit", n, s) for s in rest for n in (100, 400, 1600)]
+        + [("peft-lora", None, s) for s in seeds]
+        + [("setfit", n, s) for s in seeds for n in (200, 800, 3200, None)]
+    )
     return [p for p in plan if p[0] in methods]
 
-def peer_config(method: str, size: int | None, seed: int, limit: int | None = None, **overrides):
+
+def peer_config(
+    method: str, size: int | None, seed: int, limit: int | None = None, **overrides
+):
     "The configuration of one peer run: chapter 5's LoRA recipe for `peft-lora`, a `SetFitConfig` for `setfit`."
-    if method == "peft-lora": return ExperimentConfig("lora", train_size=size, seed=seed, limit=limit, **overrides.get(method, {}))
-    if method == "setfit": return SetFitConfig(train_size=size, seed=seed, limit=limit, **overrides.get(method, {}))
-    if method == "probe-c1": return ExperimentConfig("probe", train_size=size, seed=seed, limit=limit)
+    if method == "peft-lora":
+        return ExperimentConfig(
+            "lora", train_size=size, seed=seed, limit=limit, **overrides.get(method, {})
+        )
+    if method == "setfit":
+        return SetFitConfig(
+            train_size=size, seed=seed, limit=limit, **overrides.get(method, {})
+        )
+    if method == "probe-c1":
+        return ExperimentConfig("probe", train_size=size, seed=seed, limit=limit)
     raise ValueError(f"unknown peer {method!r}; choose from {PEERS}.")
 
-def run_peers(output_dir="results/union", work_dir="work/union", input_path=None, plan=None, limit: int | None = None,
-              max_minutes: float | None = None, progress: bool = False, **overrides) -> list[tuple]:
+
+def run_peers(
+    output_dir="results/union",
+    work_dir="work/union",
+    input_path=None,
+    plan=None,
+    limit: int | None = None,
+    max_minutes: float | None = None,
+    progress: bool = False,
+    **overrides,
+) -> list[tuple]:
     "Run (or resume) the peers' plan into `output_dir/peers/<method>/<run>/metrics.json`; return the runs done now."
     t0, done = time.perf_counter(), []
     data_dir = Path(work_dir) / "cfpb"
     preprocess(input_path or cfpb.default_data_paths(), data_dir, progress=progress)
-    for method, size, seed in (peer_plan() if plan is None else plan):
+    for method, size, seed in peer_plan() if plan is None else plan:
         cfg = peer_config(method, size, seed, limit, **overrides)
         out = Path(output_dir) / "peers" / method / run_name(size, seed) / "metrics.json"
-        if _same_config(out, cfg): continue
+        if _same_config(out, cfg):
+            continue
         if max_minutes is not None and time.perf_counter() - t0 > 60 * max_minutes:
-            print(f"[peers] time budget of {max_minutes:g} min spent; run again to continue", flush=True); break
+            print(
+                f"[peers] time budget of {max_minutes:g} min spent; run again to continue",
+                flush=True,
+            )
+            break
         print(f"[peers] {method} n={size or 'all'} seed {seed} ...", flush=True)
         reset_peak_memory()
-        r = {"peft-lora": lambda: run_peft_trainer(cfg, data_dir, progress), "setfit": lambda: run_setfit(cfg, data_dir, progress),
-             "probe-c1": lambda: run_probe_setfit_head(cfg, data_dir)}[method]()
+        r = {
+            "peft-lora": lambda: run_peft_trainer(cfg, data_dir, progress),
+            "setfit": lambda: run_setfit(cfg, data_dir, progress),
+            "probe-c1": lambda: run_probe_setfit_head(cfg, data_dir),
+        }[method]()
         write_metrics(r, out)
-        print(f"[peers] {method} n={r['n_train']} seed {seed}: test weighted F1 {r['test_f1_weighted']:.3f} ({r['train_seconds']:.0f}s)", flush=True)
+        print(
+            f"[peers] {method} n={r['n_train']} seed {seed}: test weighted F1 {r['test_f1_weighted']:.3f} ({r['train_seconds']:.0f}s)",
+            flush=True,
+        )
         done.append((method, size, seed))
     return done
 
 # %% ../nbs/05e_peers.ipynb #2827688d
 @dashed_options
 @call_parse
-def peers_cli(output_dir: Param("results folder (writes OUTPUT_DIR/peers/)", str) = "results/union",
-              input: Param("CFPB export file(s), read as one (default: both shipped collections)", str, nargs="+") = None,
-              work_dir: Param("folder for the prepared data and caches", str) = "work/union",
-              methods: Param("peers, comma-separated", str) = "probe-c1,peft-lora,setfit",
-              seeds: Param("training seeds, comma-separated", str) = "42,43,44",
-              max_minutes: Param("stop starting new runs after this many minutes (run again to continue)", float) = None,
-              limit: Param("use only this many training rows (smoke runs)", int) = None,
-              epochs: Param("epochs of the PEFT runs (smoke runs; default: the LoRA recipe's 3)", int) = None,
-              max_pairs: Param("SetFit's cap on training pairs", int) = 2000,
-              quiet: Param("no progress bars", store_true) = False):
+def peers_cli(
+    output_dir: Param("results folder (writes OUTPUT_DIR/peers/)", str) = "results/union",
+    input: Param(
+        "CFPB export file(s), read as one (default: both shipped collections)",
+        str,
+        nargs="+",
+    ) = None,
+    work_dir: Param("folder for the prepared data and caches", str) = "work/union",
+    methods: Param("peers, comma-separated", str) = "probe-c1,peft-lora,setfit",
+    seeds: Param("training seeds, comma-separated", str) = "42,43,44",
+    max_minutes: Param(
+        "stop starting new runs after this many minutes (run again to continue)", float
+    ) = None,
+    limit: Param("use only this many training rows (smoke runs)", int) = None,
+    epochs: Param(
+        "epochs of the PEFT runs (smoke runs; default: the LoRA recipe's 3)", int
+    ) = None,
+    max_pairs: Param("SetFit's cap on training pairs", int) = 2000,
+    quiet: Param("no progress bars", store_true) = False,
+):
     "The peers of chapter 5e (PEFT + Trainer with our LoRA recipe, SetFit, and the probe with SetFit's head) on the union's splits, resumable."
     from lora_book.cli import _cli_errors, _check_writable, output_lock
+
     def go():
         method_list = tuple(m.strip() for m in methods.split(",") if m.strip())
-        if not method_list or [m for m in method_list if m not in PEERS]: raise ValueError(f"--methods {methods!r}: choose from {PEERS}.")
-        if max_minutes is not None and not max_minutes > 0: raise ValueError(f"--max-minutes {max_minutes}: pass a positive number of minutes.")
-        overrides = {"peft-lora": {} if epochs is None else {"epochs": epochs}, "setfit": {"max_pairs": max_pairs}}
+        if not method_list or [m for m in method_list if m not in PEERS]:
+            raise ValueError(f"--methods {methods!r}: choose from {PEERS}.")
+        if max_minutes is not None and not max_minutes > 0:
+            raise ValueError(
+                f"--max-minutes {max_minutes}: pass a positive number of minutes."
+            )
+        overrides = {
+            "peft-lora": {} if epochs is None else {"epochs": epochs},
+            "setfit": {"max_pairs": max_pairs},
+        }
         plan = peer_plan(_int_list(seeds, "--seeds"), method_list)
-        for m, size, s in plan: peer_config(m, size, s, limit, **overrides)   # every option checked before any work
+        for m, size, s in plan:
+            peer_config(
+                m, size, s, limit, **overrides
+            )  # every option checked before any work
         check_model(DEFAULT_MODEL, 128, "full")
-        _check_writable(output_dir, "--output-dir"); _check_writable(work_dir, "--work-dir")
+        _check_writable(output_dir, "--output-dir")
+        _check_writable(work_dir, "--work-dir")
         with output_lock(Path(output_dir) / "peers", "lora_book_peers"):
-            run_peers(output_dir, work_dir, input, plan, limit=limit, max_minutes=max_minutes, progress=not quiet, **overrides)
-        with pd.option_context("display.width", 200): print(peer_table(output_dir).round(3).to_string(index=False))
+            run_peers(
+                output_dir,
+                work_dir,
+                input,
+                plan,
+                limit=limit,
+                max_minutes=max_minutes,
+                progress=not quiet,
+                **overrides,
+            )
+        with pd.option_context("display.width", 200):
+            print(peer_table(output_dir).round(3).to_string(index=False))
+
     _cli_errors(go)
 
 # %% ../nbs/05e_peers.ipynb #de527100
-PEER_PAIRS = (("peft-lora", "lora"), ("setfit", "probe"), ("setfit", "probe-c1"), ("probe-c1", "probe"), ("setfit", "lora"), ("setfit", "full"), ("setfit", "tfidf"))
-SHOWN_WITH_PEERS = ("lora", "full", "probe", "tfidf")   # our methods, shown at the sizes where a peer ran
+PEER_PAIRS = (
+    ("peft-lora", "lora"),
+    ("setfit", "probe"),
+    ("setfit", "probe-c1"),
+    ("probe-c1", "probe"),
+    ("setfit", "lora"),
+    ("setfit", "full"),
+    ("setfit", "tfidf"),
+)
+SHOWN_WITH_PEERS = (
+    "lora",
+    "full",
+    "probe",
+    "tfidf",
+)  # our methods, shown at the sizes where a peer ran
+
 
 def peer_runs(results_dir="results/union") -> dict:
     "`{(method, n_train): [metrics, ...]}`: the peers' runs (`peers/`) beside chapter 5b's runs (`curves/`); all must share one test split."
     return curve_runs(results_dir, folders=("curves", "peers"))
 
+
 def _at_peer_sizes(runs: dict) -> dict:
     "Every method's runs at the sizes where PEFT or SetFit ran."
     sizes = {n for m, n in runs if m in ("peft-lora", "setfit")}
-    return {(m, n): rs for (m, n), rs in runs.items() if n in sizes and (m in PEERS or m in SHOWN_WITH_PEERS)}
+    return {
+        (m, n): rs
+        for (m, n), rs in runs.items()
+        if n in sizes and (m in PEERS or m in SHOWN_WITH_PEERS)
+    }
+
 
 def peer_table(results_dir="results/union") -> pd.DataFrame:
     "One row per (method, size) where a peer ran, ours beside theirs: seeds, mean and sd of test weighted and macro F1, median training seconds."
     t = curve_table(runs=_at_peer_sizes(peer_runs(results_dir)))
-    if t.empty: return t
-    order = {m: i for i, m in enumerate(("peft-lora", "lora", "setfit", "probe-c1", "probe", "full", "tfidf"))}
-    return t.sort_values(["train size", "method"], key=lambda c: c.map(order) if c.name == "method" else c).reset_index(drop=True)
+    if t.empty:
+        return t
+    order = {
+        m: i
+        for i, m in enumerate(
+            ("peft-lora", "lora", "setfit", "probe-c1", "probe", "full", "tfidf")
+        )
+    }
+    return t.sort_values(
+        ["train size", "method"], key=lambda c: c.map(order) if c.name == "method" else c
+    ).reset_index(drop=True)
 
-def peer_differences(results_dir="results/union", pairs=PEER_PAIRS, average: str = "weighted", n: int = 1000) -> pd.DataFrame:
+
+def peer_differences(
+    results_dir="results/union",
+    pairs=PEER_PAIRS,
+    average: str = "weighted",
+    n: int = 1000,
+) -> pd.DataFrame:
     "At each size where both ran: the difference of mean test F1 over seeds, a - b, with its seed-aware 95% interval (chapter 5b's)."
-    return curve_differences(pairs=pairs, average=average, n=n, runs=peer_runs(results_dir))
+    return curve_differences(
+        pairs=pairs, average=average, n=n, runs=peer_runs(results_dir)
+    )
+
 
 def plot_peers(results_dir="results/union", n: int = 400):
     "Test weighted and macro F1 against training-set size: our methods' curves (chapter 5b) with the peers' points and 95% intervals."
     import matplotlib.pyplot as plt
+
     runs = peer_runs(results_dir)
     fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharex=True)
-    style = {"peft-lora": ("D", "black", "PEFT + Trainer (LoRA)"), "setfit": ("s", "C9", "SetFit"), "probe-c1": ("x", "C3", "probe, SetFit's head")}
+    style = {
+        "peft-lora": ("D", "black", "PEFT + Trainer (LoRA)"),
+        "setfit": ("s", "C9", "SetFit"),
+        "probe-c1": ("x", "C3", "probe, SetFit's head"),
+    }
     for ax, average in zip(axes, ("weighted", "macro")):
-        b = curve_bands(average=average, n=n, runs={k: v for k, v in runs.items() if k[0] in PEERS + ("lora", "full", "probe")})
+        b = curve_bands(
+            average=average,
+            n=n,
+            runs={
+                k: v for k, v in runs.items() if k[0] in PEERS + ("lora", "full", "probe")
+            },
+        )
         for m, g in b.groupby("method", sort=False):
             g = g.sort_values("train size")
             if m in PEERS:
                 mk, col, label = style[m]
-                x = g["train size"] * {"peft-lora": 1.06, "setfit": 0.94, "probe-c1": 0.88}[m]   # nudged beside our points
-                ax.errorbar(x, g["mean"], yerr=[g["mean"] - g["lo"], g["hi"] - g["mean"]], fmt=mk, color=col, ms=5, capsize=2, label=label, zorder=3)
+                x = (
+                    g["train size"]
+                    * {"peft-lora": 1.06, "setfit": 0.94, "probe-c1": 0.88}[m]
+                )  # nudged beside our points
+                ax.errorbar(
+                    x,
+                    g["mean"],
+                    yerr=[g["mean"] - g["lo"], g["hi"] - g["mean"]],
+                    fmt=mk,
+                    color=col,
+                    ms=5,
+                    capsize=2,
+                    label=label,
+                    zorder=3,
+                )
             else:
-                ax.plot(g["train size"], g["mean"], "o-", color=CURVE_COLORS[m], ms=3, label=f"{m} (ours)")
-                ax.fill_between(g["train size"], g["lo"], g["hi"], color=CURVE_COLORS[m], alpha=0.12)
-        ax.set_xscale("log"); ax.set_xlabel("training complaints"); ax.set_ylabel(f"test {average} F1"); ax.grid(alpha=0.3)
+                ax.plot(
+                    g["train size"],
+                    g["mean"],
+                    "o-",
+                    color=CURVE_COLORS[m],
+                    ms=3,
+                    label=f"{m} (ours)",
+                )
+                ax.fill_between(
+                    g["train size"], g["lo"], g["hi"], color=CURVE_COLORS[m], alpha=0.12
+                )
+        ax.set_xscale("log")
+        ax.set_xlabel("training complaints")
+        ax.set_ylabel(f"test {average} F1")
+        ax.grid(alpha=0.3)
     axes[0].legend(fontsize=8, loc="lower right")
     fig.tight_layout()
     return fig

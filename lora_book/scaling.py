@@ -12,8 +12,15 @@ from fastcore.script import Param, call_parse, store_true
 from .inject import DEFAULT_MODEL
 from . import data as cfpb
 from .ingest import preprocess, dashed_options
-from .experiments import (METHOD_DEFAULTS, ExperimentConfig, _atomic_json, _same_config, read_metrics,
-                                   write_metrics, run_in_process)
+from lora_book.experiments import (
+    METHOD_DEFAULTS,
+    ExperimentConfig,
+    _atomic_json,
+    _same_config,
+    read_metrics,
+    write_metrics,
+    run_in_process,
+)
 from .comparisons import f1_from_predictions, seed_bootstrap_diff
 from .classifiers import check_model
 
@@ -23,55 +30,122 @@ __all__ = ['CURVE_SIZES', 'CURVE_METHODS', 'CURVE_SEEDS', 'SCRATCH_SIZES', 'RANK
            'curve_bands', 'curve_differences', 'ahead_from', 'crossings', 'plot_curves', 'plot_cost', 'curves_cli']
 
 # %% ../nbs/05b_scaling.ipynb #b91f6bab
-CURVE_SIZES = (100, 200, 400, 800, 1600, 3200, None)   # None: the whole training split
+CURVE_SIZES = (100, 200, 400, 800, 1600, 3200, None)  # None: the whole training split
 CURVE_METHODS = ("probe", "tfidf", "lora", "full")
 CURVE_SEEDS = (42, 43, 44)
-SCRATCH_SIZES = (800, 3200, None)                         # the scratch model needs data to learn at all
-RANK_POINTS = (1, 64)                                     # LoRA at other ranks (alpha 16), on the whole training split, first seed
-DETERMINISTIC = ("probe", "tfidf")                        # fits with no random seed: one run per size
+SCRATCH_SIZES = (800, 3200, None)  # the scratch model needs data to learn at all
+RANK_POINTS = (
+    1,
+    64,
+)  # LoRA at other ranks (alpha 16), on the whole training split, first seed
+DETERMINISTIC = ("probe", "tfidf")  # fits with no random seed: one run per size
+
 
 def run_name(size: int | None, seed: int) -> str:
     "The folder of one run of the study: `n<size>-s<seed>` (`nall` for the whole training split)."
     return f"n{'all' if size is None else size}-s{seed}"
 
-def curve_plan(sizes=CURVE_SIZES, seeds=CURVE_SEEDS, methods=CURVE_METHODS, scratch_sizes=SCRATCH_SIZES, ranks=RANK_POINTS) -> list[tuple]:
+
+def curve_plan(
+    sizes=CURVE_SIZES,
+    seeds=CURVE_SEEDS,
+    methods=CURVE_METHODS,
+    scratch_sizes=SCRATCH_SIZES,
+    ranks=RANK_POINTS,
+) -> list[tuple]:
     """Every (method, size, seed) of the study, in the order it runs: one seed of every method at every size, smallest first,
     then each further seed; then LoRA at the other `ranks` (`lora-r<rank>`, largest size, first seed); the slow scratch model last."""
     plan = []
     for k, seed in enumerate(seeds):
-        plan += [(m, n, seed) for m in methods if not (m in DETERMINISTIC and k) for n in sizes]
-    if "lora" in methods: plan += [(f"lora-r{r}", sizes[-1], seeds[0]) for r in ranks]
+        plan += [
+            (m, n, seed) for m in methods if not (m in DETERMINISTIC and k) for n in sizes
+        ]
+    if "lora" in methods:
+        plan += [(f"lora-r{r}", sizes[-1], seeds[0]) for r in ranks]
     return plan + [("scratch", n, seed) for seed in seeds for n in scratch_sizes]
 
 # %% ../nbs/05b_scaling.ipynb #e7a0fde6
-def _log(msg): print(msg, flush=True)
+def _log(msg):
+    print(msg, flush=True)
 
-def run_curves(output_dir="results", data_dir="work/cfpb", plan=None, model: str = DEFAULT_MODEL, max_length: int = 128,
-               limit: int | None = None, recipes: dict | None = None, max_minutes: float | None = None, progress: bool = False,
-               **overrides) -> list[tuple]:
+
+def run_curves(
+    output_dir="results",
+    data_dir="work/cfpb",
+    plan=None,
+    model: str = DEFAULT_MODEL,
+    max_length: int = 128,
+    limit: int | None = None,
+    recipes: dict | None = None,
+    max_minutes: float | None = None,
+    progress: bool = False,
+    **overrides,
+) -> list[tuple]:
     "Run (or resume) the learning-curve study into `output_dir/curves/<method>/<run_name>/`; return the runs done now."
     root, t0, done = Path(output_dir) / "curves", time.perf_counter(), []
     n_all = len(cfpb.load_splits(data_dir)[0]) if limit is None else limit
-    for method, size, seed in (curve_plan() if plan is None else plan):
-        base, _, rank = method.partition("-r")  # `lora-r64`: LoRA at rank 64, in a folder of its own
-        recipe = {**(recipes or METHOD_DEFAULTS).get(base, {}), **overrides.get(base, {}), **({"r": int(rank)} if rank else {})}
-        cfg = ExperimentConfig(base, model=model, max_length=max_length, limit=limit, train_size=size, seed=seed, **recipe)
+    for method, size, seed in curve_plan() if plan is None else plan:
+        base, _, rank = method.partition(
+            "-r"
+        )  # `lora-r64`: LoRA at rank 64, in a folder of its own
+        recipe = {
+            **(recipes or METHOD_DEFAULTS).get(base, {}),
+            **overrides.get(base, {}),
+            **({"r": int(rank)} if rank else {}),
+        }
+        cfg = ExperimentConfig(
+            base,
+            model=model,
+            max_length=max_length,
+            limit=limit,
+            train_size=size,
+            seed=seed,
+            **recipe,
+        )
         run = root / method / run_name(size, seed)
-        if _same_config(run / "metrics.json", cfg): continue
+        if _same_config(run / "metrics.json", cfg):
+            continue
         if max_minutes is not None and time.perf_counter() - t0 > 60 * max_minutes:
-            _log(f"[curves] time budget of {max_minutes:g} min spent; run again to continue"); break
+            _log(
+                f"[curves] time budget of {max_minutes:g} min spent; run again to continue"
+            )
+            break
         main = Path(output_dir) / method / "metrics.json"
-        if size is None and _same_config(main, cfg):  # the main job's run: the same configuration on the same split
-            r = read_metrics(main); r.setdefault("n_train", n_all)
-            write_metrics(r, run / "metrics.json"); _log(f"[curves] {method} all s{seed}: the main job's run, copied"); continue
+        if size is None and _same_config(
+            main, cfg
+        ):  # the main job's run: the same configuration on the same split
+            r = read_metrics(main)
+            r.setdefault("n_train", n_all)
+            write_metrics(r, run / "metrics.json")
+            _log(f"[curves] {method} all s{seed}: the main job's run, copied")
+            continue
         _log(f"[curves] {method} n={size or 'all'} seed {seed} ...")
-        r = run_in_process(cfg, data_dir, root / method, run_name=run_name(size, seed), save_model=False, progress=progress)
-        _log(f"[curves] {method} n={r['n_train']} seed {seed}: test weighted F1 {r['test_f1_weighted']:.3f} ({r['train_seconds']:.0f}s)")
+        r = run_in_process(
+            cfg,
+            data_dir,
+            root / method,
+            run_name=run_name(size, seed),
+            save_model=False,
+            progress=progress,
+        )
+        _log(
+            f"[curves] {method} n={r['n_train']} seed {seed}: test weighted F1 {r['test_f1_weighted']:.3f} ({r['train_seconds']:.0f}s)"
+        )
         done.append((method, size, seed))
     record = root / "study.json"
-    prev = json.loads(record.read_text()) if record.exists() else {"seconds": 0.0, "sittings": 0}
-    _atomic_json({"seconds": prev["seconds"] + time.perf_counter() - t0, "sittings": prev["sittings"] + 1,
-                  "runs": sum(1 for _ in root.glob("*/*/metrics.json"))}, record)
+    prev = (
+        json.loads(record.read_text())
+        if record.exists()
+        else {"seconds": 0.0, "sittings": 0}
+    )
+    _atomic_json(
+        {
+            "seconds": prev["seconds"] + time.perf_counter() - t0,
+            "sittings": prev["sittings"] + 1,
+            "runs": sum(1 for _ in root.glob("*/*/metrics.json")),
+        },
+        record,
+    )
     return done
 
 # %% ../nbs/05b_scaling.ipynb #df27af7f
@@ -79,67 +153,146 @@ def curve_runs(results_dir="results", folders=("curves",)) -> dict:
     """The study's finished runs, `{(method, n_train): [metrics, ...]}` (seeds in order; `method` is the folder, e.g. `lora-r64`),
     from `results_dir/<folder>/<method>/<run>/` for each of `folders`; every run must share one test split."""
     runs, tests = {}, set()
-    for f in sorted(f for folder in folders for f in Path(results_dir).glob(f"{folder}/*/*/metrics.json")):
+    for f in sorted(
+        f
+        for folder in folders
+        for f in Path(results_dir).glob(f"{folder}/*/*/metrics.json")
+    ):
         r = read_metrics(f)
-        if "test_predictions" not in r: continue  # a validation-only record is not a point of the curve
+        if "test_predictions" not in r:
+            continue  # a validation-only record is not a point of the curve
         runs.setdefault((f.parent.parent.name, int(r["n_train"])), []).append(r)
         tests.add(hash(tuple(r["test_labels"])))
     if len(tests) > 1:
-        raise ValueError(f"the runs under {', '.join(f'{results_dir}/{d}' for d in folders)} were tested on different complaints; rerun them on one data folder.")
+        raise ValueError(
+            f"the runs under {', '.join(f'{results_dir}/{d}' for d in folders)} were tested on different complaints; rerun them on one data folder."
+        )
     return {k: sorted(v, key=lambda r: r["seed"]) for k, v in sorted(runs.items())}
+
 
 def curve_table(results_dir="results", runs: dict | None = None) -> pd.DataFrame:
     "One row per (method, training-set size): seeds, mean and sd of test weighted and macro F1, median training seconds (of `runs` if given)."
     rows = []
     for (m, n), rs in (curve_runs(results_dir) if runs is None else runs).items():
-        w, mac = np.array([r["test_f1_weighted"] for r in rs]), np.array([r["test_f1_macro"] for r in rs])
-        rows.append({"method": m, "train size": n, "seeds": len(rs), "weighted F1": w.mean(), "weighted F1 sd": w.std(ddof=1) if len(w) > 1 else np.nan,
-                     "macro F1": mac.mean(), "macro F1 sd": mac.std(ddof=1) if len(mac) > 1 else np.nan,
-                     "train seconds": float(np.median([r["train_seconds"] for r in rs]))})  # the median: robust to a run slowed by a busy machine
+        w, mac = (
+            np.array([r["test_f1_weighted"] for r in rs]),
+            np.array([r["test_f1_macro"] for r in rs]),
+        )
+        rows.append(
+            {
+                "method": m,
+                "train size": n,
+                "seeds": len(rs),
+                "weighted F1": w.mean(),
+                "weighted F1 sd": w.std(ddof=1) if len(w) > 1 else np.nan,
+                "macro F1": mac.mean(),
+                "macro F1 sd": mac.std(ddof=1) if len(mac) > 1 else np.nan,
+                "train seconds": float(np.median([r["train_seconds"] for r in rs])),
+            }
+        )  # the median: robust to a run slowed by a busy machine
     return pd.DataFrame(rows)
 
-def seed_bootstrap_ci(y, preds, average: str = "weighted", n: int = 1000, seed: int = 0, level: float = 0.95) -> list[float]:
+
+def seed_bootstrap_ci(
+    y, preds, average: str = "weighted", n: int = 1000, seed: int = 0, level: float = 0.95
+) -> list[float]:
     "A bootstrap interval of the mean F1 over seeds: resamples the test complaints and the seeds (`preds`: seeds x complaints)."
     y, P = np.asarray(y), np.asarray(preds)
-    k = int(max(y.max(), P.max())) + 1; labels = np.unique(np.concatenate([y, P.ravel()]))
+    k = int(max(y.max(), P.max())) + 1
+    labels = np.unique(np.concatenate([y, P.ravel()]))
     g = np.random.default_rng(seed)
     draws = []
     for _ in range(n):
         i, s = g.integers(0, len(y), len(y)), g.integers(0, len(P), len(P))
-        draws.append(np.mean([f1_from_predictions(y[i], P[j][i], k, average, labels) for j in s]))
+        draws.append(
+            np.mean([f1_from_predictions(y[i], P[j][i], k, average, labels) for j in s])
+        )
     return [float(v) for v in np.percentile(draws, [50 * (1 - level), 50 * (1 + level)])]
 
-def curve_bands(results_dir="results", average: str = "weighted", n: int = 400, runs: dict | None = None) -> pd.DataFrame:
+
+def curve_bands(
+    results_dir="results",
+    average: str = "weighted",
+    n: int = 400,
+    runs: dict | None = None,
+) -> pd.DataFrame:
     "Each (method, size): the mean test F1 over seeds and its 95% interval (test complaints and seeds resampled); of `runs` if given."
     rows = []
     for (m, size), rs in (curve_runs(results_dir) if runs is None else runs).items():
         P, y = [r["test_predictions"] for r in rs], rs[0]["test_labels"]
         lo, hi = seed_bootstrap_ci(y, P, average, n=n)
-        rows.append({"method": m, "train size": size, "seeds": len(rs), "mean": float(np.mean([r[f"test_f1_{average}"] for r in rs])), "lo": lo, "hi": hi})
+        rows.append(
+            {
+                "method": m,
+                "train size": size,
+                "seeds": len(rs),
+                "mean": float(np.mean([r[f"test_f1_{average}"] for r in rs])),
+                "lo": lo,
+                "hi": hi,
+            }
+        )
     return pd.DataFrame(rows)
 
-CURVE_PAIRS = (("full", "probe"), ("lora", "probe"), ("lora", "full"), ("full", "tfidf"), ("probe", "tfidf"))
 
-def curve_differences(results_dir="results", pairs=CURVE_PAIRS, average: str = "weighted", n: int = 1000, runs: dict | None = None) -> pd.DataFrame:
+CURVE_PAIRS = (
+    ("full", "probe"),
+    ("lora", "probe"),
+    ("lora", "full"),
+    ("full", "tfidf"),
+    ("probe", "tfidf"),
+)
+
+
+def curve_differences(
+    results_dir="results",
+    pairs=CURVE_PAIRS,
+    average: str = "weighted",
+    n: int = 1000,
+    runs: dict | None = None,
+) -> pd.DataFrame:
     "At each size where both methods ran: the difference of their mean test F1 over seeds, a - b, with its seed-aware 95% interval (of `runs` if given)."
     runs, rows = (curve_runs(results_dir) if runs is None else runs), []
     for a, b in pairs:
-        for size in sorted({s for m, s in runs if m == a} & {s for m, s in runs if m == b}):
+        for size in sorted(
+            {s for m, s in runs if m == a} & {s for m, s in runs if m == b}
+        ):
             A, B = runs[(a, size)], runs[(b, size)]
-            d = seed_bootstrap_diff(A[0]["test_labels"], [r["test_predictions"] for r in A], [r["test_predictions"] for r in B], average, n=n)
+            d = seed_bootstrap_diff(
+                A[0]["test_labels"],
+                [r["test_predictions"] for r in A],
+                [r["test_predictions"] for r in B],
+                average,
+                n=n,
+            )
             lo, hi = d["ci95"]
-            rows.append({"comparison": f"{a} - {b}", "train size": size, "seeds": f"{len(A)} vs {len(B)}", "difference": d["diff"],
-                         "lo": lo, "hi": hi, "reading": f"{a} better" if lo > 0 else f"{b} better" if hi < 0 else "no demonstrated difference"})
+            rows.append(
+                {
+                    "comparison": f"{a} - {b}",
+                    "train size": size,
+                    "seeds": f"{len(A)} vs {len(B)}",
+                    "difference": d["diff"],
+                    "lo": lo,
+                    "hi": hi,
+                    "reading": f"{a} better"
+                    if lo > 0
+                    else f"{b} better"
+                    if hi < 0
+                    else "no demonstrated difference",
+                }
+            )
     return pd.DataFrame(rows)
+
 
 def ahead_from(diffs: pd.DataFrame, comparison: str) -> int | None:
     "The smallest size from which `comparison` (`a - b`) is demonstrated positive at that size and every larger one; None if at none."
     g = diffs[diffs.comparison == comparison].sort_values("train size", ascending=False)
     first = None
     for _, r in g.iterrows():
-        if r["lo"] <= 0: break
+        if r["lo"] <= 0:
+            break
         first = int(r["train size"])
     return first
+
 
 def crossings(diffs: pd.DataFrame) -> pd.DataFrame:
     "Where a comparison's difference changes sign between two neighbouring sizes, and whether either side is demonstrated (its interval excludes zero)."
@@ -147,49 +300,111 @@ def crossings(diffs: pd.DataFrame) -> pd.DataFrame:
     for comp, g in diffs.sort_values("train size").groupby("comparison", sort=False):
         for (_, x), (_, y) in zip(g.iterrows(), g.iloc[1:].iterrows()):
             if np.sign(x["difference"]) != np.sign(y["difference"]):
-                rows.append({"comparison": comp, "between sizes": f"{x['train size']:,} and {y['train size']:,}",
-                             "before": f"{x['difference']:+.3f} [{x['lo']:+.3f}, {x['hi']:+.3f}]", "after": f"{y['difference']:+.3f} [{y['lo']:+.3f}, {y['hi']:+.3f}]",
-                             "demonstrated": "yes" if (x["lo"] > 0 or x["hi"] < 0) and (y["lo"] > 0 or y["hi"] < 0) else "no"})
-    return pd.DataFrame(rows, columns=["comparison", "between sizes", "before", "after", "demonstrated"])
+                rows.append(
+                    {
+                        "comparison": comp,
+                        "between sizes": f"{x['train size']:,} and {y['train size']:,}",
+                        "before": f"{x['difference']:+.3f} [{x['lo']:+.3f}, {x['hi']:+.3f}]",
+                        "after": f"{y['difference']:+.3f} [{y['lo']:+.3f}, {y['hi']:+.3f}]",
+                        "demonstrated": "yes"
+                        if (x["lo"] > 0 or x["hi"] < 0) and (y["lo"] > 0 or y["hi"] < 0)
+                        else "no",
+                    }
+                )
+    return pd.DataFrame(
+        rows, columns=["comparison", "between sizes", "before", "after", "demonstrated"]
+    )
 
 # %% ../nbs/05b_scaling.ipynb #260e3a21
 CURVE_COLORS = {"probe": "C3", "tfidf": "C4", "lora": "C2", "full": "C1", "scratch": "C0"}
 
+
 def plot_curves(results_dir="results", n: int = 400):
     "Test weighted and macro F1 against training-set size (log x): each method's mean over seeds with its 95% band."
     import matplotlib.pyplot as plt
+
     fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharex=True)
     for ax, average in zip(axes, ("weighted", "macro")):
         b = curve_bands(results_dir, average, n=n)
         for m, g in b.groupby("method", sort=False):
             g = g.sort_values("train size")
-            if rank := m.partition("-r")[2]:  # a rank point: LoRA at another rank, at one size, with its interval
-                x = g["train size"] * (0.9 if int(rank) < 8 else 1.1)  # nudged beside rank 8's point
-                ax.errorbar(x, g["mean"], yerr=[g["mean"] - g["lo"], g["hi"] - g["mean"]], fmt="v" if int(rank) < 8 else "^",
-                            color=CURVE_COLORS["lora"], mfc="white", ms=5, label=f"lora r={rank}")
+            if rank := m.partition("-r")[
+                2
+            ]:  # a rank point: LoRA at another rank, at one size, with its interval
+                x = g["train size"] * (
+                    0.9 if int(rank) < 8 else 1.1
+                )  # nudged beside rank 8's point
+                ax.errorbar(
+                    x,
+                    g["mean"],
+                    yerr=[g["mean"] - g["lo"], g["hi"] - g["mean"]],
+                    fmt="v" if int(rank) < 8 else "^",
+                    color=CURVE_COLORS["lora"],
+                    mfc="white",
+                    ms=5,
+                    label=f"lora r={rank}",
+                )
                 continue
-            ax.plot(g["train size"], g["mean"], "o-", color=CURVE_COLORS.get(m), label=m, ms=4)
-            ax.fill_between(g["train size"], g["lo"], g["hi"], color=CURVE_COLORS.get(m), alpha=0.15)
-        ax.set(xscale="log", xlabel="training complaints (log scale)", ylabel=f"test {average} F1", title=f"{average.capitalize()} F1 (mean over seeds, 95% band)")
-    axes[0].legend(fontsize=8, loc="lower right"); fig.tight_layout()
+            ax.plot(
+                g["train size"], g["mean"], "o-", color=CURVE_COLORS.get(m), label=m, ms=4
+            )
+            ax.fill_between(
+                g["train size"], g["lo"], g["hi"], color=CURVE_COLORS.get(m), alpha=0.15
+            )
+        ax.set(
+            xscale="log",
+            xlabel="training complaints (log scale)",
+            ylabel=f"test {average} F1",
+            title=f"{average.capitalize()} F1 (mean over seeds, 95% band)",
+        )
+    axes[0].legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
     return fig
+
 
 def plot_cost(results_dir="results"):
     "Test weighted F1 against training seconds (log x), one point per (method, size), labelled by size: the cost-quality frontier."
     import matplotlib.pyplot as plt
+
     t = curve_table(results_dir)
     fig, ax = plt.subplots(figsize=(7, 4.2))
     for m, g in t.groupby("method", sort=False):
         g = g.sort_values("train size")
         if rank := m.partition("-r")[2]:
-            ax.plot(g["train seconds"], g["weighted F1"], "v" if int(rank) < 8 else "^", color=CURVE_COLORS["lora"], mfc="white", ms=5, label=f"lora r={rank}")
+            ax.plot(
+                g["train seconds"],
+                g["weighted F1"],
+                "v" if int(rank) < 8 else "^",
+                color=CURVE_COLORS["lora"],
+                mfc="white",
+                ms=5,
+                label=f"lora r={rank}",
+            )
             continue
-        ax.plot(g["train seconds"], g["weighted F1"], "o-", color=CURVE_COLORS.get(m), label=m, ms=4)
+        ax.plot(
+            g["train seconds"],
+            g["weighted F1"],
+            "o-",
+            color=CURVE_COLORS.get(m),
+            label=m,
+            ms=4,
+        )
         for _, r in g.iloc[[0, -1]].iterrows():
-            ax.annotate(f"{int(r['train size']):,}", (r["train seconds"], r["weighted F1"]), textcoords="offset points", xytext=(4, -10), fontsize=7)
-    ax.set(xscale="log", xlabel="training seconds on the 2-core CPU (log scale; median over seeds)", ylabel="test weighted F1 (mean over seeds)",
-           title="Quality against the cost of training")
-    ax.legend(fontsize=8, loc="lower right"); fig.tight_layout()
+            ax.annotate(
+                f"{int(r['train size']):,}",
+                (r["train seconds"], r["weighted F1"]),
+                textcoords="offset points",
+                xytext=(4, -10),
+                fontsize=7,
+            )
+    ax.set(
+        xscale="log",
+        xlabel="training seconds on the 2-core CPU (log scale; median over seeds)",
+        ylabel="test weighted F1 (mean over seeds)",
+        title="Quality against the cost of training",
+    )
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
     return fig
 
 # %% ../nbs/05b_scaling.ipynb #8bca0ff7
@@ -197,48 +412,124 @@ def _int_list(text: str, option: str, allow_all: bool = False) -> tuple:
     "Comma-separated integers (and `all`, if allowed) from an option, or a one-line error naming it."
     out = []
     for t in (t.strip() for t in str(text).split(",") if t.strip()):
-        if allow_all and t == "all": out.append(None); continue
-        try: v = int(t)
-        except ValueError: raise ValueError(f"{option} {text!r}: {t!r} is not an integer; pass e.g. {'100,400,all' if allow_all else '42,43,44'}.") from None
-        if v < (2 if allow_all else 0) or v >= 2**32: raise ValueError(f"{option} {text!r}: {v} is out of range (sizes from 2, seeds from 0 to 2**32 - 1).")
+        if allow_all and t == "all":
+            out.append(None)
+            continue
+        try:
+            v = int(t)
+        except ValueError:
+            raise ValueError(
+                f"{option} {text!r}: {t!r} is not an integer; pass e.g. {'100,400,all' if allow_all else '42,43,44'}."
+            ) from None
+        if v < (2 if allow_all else 0) or v >= 2**32:
+            raise ValueError(
+                f"{option} {text!r}: {v} is out of range (sizes from 2, seeds from 0 to 2**32 - 1)."
+            )
         out.append(v)
-    if not out: raise ValueError(f"{option} is empty; pass e.g. {'100,400,all' if allow_all else '42,43,44'}.")
+    if not out:
+        raise ValueError(
+            f"{option} is empty; pass e.g. {'100,400,all' if allow_all else '42,43,44'}."
+        )
     return tuple(out)
+
 
 @dashed_options
 @call_parse
-def curves_cli(output_dir: Param("results folder (the study writes OUTPUT_DIR/curves/)", str) = "results",
-               input: Param("CFPB export file(s), read as one (default: both shipped collections)", str, nargs="+") = None,
-               work_dir: Param("folder for the prepared data and caches", str) = "work",
-               sizes: Param("training-set sizes, comma-separated; `all` is the whole training split", str) = "100,200,400,800,1600,3200,all",
-               seeds: Param("training seeds, comma-separated", str) = "42,43,44",
-               methods: Param("methods, comma-separated (scratch runs at --scratch-sizes)", str) = "probe,tfidf,lora,full,scratch",
-               scratch_sizes: Param("sizes for the scratch model", str) = "800,3200,all",
-               ranks: Param("LoRA ranks besides 8 to run at the largest size (alpha 16, first seed); `none` for none", str) = "1,64",
-               max_minutes: Param("stop starting new runs after this many minutes (run again to continue)", float) = None,
-               max_length: Param("tokens per complaint", int) = 128,
-               limit: Param("use only this many training rows (smoke runs)", int) = None,
-               epochs: Param("epochs of every neural method (smoke runs; default: each method's own)", int) = None,
-               quiet: Param("no progress bars", store_true) = False):
+def curves_cli(
+    output_dir: Param(
+        "results folder (the study writes OUTPUT_DIR/curves/)", str
+    ) = "results",
+    input: Param(
+        "CFPB export file(s), read as one (default: both shipped collections)",
+        str,
+        nargs="+",
+    ) = None,
+    work_dir: Param("folder for the prepared data and caches", str) = "work",
+    sizes: Param(
+        "training-set sizes, comma-separated; `all` is the whole training split", str
+    ) = "100,200,400,800,1600,3200,all",
+    seeds: Param("training seeds, comma-separated", str) = "42,43,44",
+    methods: Param(
+        "methods, comma-separated (scratch runs at --scratch-sizes)", str
+    ) = "probe,tfidf,lora,full,scratch",
+    scratch_sizes: Param("sizes for the scratch model", str) = "800,3200,all",
+    ranks: Param(
+        "LoRA ranks besides 8 to run at the largest size (alpha 16, first seed); `none` for none",
+        str,
+    ) = "1,64",
+    max_minutes: Param(
+        "stop starting new runs after this many minutes (run again to continue)", float
+    ) = None,
+    max_length: Param("tokens per complaint", int) = 128,
+    limit: Param("use only this many training rows (smoke runs)", int) = None,
+    epochs: Param(
+        "epochs of every neural method (smoke runs; default: each method's own)", int
+    ) = None,
+    quiet: Param("no progress bars", store_true) = False,
+):
     "The learning-curve study (chapter 5b): every method on nested training subsets, several seeds, resumable."
     from lora_book.cli import _cli_errors, _check_writable, output_lock
+
     def go():
-        size_list, seed_list = _int_list(sizes, "--sizes", True), _int_list(seeds, "--seeds")
+        size_list, seed_list = (
+            _int_list(sizes, "--sizes", True),
+            _int_list(seeds, "--seeds"),
+        )
         method_list = tuple(m.strip() for m in methods.split(",") if m.strip())
-        if bad := [m for m in method_list if m not in (*CURVE_METHODS, "scratch")]: raise ValueError(f"--methods: unknown {bad}; choose from {(*CURVE_METHODS, 'scratch')}.")
-        if max_minutes is not None and not max_minutes > 0: raise ValueError(f"--max-minutes {max_minutes}: pass a positive number of minutes.")
-        overrides = {m: {"epochs": epochs} for m in ("lora", "full", "scratch")} if epochs is not None else {}
-        for m in method_list:  # every option is checked before anything is written, the model too
-            for s in seed_list: ExperimentConfig(m, max_length=max_length, limit=limit, seed=s, train_size=size_list[0], **overrides.get(m, {}))
+        if bad := [m for m in method_list if m not in (*CURVE_METHODS, "scratch")]:
+            raise ValueError(
+                f"--methods: unknown {bad}; choose from {(*CURVE_METHODS, 'scratch')}."
+            )
+        if max_minutes is not None and not max_minutes > 0:
+            raise ValueError(
+                f"--max-minutes {max_minutes}: pass a positive number of minutes."
+            )
+        overrides = (
+            {m: {"epochs": epochs} for m in ("lora", "full", "scratch")}
+            if epochs is not None
+            else {}
+        )
+        for m in (
+            method_list
+        ):  # every option is checked before anything is written, the model too
+            for s in seed_list:
+                ExperimentConfig(
+                    m,
+                    max_length=max_length,
+                    limit=limit,
+                    seed=s,
+                    train_size=size_list[0],
+                    **overrides.get(m, {}),
+                )
             check_model(DEFAULT_MODEL, max_length, m)
         rank_list = () if ranks.strip() == "none" else _int_list(ranks, "--ranks")
-        if bad := [r for r in rank_list if r < 1]: raise ValueError(f"--ranks {ranks!r}: a rank is at least 1, got {bad}.")
-        plan = curve_plan(size_list, seed_list, tuple(m for m in method_list if m != "scratch"),
-                          _int_list(scratch_sizes, "--scratch-sizes", True) if "scratch" in method_list else (), rank_list)
-        _check_writable(output_dir, "--output-dir"); _check_writable(work_dir, "--work-dir")
+        if bad := [r for r in rank_list if r < 1]:
+            raise ValueError(f"--ranks {ranks!r}: a rank is at least 1, got {bad}.")
+        plan = curve_plan(
+            size_list,
+            seed_list,
+            tuple(m for m in method_list if m != "scratch"),
+            _int_list(scratch_sizes, "--scratch-sizes", True)
+            if "scratch" in method_list
+            else (),
+            rank_list,
+        )
+        _check_writable(output_dir, "--output-dir")
+        _check_writable(work_dir, "--work-dir")
         data_dir = Path(work_dir) / "cfpb"
         with output_lock(Path(output_dir) / "curves", "lora_book_curves"):
             preprocess(input or cfpb.default_data_paths(), data_dir, progress=not quiet)
-            run_curves(output_dir, data_dir, plan, max_length=max_length, limit=limit, max_minutes=max_minutes, progress=not quiet, **overrides)
-        with pd.option_context("display.width", 200): print(curve_table(output_dir).round(3).to_string(index=False))
+            run_curves(
+                output_dir,
+                data_dir,
+                plan,
+                max_length=max_length,
+                limit=limit,
+                max_minutes=max_minutes,
+                progress=not quiet,
+                **overrides,
+            )
+        with pd.option_context("display.width", 200):
+            print(curve_table(output_dir).round(3).to_string(index=False))
+
     _cli_errors(go)

@@ -28,137 +28,296 @@ def _check_narrative_columns(input_path) -> list[str]:
     "The two columns `predict` reads; a `DataError` naming the file if it lacks them."
     need = ["Complaint ID", cfpb.NARRATIVE]
     if missing := [c for c in need if c not in cfpb.read_columns(input_path)]:
-        raise cfpb.DataError(f"{Path(input_path).name} lacks column(s) {missing}; pass complaints in CFPB export format "
-                             f"(with {need[0]!r} and {need[1]!r}).")
+        raise cfpb.DataError(
+            f"{Path(input_path).name} lacks column(s) {missing}; pass complaints in CFPB export format "
+            f"(with {need[0]!r} and {need[1]!r})."
+        )
     return need
+
 
 def iter_narratives(input_path, chunk_rows: int = 1_000):
     "Chunks of (`Complaint ID`, cleaned `text`) for the rows of a CFPB export that have a narrative."
     need = _check_narrative_columns(input_path)
     with cfpb.open_export(input_path) as (stream, _), cfpb.reading_errors(input_path):
-        for chunk in pd.read_csv(stream, dtype=str, na_filter=False, chunksize=chunk_rows, encoding="utf-8"):  # every column: `usecols`
-            chunk = chunk[need]                                                                              # would drop a row's extra fields
+        for chunk in pd.read_csv(
+            stream, dtype=str, na_filter=False, chunksize=chunk_rows, encoding="utf-8"
+        ):  # every column: `usecols`
+            chunk = chunk[need]  # would drop a row's extra fields
             chunk = chunk[chunk[cfpb.NARRATIVE].str.strip() != ""]
-            if chunk.empty: continue  # a chunk without narratives has nothing to label (predict reports a file with none)
-            yield pd.DataFrame({"Complaint ID": chunk["Complaint ID"].to_numpy(), "text": chunk[cfpb.NARRATIVE].map(cfpb.clean_text).to_numpy()})
+            if chunk.empty:
+                continue  # a chunk without narratives has nothing to label (predict reports a file with none)
+            yield pd.DataFrame(
+                {
+                    "Complaint ID": chunk["Complaint ID"].to_numpy(),
+                    "text": chunk[cfpb.NARRATIVE].map(cfpb.clean_text).to_numpy(),
+                }
+            )
+
 
 def _files_digest(folder) -> str:
     "SHA-256 over the names and bytes of the files of a model or adapter folder (what a resumed run must be labelled with)."
     h = hashlib.sha256()
-    for f in sorted(p for p in Path(folder).rglob("*") if p.is_file() and not p.name.startswith(".")):
-        h.update(str(f.relative_to(folder)).encode()); h.update(f.read_bytes())
+    for f in sorted(
+        p for p in Path(folder).rglob("*") if p.is_file() and not p.name.startswith(".")
+    ):
+        h.update(str(f.relative_to(folder)).encode())
+        h.update(f.read_bytes())
     return h.hexdigest()
+
 
 def quantize_int8(model):
     "Dynamic int8 quantisation of every `nn.Linear` (weights int8, activations quantised on the fly; CPU only), in place."
-    return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)  # a copy would double the peak
+    return torch.ao.quantization.quantize_dynamic(
+        model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True
+    )  # a copy would double the peak
+
 
 def _resume_point(state_file: Path, partial: Path, identity: dict) -> dict | None:
     "The recorded progress of an interrupted `predict` into the same output, if it is for the same model, input and settings."
-    if not (state_file.exists() and partial.exists()): return None
-    try: state = json.loads(state_file.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError): state = None
-    if not isinstance(state, dict) or state.get("identity") != identity or partial.stat().st_size < state.get("bytes", 1 << 62):
-        print(f"{partial.name}: an interrupted output of another model, input or setting (or damaged); starting again", file=sys.stderr)
+    if not (state_file.exists() and partial.exists()):
+        return None
+    try:
+        state = json.loads(state_file.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        state = None
+    if (
+        not isinstance(state, dict)
+        or state.get("identity") != identity
+        or partial.stat().st_size < state.get("bytes", 1 << 62)
+    ):
+        print(
+            f"{partial.name}: an interrupted output of another model, input or setting (or damaged); starting again",
+            file=sys.stderr,
+        )
         return None
     return state
+
 
 def check_output_apart(output_path, input_path, model_path):
     "Refuse an output that is the input, a file of the model or inside the model's folder (writing it would destroy what is read)."
     out = Path(output_path).resolve()
     inp, model = Path(input_path).resolve(), Path(model_path).resolve()
-    if out == inp: raise ValueError(f"--output {output_path} is the input file; writing it would destroy the complaints being labelled. Name another file.")
-    is_model = model.is_dir() and any((model / f).is_file() for f in ("adapter_config.json", "config.json"))  # else loading refuses it, by name
+    if out == inp:
+        raise ValueError(
+            f"--output {output_path} is the input file; writing it would destroy the complaints being labelled. Name another file."
+        )
+    is_model = model.is_dir() and any(
+        (model / f).is_file() for f in ("adapter_config.json", "config.json")
+    )  # else loading refuses it, by name
     if out == model or is_model and model in out.parents:
-        raise ValueError(f"--output {output_path} is inside the model {model_path}; writing it would damage the model. Name a file outside {model_path}.")
+        raise ValueError(
+            f"--output {output_path} is inside the model {model_path}; writing it would damage the model. Name a file outside {model_path}."
+        )
+
 
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
 
 def csv_safe(value) -> str:
     "A text cell a spreadsheet will not run as a formula: one starting with = + - @, tab or CR gets a leading apostrophe (OWASP's advice for CSV)."
     s = str(value)
     return "'" + s if s.startswith(_FORMULA) else s
 
+
 @contextmanager
 def _removed_on(error: type, *files: Path):
     "Delete `files` if the block raises `error` (then re-raise it)."
-    try: yield
+    try:
+        yield
     except error:
-        for f in files: f.unlink(missing_ok=True)
+        for f in files:
+            f.unlink(missing_ok=True)
         raise
+
 
 def _release_freed_memory(setup: bool = False):
     """Hand memory freed by tensors back to the OS (glibc only; elsewhere nothing to do). `setup=True` first makes every
     allocation of 1 MiB or more a mapping of its own, so an activation freed after a batch is returned, not kept for reuse."""
-    try: libc = ctypes.CDLL("libc.so.6")
-    except OSError: return
-    if setup: libc.mallopt(-3, 1 << 20)   # M_MMAP_THRESHOLD = 1 MiB, fixed (glibc would raise it after each large free)
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return
+    if setup:
+        libc.mallopt(
+            -3, 1 << 20
+        )  # M_MMAP_THRESHOLD = 1 MiB, fixed (glibc would raise it after each large free)
     libc.malloc_trim(0)
 
-def predict(model_path, input_path, output_path, batch_size: int = 16, progress: bool = True, chunk_rows: int = 1_000,
-            int8: bool = False) -> dict:
+
+def predict(
+    model_path,
+    input_path,
+    output_path,
+    batch_size: int = 16,
+    progress: bool = True,
+    chunk_rows: int = 1_000,
+    int8: bool = False,
+) -> dict:
     "Label the complaints of a CFPB export into a CSV (`Complaint ID`, `predicted_product`, class probabilities); resumable; a summary."
     t0 = time.perf_counter()
     output_path = Path(output_path)
     check_output_apart(output_path, input_path, model_path)
-    partial, state_file = output_path.with_name(f".{output_path.name}.partial"), output_path.with_name(f".{output_path.name}.partial.json")
+    partial, state_file = (
+        output_path.with_name(f".{output_path.name}.partial"),
+        output_path.with_name(f".{output_path.name}.partial.json"),
+    )
     with output_lock(output_path, "lora_book_predict", file=True):
-        remove_stale_temporaries(output_path.parent, state_file.name)   # left by a killed run
+        remove_stale_temporaries(
+            output_path.parent, state_file.name
+        )  # left by a killed run
         inp = Path(input_path).resolve()
-        if not inp.is_file(): raise FileNotFoundError(f"{input_path} does not exist; pass a CFPB export (.csv, .csv.gz or .zip).")
-        _check_narrative_columns(inp)                   # before the model is loaded or anything is written
-        identity = {"input": str(inp), "input_bytes": inp.stat().st_size, "input_mtime_ns": inp.stat().st_mtime_ns,
-                    "model": _files_digest(model_path) if Path(model_path).is_dir() else str(model_path), "chunk_rows": chunk_rows, "int8": int8}
+        if not inp.is_file():
+            raise FileNotFoundError(
+                f"{input_path} does not exist; pass a CFPB export (.csv, .csv.gz or .zip)."
+            )
+        _check_narrative_columns(inp)  # before the model is loaded or anything is written
+        identity = {
+            "input": str(inp),
+            "input_bytes": inp.stat().st_size,
+            "input_mtime_ns": inp.stat().st_mtime_ns,
+            "model": _files_digest(model_path)
+            if Path(model_path).is_dir()
+            else str(model_path),
+            "chunk_rows": chunk_rows,
+            "int8": int8,
+        }
         _release_freed_memory(setup=True)
         model, tok, names, max_length = load_classifier(model_path)
-        model = merge_lora(model)                       # one matrix per layer: the adapter costs nothing at inference
-        if int8: model = quantize_int8(model)
-        state = _resume_point(state_file, partial, identity) or {"identity": identity, "chunks": 0, "rows": 0, "bytes": 0, "counts": {}}
-        with open(partial, "r+b" if state["chunks"] else "wb") as f: f.truncate(state["bytes"])   # drop a chunk written after the last record
+        model = merge_lora(
+            model
+        )  # one matrix per layer: the adapter costs nothing at inference
+        if int8:
+            model = quantize_int8(model)
+        state = _resume_point(state_file, partial, identity) or {
+            "identity": identity,
+            "chunks": 0,
+            "rows": 0,
+            "bytes": 0,
+            "counts": {},
+        }
+        with open(partial, "r+b" if state["chunks"] else "wb") as f:
+            f.truncate(state["bytes"])  # drop a chunk written after the last record
         resumed = state["rows"]
         counts = dict(state["counts"])
-        with tqdm(total=None, initial=resumed, unit=" complaints", desc="labelling", disable=not progress, file=sys.stderr, delay=1) as bar, \
-             _removed_on(cfpb.DataError, partial, state_file):  # a malformed input will not get better: nothing to resume
+        with (
+            tqdm(
+                total=None,
+                initial=resumed,
+                unit=" complaints",
+                desc="labelling",
+                disable=not progress,
+                file=sys.stderr,
+                delay=1,
+            ) as bar,
+            _removed_on(cfpb.DataError, partial, state_file),
+        ):  # a malformed input will not get better: nothing to resume
             for i, chunk in enumerate(iter_narratives(input_path, chunk_rows)):
-                if i < state["chunks"]: continue        # labelled before the interruption
+                if i < state["chunks"]:
+                    continue  # labelled before the interruption
                 ids = tokenize(tok, chunk.text, max_length)
-                loader = make_loader(ids, np.zeros(len(ids), dtype=int), batch_size, shuffle=False, pad_id=tok.pad_token_id)
+                loader = make_loader(
+                    ids,
+                    np.zeros(len(ids), dtype=int),
+                    batch_size,
+                    shuffle=False,
+                    pad_id=tok.pad_token_id,
+                )
                 probs, _ = predict_proba(model, loader)
                 labels = np.asarray(names)[probs.argmax(1)]
-                out = pd.concat([pd.DataFrame({"Complaint ID": chunk["Complaint ID"].map(csv_safe), "predicted_product": [csv_safe(l) for l in labels]}),
-                                 pd.DataFrame(probs, columns=[csv_safe(f"p({c})") for c in names])], axis=1)
+                out = pd.concat(
+                    [
+                        pd.DataFrame(
+                            {
+                                "Complaint ID": chunk["Complaint ID"].map(csv_safe),
+                                "predicted_product": [csv_safe(l) for l in labels],
+                            }
+                        ),
+                        pd.DataFrame(probs, columns=[csv_safe(f"p({c})") for c in names]),
+                    ],
+                    axis=1,
+                )
                 with open(partial, "ab") as f:
-                    out.to_csv(f, header=state["bytes"] == 0, index=False); f.flush(); os.fsync(f.fileno())
-                for c, n in zip(*np.unique(labels, return_counts=True)): counts[str(c)] = counts.get(str(c), 0) + int(n)
-                state = {"identity": identity, "chunks": i + 1, "rows": state["rows"] + len(out), "bytes": partial.stat().st_size, "counts": counts}
-                _atomic_json(state, state_file)   # the record follows the bytes it describes
-                bar.update(len(out)); del ids, loader, probs, out
-                _release_freed_memory()           # what the chunk used goes back before the next is read
+                    out.to_csv(f, header=state["bytes"] == 0, index=False)
+                    f.flush()
+                    os.fsync(f.fileno())
+                for c, n in zip(*np.unique(labels, return_counts=True)):
+                    counts[str(c)] = counts.get(str(c), 0) + int(n)
+                state = {
+                    "identity": identity,
+                    "chunks": i + 1,
+                    "rows": state["rows"] + len(out),
+                    "bytes": partial.stat().st_size,
+                    "counts": counts,
+                }
+                _atomic_json(
+                    state, state_file
+                )  # the record follows the bytes it describes
+                bar.update(len(out))
+                del ids, loader, probs, out
+                _release_freed_memory()  # what the chunk used goes back before the next is read
         if state["rows"] == 0:
-            partial.unlink(missing_ok=True); state_file.unlink(missing_ok=True)
-            raise cfpb.DataError(f"{Path(input_path).name} has no rows with a consumer complaint narrative; nothing to label.")
-        os.replace(partial, output_path); state_file.unlink(missing_ok=True)
-    return {"rows": state["rows"], "resumed_rows": resumed, "seconds": time.perf_counter() - t0, "counts": counts, "output": str(output_path)}
+            partial.unlink(missing_ok=True)
+            state_file.unlink(missing_ok=True)
+            raise cfpb.DataError(
+                f"{Path(input_path).name} has no rows with a consumer complaint narrative; nothing to label."
+            )
+        os.replace(partial, output_path)
+        state_file.unlink(missing_ok=True)
+    return {
+        "rows": state["rows"],
+        "resumed_rows": resumed,
+        "seconds": time.perf_counter() - t0,
+        "counts": counts,
+        "output": str(output_path),
+    }
 
 # %% ../nbs/A3_serving.ipynb #bee1e71a
 @dashed_options
 @call_parse
-def predict_cli(model: Param("saved LoRA adapter folder or full model folder", str, required=True) = None,
-                input: Param("complaints in CFPB export format (.csv, .csv.gz, .zip)", str, required=True) = None,
-                output: Param("CSV to write", str, required=True) = None,
-                batch_size: Param("complaints per forward pass (memory grows with it)", int) = 16,
-                int8: Param("dynamic int8 quantisation of the merged model (CPU)", store_true) = False,
-                chunk_rows: Param("rows read (and recorded for a resume) at a time", int) = 1_000,
-                quiet: Param("no progress bar", store_true) = False):
+def predict_cli(
+    model: Param(
+        "saved LoRA adapter folder or full model folder", str, required=True
+    ) = None,
+    input: Param(
+        "complaints in CFPB export format (.csv, .csv.gz, .zip)", str, required=True
+    ) = None,
+    output: Param("CSV to write", str, required=True) = None,
+    batch_size: Param("complaints per forward pass (memory grows with it)", int) = 16,
+    int8: Param(
+        "dynamic int8 quantisation of the merged model (CPU)", store_true
+    ) = False,
+    chunk_rows: Param("rows read (and recorded for a resume) at a time", int) = 1_000,
+    quiet: Param("no progress bar", store_true) = False,
+):
     "Label complaints with a trained model; write Complaint ID, predicted_product and class probabilities. An interrupted run resumes."
-    def go():
-        if Path(output).is_dir(): raise ValueError(f"--output {output} is a folder; name the CSV file to write, e.g. {Path(output) / 'predictions.csv'}.")
-        _check_writable(Path(output).parent, "--output")
-        if batch_size < 1: raise ValueError(f"--batch-size must be at least 1, got {batch_size}.")
-        if chunk_rows < 1: raise ValueError(f"--chunk-rows must be at least 1, got {chunk_rows}.")
-        s = predict(model, input, output, batch_size, progress=not quiet, chunk_rows=chunk_rows, int8=int8)
-        resumed = f" ({s['resumed_rows']:,} of them before an interruption)" if s["resumed_rows"] else ""
-        print(f"labelled {s['rows']:,} complaints{resumed} -> {output} in {s['seconds']:.0f}s")
-        print(pd.Series(s["counts"]).sort_values(ascending=False).to_string())
-    _cli_errors(go)
 
+    def go():
+        if Path(output).is_dir():
+            raise ValueError(
+                f"--output {output} is a folder; name the CSV file to write, e.g. {Path(output) / 'predictions.csv'}."
+            )
+        _check_writable(Path(output).parent, "--output")
+        if batch_size < 1:
+            raise ValueError(f"--batch-size must be at least 1, got {batch_size}.")
+        if chunk_rows < 1:
+            raise ValueError(f"--chunk-rows must be at least 1, got {chunk_rows}.")
+        s = predict(
+            model,
+            input,
+            output,
+            batch_size,
+            progress=not quiet,
+            chunk_rows=chunk_rows,
+            int8=int8,
+        )
+        resumed = (
+            f" ({s['resumed_rows']:,} of them before an interruption)"
+            if s["resumed_rows"]
+            else ""
+        )
+        print(
+            f"labelled {s['rows']:,} complaints{resumed} -> {output} in {s['seconds']:.0f}s"
+        )
+        print(pd.Series(s["counts"]).sort_values(ascending=False).to_string())
+
+    _cli_errors(go)

@@ -12,8 +12,17 @@ from fastcore.script import Param, call_parse, store_true
 from . import data as cfpb
 from .ingest import preprocess, dashed_options
 from .train import bootstrap_ci, paired_bootstrap_diff, _write_atomically
-from .experiments import (METHODS, METHOD_DEFAULTS, ExperimentConfig, _atomic_json, _same_config,
-                                   read_metrics, write_metrics, run_experiment, seed_runs)
+from lora_book.experiments import (
+    METHODS,
+    METHOD_DEFAULTS,
+    ExperimentConfig,
+    _atomic_json,
+    _same_config,
+    read_metrics,
+    write_metrics,
+    run_experiment,
+    seed_runs,
+)
 from .comparisons import f1_from_predictions
 from .scaling import seed_bootstrap_ci
 
@@ -24,7 +33,11 @@ __all__ = ['SHIFT_FILES', 'SHIFT_COLORS', 'collection_ids', 'collection_of', 'sh
 # %% ../nbs/05c_shift.ipynb #b7828879
 def collection_ids(paths=None) -> list[set[int]]:
     "The Complaint IDs of each CFPB export (default: the two shipped collections), one set per file, in order."
-    return [set(pd.read_csv(p, usecols=["Complaint ID"])["Complaint ID"].astype(int)) for p in (paths or cfpb.default_data_paths())]
+    return [
+        set(pd.read_csv(p, usecols=["Complaint ID"])["Complaint ID"].astype(int))
+        for p in (paths or cfpb.default_data_paths())
+    ]
+
 
 def collection_of(ids, collections: list[set[int]]) -> np.ndarray:
     "The index of the collection holding each Complaint ID; an ID in no collection or in several is an error."
@@ -32,189 +45,386 @@ def collection_of(ids, collections: list[set[int]]) -> np.ndarray:
     for n, i in enumerate(ids):
         hits = [k for k, c in enumerate(collections) if int(i) in c]
         if len(hits) != 1:
-            raise cfpb.DataError(f"Complaint ID {i} is in {len(hits)} of the {len(collections)} collections; "
-                                 "each complaint must come from exactly one (pass the files its data were prepared from).")
+            raise cfpb.DataError(
+                f"Complaint ID {i} is in {len(hits)} of the {len(collections)} collections; "
+                "each complaint must come from exactly one (pass the files its data were prepared from)."
+            )
         out[n] = hits[0]
     return out
 
 # %% ../nbs/05c_shift.ipynb #d864d2f9
-SHIFT_FILES = ("train.csv", "val.csv", "test.csv", "label_map.json", "collections.json", cfpb.CHECKSUMS)
+SHIFT_FILES = (
+    "train.csv",
+    "val.csv",
+    "test.csv",
+    "label_map.json",
+    "collections.json",
+    cfpb.CHECKSUMS,
+)
 
-def _write_csv(df: pd.DataFrame, path: Path): _write_atomically(path, df.to_csv(index=False).encode("utf-8"))
+
+def _write_csv(df: pd.DataFrame, path: Path):
+    _write_atomically(path, df.to_csv(index=False).encode("utf-8"))
+
 
 def shift_data(work_dir="work/union", paths=None, progress: bool = False) -> Path:
     """Prepare `work_dir/shift/`: the first collection's train and validation splits, and a test split of its test complaints
     and the second collection's (those the union keeps, none seen in training), shuffled, with where each came from."""
     paths = [Path(p) for p in (paths or cfpb.default_data_paths())]
-    if len(paths) != 2: raise ValueError(f"the shift study compares two collections; pass two exports, got {len(paths)}.")
-    work = Path(work_dir); first_dir, union_dir, out = work / "first", work / "cfpb", work / "shift"
-    if out.exists() and (foreign := sorted(p.name for p in out.iterdir() if p.name not in (*SHIFT_FILES, ".cache") and ".tmp" not in p.name)):
-        raise FileExistsError(f"{out} holds files the shift study did not write ({', '.join(foreign[:3])}); pass another --work-dir.")
-    preprocess(paths[0], first_dir, progress=progress); preprocess(paths, union_dir, progress=progress)
+    if len(paths) != 2:
+        raise ValueError(
+            f"the shift study compares two collections; pass two exports, got {len(paths)}."
+        )
+    work = Path(work_dir)
+    first_dir, union_dir, out = work / "first", work / "cfpb", work / "shift"
+    if out.exists() and (
+        foreign := sorted(
+            p.name
+            for p in out.iterdir()
+            if p.name not in (*SHIFT_FILES, ".cache") and ".tmp" not in p.name
+        )
+    ):
+        raise FileExistsError(
+            f"{out} holds files the shift study did not write ({', '.join(foreign[:3])}); pass another --work-dir."
+        )
+    preprocess(paths[0], first_dir, progress=progress)
+    preprocess(paths, union_dir, progress=progress)
     train, val, test, label_map = cfpb.load_splits(first_dir)
     *union_splits, _ = cfpb.load_splits(union_dir)
     union, union_test = pd.concat(union_splits, ignore_index=True), union_splits[2]
     ids = collection_ids(paths)
     second = union[collection_of(union["Complaint ID"], ids) == 1]
     seen = set(pd.concat([train, val, test]).text)
-    if n_seen := int(second.text.isin(seen).sum()):  # the union's deduplication should have removed them: never score them
-        raise cfpb.DataError(f"{n_seen} second-collection texts of {union_dir} are in the first collection's splits; rerun preprocess.")
+    if n_seen := int(
+        second.text.isin(seen).sum()
+    ):  # the union's deduplication should have removed them: never score them
+        raise cfpb.DataError(
+            f"{n_seen} second-collection texts of {union_dir} are in the first collection's splits; rerun preprocess."
+        )
     if unknown := sorted(set(second["product"]) - set(label_map)):
-        raise cfpb.DataError(f"products {unknown} of the second collection are not classes of the first; the shift study needs the same classes.")
-    both = pd.concat([test.assign(collection=0), second.assign(label=second["product"].map(label_map), collection=1)], ignore_index=True)
-    both = both.iloc[np.random.default_rng(0).permutation(len(both))]  # mixed, so that a smoke run's first rows hold both
+        raise cfpb.DataError(
+            f"products {unknown} of the second collection are not classes of the first; the shift study needs the same classes."
+        )
+    both = pd.concat(
+        [
+            test.assign(collection=0),
+            second.assign(label=second["product"].map(label_map), collection=1),
+        ],
+        ignore_index=True,
+    )
+    both = both.iloc[
+        np.random.default_rng(0).permutation(len(both))
+    ]  # mixed, so that a smoke run's first rows hold both
     out.mkdir(parents=True, exist_ok=True)
-    for name, df in (("train", train), ("val", val), ("test", both[[*test.columns]])): _write_csv(df, out / f"{name}.csv")
+    for name, df in (("train", train), ("val", val), ("test", both[[*test.columns]])):
+        _write_csv(df, out / f"{name}.csv")
     _write_atomically(out / "label_map.json", json.dumps(label_map).encode())
-    info = {"inputs": [str(p) for p in paths], "test_collection": both.collection.tolist(),
-            "train_class_counts": np.bincount(train.label, minlength=len(label_map)).tolist(),
-            "union_test_collection": collection_of(union_test["Complaint ID"], ids).tolist()}
+    info = {
+        "inputs": [str(p) for p in paths],
+        "test_collection": both.collection.tolist(),
+        "train_class_counts": np.bincount(train.label, minlength=len(label_map)).tolist(),
+        "union_test_collection": collection_of(union_test["Complaint ID"], ids).tolist(),
+    }
     _write_atomically(out / "collections.json", json.dumps(info).encode())
     cfpb.write_checksums(out)  # last: what load_splits checks the splits against
     return out
 
 # %% ../nbs/05c_shift.ipynb #339fe654
-def _log(msg): print(msg, flush=True)
+def _log(msg):
+    print(msg, flush=True)
 
-def run_shift(output_dir="results/union", data_dir="work/union/shift", methods=METHODS, seed: int = 42, max_length: int = 128,
-              limit: int | None = None, progress: bool = False, **overrides) -> list[str]:
+
+def run_shift(
+    output_dir="results/union",
+    data_dir="work/union/shift",
+    methods=METHODS,
+    seed: int = 42,
+    max_length: int = 128,
+    limit: int | None = None,
+    progress: bool = False,
+    **overrides,
+) -> list[str]:
     "Train each method on the first collection, score both collections (`output_dir/shift/<method>/metrics.json`); return those run now."
     root, done = Path(output_dir) / "shift", []
     info = json.loads((Path(data_dir) / "collections.json").read_text())
     for m in methods:
-        cfg = ExperimentConfig(m, seed=seed, max_length=max_length, limit=limit, **{**METHOD_DEFAULTS.get(m, {}), **overrides.get(m, {})})
-        if _same_config(root / m / "metrics.json", cfg): continue
+        cfg = ExperimentConfig(
+            m,
+            seed=seed,
+            max_length=max_length,
+            limit=limit,
+            **{**METHOD_DEFAULTS.get(m, {}), **overrides.get(m, {})},
+        )
+        if _same_config(root / m / "metrics.json", cfg):
+            continue
         _log(f"[shift] {m} ...")
-        r = run_experiment(cfg, data_dir, root, progress=progress, save_model=False, save_probabilities=True)
-        r |= {"test_collection": info["test_collection"][:r["n_test"]], "train_class_counts": info["train_class_counts"]}
-        write_metrics(r, root / m / "metrics.json"); done.append(m)
+        r = run_experiment(
+            cfg,
+            data_dir,
+            root,
+            progress=progress,
+            save_model=False,
+            save_probabilities=True,
+        )
+        r |= {
+            "test_collection": info["test_collection"][: r["n_test"]],
+            "train_class_counts": info["train_class_counts"],
+        }
+        write_metrics(r, root / m / "metrics.json")
+        done.append(m)
         _log(f"[shift] {m}: {r['train_seconds']:.0f} s")
-    _atomic_json({"union_test_collection": info["union_test_collection"]}, root / "union_test.json")
+    _atomic_json(
+        {"union_test_collection": info["union_test_collection"]}, root / "union_test.json"
+    )
     return done
 
 # %% ../nbs/05c_shift.ipynb #e8d584cf
-def em_priors(probs, train_priors, max_iter: int = 1000, tol: float = 1e-8) -> tuple[np.ndarray, np.ndarray, int]:
+def em_priors(
+    probs, train_priors, max_iter: int = 1000, tol: float = 1e-8
+) -> tuple[np.ndarray, np.ndarray, int]:
     "Saerens et al. (2002): the new set's class priors by EM from posteriors alone; (adjusted posteriors, priors, iterations)."
     P, p0 = np.asarray(probs, float), np.asarray(train_priors, float)
-    if P.ndim != 2 or P.shape[1] != len(p0): raise ValueError(f"probs must be complaints x {len(p0)} classes, got shape {P.shape}.")
-    if not (np.all(p0 > 0) and np.isclose(p0.sum(), 1)): raise ValueError("train_priors must be positive and sum to 1.")
+    if P.ndim != 2 or P.shape[1] != len(p0):
+        raise ValueError(
+            f"probs must be complaints x {len(p0)} classes, got shape {P.shape}."
+        )
+    if not (np.all(p0 > 0) and np.isclose(p0.sum(), 1)):
+        raise ValueError("train_priors must be positive and sum to 1.")
     adjust = lambda p: (lambda Q: Q / Q.sum(1, keepdims=True))(P * (p / p0))
     p = p0
     for it in range(1, max_iter + 1):
         new = adjust(p).mean(0)
-        if np.abs(new - p).max() < tol: p = new; break
+        if np.abs(new - p).max() < tol:
+            p = new
+            break
         p = new
     return adjust(p), p, it
 
 # %% ../nbs/05c_shift.ipynb #3156f151
 def shift_runs(results_dir="results/union") -> dict:
     "The shift study's finished runs, `{method: metrics}`, in the order of METHODS."
-    runs = {r["method"]: r for r in (read_metrics(f) for f in Path(results_dir).glob("shift/*/metrics.json"))}
+    runs = {
+        r["method"]: r
+        for r in (read_metrics(f) for f in Path(results_dir).glob("shift/*/metrics.json"))
+    }
     return {m: runs[m] for m in METHODS if m in runs}
+
 
 def _parts(r):
     "Labels, predictions, probabilities and collection of each test complaint of a shift run, as arrays."
-    return (np.asarray(r["test_labels"]), np.asarray(r["test_predictions"]), np.asarray(r["test_probabilities"]), np.asarray(r["test_collection"]))
+    return (
+        np.asarray(r["test_labels"]),
+        np.asarray(r["test_predictions"]),
+        np.asarray(r["test_probabilities"]),
+        np.asarray(r["test_collection"]),
+    )
+
 
 def _corrected(r):
     "The EM prior correction of a run's second-collection posteriors: (adjusted predictions, estimated priors)."
-    y, pred, P, col = _parts(r); counts = np.asarray(r["train_class_counts"], float)
+    y, pred, P, col = _parts(r)
+    counts = np.asarray(r["train_class_counts"], float)
     Q, priors, _ = em_priors(P[col == 1], counts / counts.sum())
     return Q.argmax(1), priors
 
-def _unpaired_diff(y_a, p_a, y_b, p_b, average: str, n: int = 1000, seed: int = 0) -> tuple[float, float]:
+
+def _unpaired_diff(
+    y_a, p_a, y_b, p_b, average: str, n: int = 1000, seed: int = 0
+) -> tuple[float, float]:
     "A 95% bootstrap interval of F1(b) - F1(a) on two different test sets, each resampled on its own."
-    g, k = np.random.default_rng(seed), int(max(y_a.max(), y_b.max(), p_a.max(), p_b.max())) + 1
+    g, k = (
+        np.random.default_rng(seed),
+        int(max(y_a.max(), y_b.max(), p_a.max(), p_b.max())) + 1,
+    )
     f = lambda y, p, i: f1_from_predictions(y[i], p[i], k, average)
-    d = [f(y_b, p_b, g.integers(0, len(y_b), len(y_b))) - f(y_a, p_a, g.integers(0, len(y_a), len(y_a))) for _ in range(n)]
+    d = [
+        f(y_b, p_b, g.integers(0, len(y_b), len(y_b)))
+        - f(y_a, p_a, g.integers(0, len(y_a), len(y_a)))
+        for _ in range(n)
+    ]
     return tuple(float(v) for v in np.percentile(d, [2.5, 97.5]))
 
-def shift_table(results_dir="results/union", average: str = "weighted", n: int = 1000) -> pd.DataFrame:
+
+def shift_table(
+    results_dir="results/union", average: str = "weighted", n: int = 1000
+) -> pd.DataFrame:
     "Per method: F1 on each collection's test complaints, the loss between them, and the second's F1 after the EM prior correction."
     rows = []
     for m, r in shift_runs(results_dir).items():
-        y, pred, _, col = _parts(r); a, b = col == 0, col == 1
+        y, pred, _, col = _parts(r)
+        a, b = col == 0, col == 1
         k = int(max(y.max(), pred.max())) + 1
         f = lambda yy, pp: f1_from_predictions(yy, pp, k, average)
         em, _ = _corrected(r)
         gain = paired_bootstrap_diff(y[b], em, pred[b], average, n=n)
         lo, hi = _unpaired_diff(y[a], pred[a], y[b], pred[b], average, n)
-        ca, cb, ce = (bootstrap_ci(yy, pp, average, n=n) for yy, pp in ((y[a], pred[a]), (y[b], pred[b]), (y[b], em)))
-        rows.append({"method": m, "first": f(y[a], pred[a]), "first CI": ca, "second": f(y[b], pred[b]), "second CI": cb,
-                     "loss": f(y[b], pred[b]) - f(y[a], pred[a]), "loss CI": [lo, hi], "second, prior-corrected": f(y[b], em),
-                     "corrected CI": ce, "correction gain": gain["diff"], "gain CI": gain["ci95"], "n first": int(a.sum()), "n second": int(b.sum())})
+        ca, cb, ce = (
+            bootstrap_ci(yy, pp, average, n=n)
+            for yy, pp in ((y[a], pred[a]), (y[b], pred[b]), (y[b], em))
+        )
+        rows.append(
+            {
+                "method": m,
+                "first": f(y[a], pred[a]),
+                "first CI": ca,
+                "second": f(y[b], pred[b]),
+                "second CI": cb,
+                "loss": f(y[b], pred[b]) - f(y[a], pred[a]),
+                "loss CI": [lo, hi],
+                "second, prior-corrected": f(y[b], em),
+                "corrected CI": ce,
+                "correction gain": gain["diff"],
+                "gain CI": gain["ci95"],
+                "n first": int(a.sum()),
+                "n second": int(b.sum()),
+            }
+        )
     return pd.DataFrame(rows).set_index("method")
+
 
 def shift_priors(results_dir="results/union") -> pd.DataFrame:
     "Each product's share: in the training split, in the second collection (true), and as each method's EM estimate."
-    runs = shift_runs(results_dir); r0 = next(iter(runs.values()))
-    y, _, _, col = _parts(r0); counts = np.asarray(r0["train_class_counts"], float)
-    out = pd.DataFrame({"training prior": counts / counts.sum(), "second collection (true)": np.bincount(y[col == 1], minlength=len(counts)) / (col == 1).sum()},
-                       index=r0["classes"])
-    for m, r in runs.items(): out[f"{m} (EM)"] = _corrected(r)[1]
+    runs = shift_runs(results_dir)
+    r0 = next(iter(runs.values()))
+    y, _, _, col = _parts(r0)
+    counts = np.asarray(r0["train_class_counts"], float)
+    out = pd.DataFrame(
+        {
+            "training prior": counts / counts.sum(),
+            "second collection (true)": np.bincount(y[col == 1], minlength=len(counts))
+            / (col == 1).sum(),
+        },
+        index=r0["classes"],
+    )
+    for m, r in runs.items():
+        out[f"{m} (EM)"] = _corrected(r)[1]
     return out
 
-def shift_per_product(results_dir="results/union", corrected: bool = False) -> pd.DataFrame:
+
+def shift_per_product(
+    results_dir="results/union", corrected: bool = False
+) -> pd.DataFrame:
     "Each product's recall on the second collection for each method (after the prior correction if `corrected`), with its count."
-    runs = shift_runs(results_dir); r0 = next(iter(runs.values())); y, _, _, col = _parts(r0); yb = y[col == 1]
-    out = pd.DataFrame({"complaints": np.bincount(yb, minlength=len(r0["classes"]))}, index=r0["classes"])
+    runs = shift_runs(results_dir)
+    r0 = next(iter(runs.values()))
+    y, _, _, col = _parts(r0)
+    yb = y[col == 1]
+    out = pd.DataFrame(
+        {"complaints": np.bincount(yb, minlength=len(r0["classes"]))}, index=r0["classes"]
+    )
     for m, r in runs.items():
         p = _corrected(r)[0] if corrected else _parts(r)[1][col == 1]
-        out[m] = [float((p[yb == c] == c).mean()) if (yb == c).any() else np.nan for c in range(len(r0["classes"]))]
+        out[m] = [
+            float((p[yb == c] == c).mean()) if (yb == c).any() else np.nan
+            for c in range(len(r0["classes"]))
+        ]
     return out
 
 # %% ../nbs/05c_shift.ipynb #81683604
-def collection_scores(results_dir="results/union", average: str = "weighted", n: int = 400) -> pd.DataFrame:
+def collection_scores(
+    results_dir="results/union", average: str = "weighted", n: int = 400
+) -> pd.DataFrame:
     "Each union-trained method's mean test F1 over its seeds on each collection's share of the union's test split, with 95% intervals."
-    col = np.asarray(json.loads((Path(results_dir) / "shift" / "union_test.json").read_text())["union_test_collection"])
+    col = np.asarray(
+        json.loads((Path(results_dir) / "shift" / "union_test.json").read_text())[
+            "union_test_collection"
+        ]
+    )
     rows = []
     for m, rs in seed_runs(results_dir).items():
-        y, P = np.asarray(rs[0]["test_labels"]), np.asarray([r["test_predictions"] for r in rs])
-        if len(y) != len(col): raise ValueError(f"{m}'s runs under {results_dir} were not tested on the union's test split; rerun lora_book_shift on its data.")
+        y, P = (
+            np.asarray(rs[0]["test_labels"]),
+            np.asarray([r["test_predictions"] for r in rs]),
+        )
+        if len(y) != len(col):
+            raise ValueError(
+                f"{m}'s runs under {results_dir} were not tested on the union's test split; rerun lora_book_shift on its data."
+            )
         k = int(max(y.max(), P.max())) + 1
         for c, name in enumerate(("first", "second")):
             s = col == c
             lo, hi = seed_bootstrap_ci(y[s], P[:, s], average, n=n)
-            rows.append({"method": m, "collection": name, "seeds": len(rs), "complaints": int(s.sum()),
-                         "F1": float(np.mean([f1_from_predictions(y[s], p[s], k, average) for p in P])), "lo": lo, "hi": hi})
+            rows.append(
+                {
+                    "method": m,
+                    "collection": name,
+                    "seeds": len(rs),
+                    "complaints": int(s.sum()),
+                    "F1": float(
+                        np.mean([f1_from_predictions(y[s], p[s], k, average) for p in P])
+                    ),
+                    "lo": lo,
+                    "hi": hi,
+                }
+            )
     return pd.DataFrame(rows)
 
 # %% ../nbs/05c_shift.ipynb #e185e915
 SHIFT_COLORS = {"scratch": "C0", "full": "C1", "lora": "C2", "probe": "C3", "tfidf": "C4"}
 
+
 def plot_shift(results_dir="results/union", corrected: bool = False):
     "Each product's recall on the second collection, one bar per method, products labelled with their share of training."
     import matplotlib.pyplot as plt
-    rec = shift_per_product(results_dir, corrected); pri = shift_priors(results_dir)
+
+    rec = shift_per_product(results_dir, corrected)
+    pri = shift_priors(results_dir)
     methods = [m for m in rec.columns if m != "complaints"]
     fig, ax = plt.subplots(figsize=(7, 0.55 * len(rec) + 1), layout="constrained")
     y, h = np.arange(len(rec)), 0.8 / len(methods)
-    for k, m in enumerate(methods): ax.barh(y + k * h - 0.4 + h / 2, rec[m], h, color=SHIFT_COLORS.get(m), label=m)
+    for k, m in enumerate(methods):
+        ax.barh(y + k * h - 0.4 + h / 2, rec[m], h, color=SHIFT_COLORS.get(m), label=m)
     short = lambda p: p if len(p) <= 30 else p[:29].rstrip(", ") + "…"
-    ax.set_yticks(y, [f"{short(p)} ({pri.loc[p, 'training prior']:.0%} of training, n={n:,})" for p, n in rec["complaints"].items()], fontsize=7)
-    ax.invert_yaxis(); ax.set(xlim=(0, 1), xlabel="recall on the second collection" + (" after the prior correction" if corrected else ""))
+    ax.set_yticks(
+        y,
+        [
+            f"{short(p)} ({pri.loc[p, 'training prior']:.0%} of training, n={n:,})"
+            for p, n in rec["complaints"].items()
+        ],
+        fontsize=7,
+    )
+    ax.invert_yaxis()
+    ax.set(
+        xlim=(0, 1),
+        xlabel="recall on the second collection"
+        + (" after the prior correction" if corrected else ""),
+    )
     ax.legend(fontsize=7, loc="lower right")
     return fig
 
 # %% ../nbs/05c_shift.ipynb #18153c89
 @dashed_options
 @call_parse
-def shift_cli(output_dir: Param("results folder (the study writes OUTPUT_DIR/shift/)", str) = "results/union",
-              work_dir: Param("folder for the prepared data and caches (the shift folder is WORK_DIR/shift)", str) = "work/union",
-              methods: Param("methods, comma-separated", str) = ",".join(METHODS),
-              seed: Param("training seed", int) = 42,
-              quiet: Param("no progress bars", store_true) = False):
+def shift_cli(
+    output_dir: Param(
+        "results folder (the study writes OUTPUT_DIR/shift/)", str
+    ) = "results/union",
+    work_dir: Param(
+        "folder for the prepared data and caches (the shift folder is WORK_DIR/shift)",
+        str,
+    ) = "work/union",
+    methods: Param("methods, comma-separated", str) = ",".join(METHODS),
+    seed: Param("training seed", int) = 42,
+    quiet: Param("no progress bars", store_true) = False,
+):
     "The shift study (chapter 5c): each method trained on the first collection, scored on both; resumable."
     from lora_book.cli import _cli_errors, _check_writable, output_lock
+
     def go():
         method_list = tuple(m.strip() for m in methods.split(",") if m.strip())
         if not method_list or (bad := [m for m in method_list if m not in METHODS]):
             raise ValueError(f"--methods {methods!r}: choose from {METHODS}.")
-        for m in method_list: ExperimentConfig(m, seed=seed)
-        _check_writable(output_dir, "--output-dir"); _check_writable(work_dir, "--work-dir")
+        for m in method_list:
+            ExperimentConfig(m, seed=seed)
+        _check_writable(output_dir, "--output-dir")
+        _check_writable(work_dir, "--work-dir")
         with output_lock(Path(output_dir) / "shift", "lora_book_shift"):
             data_dir = shift_data(work_dir, progress=not quiet)
             run_shift(output_dir, data_dir, method_list, seed=seed, progress=not quiet)
-        t = shift_table(output_dir)[["first", "second", "loss", "second, prior-corrected", "n first", "n second"]]
-        with pd.option_context("display.width", 200): print(t.round(3).to_string())
+        t = shift_table(output_dir)[
+            ["first", "second", "loss", "second, prior-corrected", "n first", "n second"]
+        ]
+        with pd.option_context("display.width", 200):
+            print(t.round(3).to_string())
+
     _cli_errors(go)

@@ -25,144 +25,320 @@ __all__ = ['CHECKPOINT_HEADER', 'tokenize', 'LengthBucketBatches', 'Collator', '
 # %% ../nbs/04_training.ipynb #91f4e7d7
 def _fingerprint(tokenizer, texts, max_length) -> str:
     h = hashlib.sha256()
-    h.update(json.dumps([type(tokenizer).__name__, tokenizer.vocab_size, getattr(tokenizer, "do_lower_case", None), max_length]).encode())
-    h.update(hashlib.sha256(json.dumps(sorted(tokenizer.get_vocab().items())).encode()).digest())
-    for t in texts: h.update(t.encode("utf-8")); h.update(b"\0")
+    h.update(
+        json.dumps(
+            [
+                type(tokenizer).__name__,
+                tokenizer.vocab_size,
+                getattr(tokenizer, "do_lower_case", None),
+                max_length,
+            ]
+        ).encode()
+    )
+    h.update(
+        hashlib.sha256(
+            json.dumps(sorted(tokenizer.get_vocab().items())).encode()
+        ).digest()
+    )
+    for t in texts:
+        h.update(t.encode("utf-8"))
+        h.update(b"\0")
     return h.hexdigest()[:20]
 
-def _ids_digest(ids) -> str: return hashlib.sha256(json.dumps(ids).encode()).hexdigest()
+
+def _ids_digest(ids) -> str:
+    return hashlib.sha256(json.dumps(ids).encode()).hexdigest()
+
 
 def _write_atomically(path: Path, data: bytes):
     "Write `data` to a temporary file beside `path`, then rename it to `path`; on any failure (a full disk) no temporary is left behind."
     tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
     try:
-        with open(tmp, "wb") as f: f.write(data)
+        with open(tmp, "wb") as f:
+            f.write(data)
         os.replace(tmp, path)
-    except BaseException: tmp.unlink(missing_ok=True); raise
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
 
 def _read_token_cache(path: Path, n: int):
     "The cached ids at `path` if the file is whole (n sequences, content hash intact), else None (with a warning)."
     try:
-        c = torch.load(path, weights_only=True)  # tensors, numbers, strings, lists and dicts only: a crafted file cannot run code
-        if isinstance(c, dict) and len(c.get("ids", ())) == n and _ids_digest(c["ids"]) == c.get("digest"): return c["ids"]
+        c = torch.load(
+            path, weights_only=True
+        )  # tensors, numbers, strings, lists and dicts only: a crafted file cannot run code
+        if (
+            isinstance(c, dict)
+            and len(c.get("ids", ())) == n
+            and _ids_digest(c["ids"]) == c.get("digest")
+        ):
+            return c["ids"]
         problem = "does not match its texts (wrong length or content hash)"
-    except Exception as e: problem = f"cannot be read ({type(e).__name__})"  # any damage: the cache is rebuilt, never trusted
+    except Exception as e:
+        problem = f"cannot be read ({type(e).__name__})"  # any damage: the cache is rebuilt, never trusted
     warnings.warn(f"token cache {path} {problem}; tokenising again and replacing it.")
     return None
+
 
 def tokenize(tokenizer, texts, max_length: int = 128, cache_dir=None) -> list[list[int]]:
     "Token ids of `texts` (with special tokens, truncated, unpadded), cached in `cache_dir` if given (checked by length and hash)."
     texts = [str(t) for t in texts]
-    path = Path(cache_dir) / f"tokens-{_fingerprint(tokenizer, texts, max_length)}.pt" if cache_dir else None
-    if path is not None and path.exists() and (ids := _read_token_cache(path, len(texts))) is not None: return ids
-    ids = [i for k in range(0, len(texts), 256)   # 256 texts at a time, ids only: the tokenizer's working memory stays small
-           for i in tokenizer(texts[k:k + 256], truncation=True, max_length=max_length, add_special_tokens=True,
-                              return_attention_mask=False, return_token_type_ids=False)["input_ids"]]
+    path = (
+        Path(cache_dir) / f"tokens-{_fingerprint(tokenizer, texts, max_length)}.pt"
+        if cache_dir
+        else None
+    )
+    if (
+        path is not None
+        and path.exists()
+        and (ids := _read_token_cache(path, len(texts))) is not None
+    ):
+        return ids
+    ids = [
+        i
+        for k in range(
+            0, len(texts), 256
+        )  # 256 texts at a time, ids only: the tokenizer's working memory stays small
+        for i in tokenizer(
+            texts[k : k + 256],
+            truncation=True,
+            max_length=max_length,
+            add_special_tokens=True,
+            return_attention_mask=False,
+            return_token_type_ids=False,
+        )["input_ids"]
+    ]
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        buf = io.BytesIO(); torch.save({"ids": ids, "digest": _ids_digest(ids)}, buf)   # serialised in memory: a full disk is an OSError when written
+        buf = io.BytesIO()
+        torch.save(
+            {"ids": ids, "digest": _ids_digest(ids)}, buf
+        )  # serialised in memory: a full disk is an OSError when written
         _write_atomically(path, buf.getvalue())
     return ids
 
 # %% ../nbs/04_training.ipynb #2a9c658c
 class LengthBucketBatches(torch.utils.data.Sampler):
     "Batches of indices grouped by length: shuffle, sort within pools of `pool` batches, then shuffle the batches."
-    def __init__(self, lengths, batch_size: int, shuffle: bool = True, seed: int = 0, pool: int = 50, bucket: bool = True):
-        self.lengths, self.batch_size, self.shuffle, self.seed, self.pool, self.bucket = list(lengths), batch_size, shuffle, seed, pool, bucket
+
+    def __init__(
+        self,
+        lengths,
+        batch_size: int,
+        shuffle: bool = True,
+        seed: int = 0,
+        pool: int = 50,
+        bucket: bool = True,
+    ):
+        self.lengths, self.batch_size, self.shuffle, self.seed, self.pool, self.bucket = (
+            list(lengths),
+            batch_size,
+            shuffle,
+            seed,
+            pool,
+            bucket,
+        )
         self.epoch = 0
-    def set_epoch(self, epoch: int): self.epoch = epoch
-    def __len__(self): return math.ceil(len(self.lengths) / self.batch_size)
+
+    def set_epoch(self, epoch: int):
+        self.epoch = epoch
+
+    def __len__(self):
+        return math.ceil(len(self.lengths) / self.batch_size)
+
     def __iter__(self):
         g = np.random.default_rng([self.seed, self.epoch])
-        order = g.permutation(len(self.lengths)) if self.shuffle else np.arange(len(self.lengths))
+        order = (
+            g.permutation(len(self.lengths))
+            if self.shuffle
+            else np.arange(len(self.lengths))
+        )
         if self.bucket:
             size = self.batch_size * self.pool
-            order = np.concatenate([sorted(order[i:i + size], key=lambda j: -self.lengths[j]) for i in range(0, len(order), size)]) \
-                    if len(order) else order
-        batches = [order[i:i + self.batch_size].tolist() for i in range(0, len(order), self.batch_size)]
-        if self.shuffle and self.bucket: batches = [batches[i] for i in g.permutation(len(batches))]
+            order = (
+                np.concatenate(
+                    [
+                        sorted(order[i : i + size], key=lambda j: -self.lengths[j])
+                        for i in range(0, len(order), size)
+                    ]
+                )
+                if len(order)
+                else order
+            )
+        batches = [
+            order[i : i + self.batch_size].tolist()
+            for i in range(0, len(order), self.batch_size)
+        ]
+        if self.shuffle and self.bucket:
+            batches = [batches[i] for i in g.permutation(len(batches))]
         return iter(batches)
+
 
 @dataclass
 class Collator:
     "Pad a list of (ids, label) to the longest in the batch, or to `pad_to` tokens if given."
+
     pad_id: int = 0
     pad_to: int | None = None
+
     def __call__(self, items):
         n = self.pad_to or max(len(ids) for ids, _ in items)
         x = torch.full((len(items), n), self.pad_id, dtype=torch.long)
-        for i, (ids, _) in enumerate(items): x[i, :len(ids)] = torch.tensor(ids[:n])
-        return {"input_ids": x, "attention_mask": (torch.arange(n)[None] < torch.tensor([min(len(i), n) for i, _ in items])[:, None]).long(),
-                "labels": torch.tensor([y for _, y in items])}
+        for i, (ids, _) in enumerate(items):
+            x[i, : len(ids)] = torch.tensor(ids[:n])
+        return {
+            "input_ids": x,
+            "attention_mask": (
+                torch.arange(n)[None]
+                < torch.tensor([min(len(i), n) for i, _ in items])[:, None]
+            ).long(),
+            "labels": torch.tensor([y for _, y in items]),
+        }
 
-def make_loader(ids, labels, batch_size: int, shuffle: bool, seed: int = 0, bucket: bool = True, pad_id: int = 0, pad_to=None) -> DataLoader:
+
+def make_loader(
+    ids,
+    labels,
+    batch_size: int,
+    shuffle: bool,
+    seed: int = 0,
+    bucket: bool = True,
+    pad_id: int = 0,
+    pad_to=None,
+) -> DataLoader:
     "A DataLoader of padded batches over token `ids` and integer `labels`."
     items = list(zip(ids, [int(y) for y in labels]))
-    sampler = LengthBucketBatches([len(i) for i in ids], batch_size, shuffle=shuffle, seed=seed, bucket=bucket)
+    sampler = LengthBucketBatches(
+        [len(i) for i in ids], batch_size, shuffle=shuffle, seed=seed, bucket=bucket
+    )
     return DataLoader(items, batch_sampler=sampler, collate_fn=Collator(pad_id, pad_to))
+
 
 def padding_efficiency(loader: DataLoader) -> float:
     "Real tokens / processed tokens over one pass of `loader` (1.0 means no padding)."
     real = total = 0
-    for b in loader: real += int(b["attention_mask"].sum()); total += b["attention_mask"].numel()
+    for b in loader:
+        real += int(b["attention_mask"].sum())
+        total += b["attention_mask"].numel()
     return real / total
 
 # %% ../nbs/04_training.ipynb #03eb2770
 def time_training_steps(model, loader, n_batches: int, lr: float = 1e-5) -> float:
     "Median seconds of a training step (forward, backward, AdamW) over the first `n_batches` of `loader` (after one warm-up)."
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=lr)
-    model.train(); times = []
+    model.train()
+    times = []
     for i, b in enumerate(loader):
-        if i > n_batches: break
+        if i > n_batches:
+            break
         t = time.perf_counter()
-        model(**b).loss.backward(); opt.step(); opt.zero_grad()
-        if i: times.append(time.perf_counter() - t)
+        model(**b).loss.backward()
+        opt.step()
+        opt.zero_grad()
+        if i:
+            times.append(time.perf_counter() - t)
     return float(np.median(times))
 
 # %% ../nbs/04_training.ipynb #2a030fc9
 def classification_metrics(y_true, y_pred, names: list[str] | None = None) -> dict:
     "Accuracy, weighted and macro F1, per-class report and confusion matrix (scikit-learn)."
-    from sklearn.metrics import accuracy_score, f1_score, classification_report, confusion_matrix  # here, not at the top: serving never pays for scikit-learn
-    labels = list(range(len(names))) if names else sorted(set(y_true) | set(y_pred))
-    return {"accuracy": float(accuracy_score(y_true, y_pred)),
-            "f1_weighted": float(f1_score(y_true, y_pred, average="weighted", labels=labels, zero_division=0)),
-            "f1_macro": float(f1_score(y_true, y_pred, average="macro", labels=labels, zero_division=0)),
-            "report": classification_report(y_true, y_pred, labels=labels, target_names=names, output_dict=True, zero_division=0),
-            "confusion_matrix": confusion_matrix(y_true, y_pred, labels=labels).tolist()}
+    from sklearn.metrics import (
+        accuracy_score,
+        f1_score,
+        classification_report,
+        confusion_matrix,
+    )  # here, not at the top: serving never pays for scikit-learn
 
-def _bootstrap_interval(n_items: int, stat, n: int, seed: int, level: float) -> list[float]:
+    labels = list(range(len(names))) if names else sorted(set(y_true) | set(y_pred))
+    return {
+        "accuracy": float(accuracy_score(y_true, y_pred)),
+        "f1_weighted": float(
+            f1_score(y_true, y_pred, average="weighted", labels=labels, zero_division=0)
+        ),
+        "f1_macro": float(
+            f1_score(y_true, y_pred, average="macro", labels=labels, zero_division=0)
+        ),
+        "report": classification_report(
+            y_true,
+            y_pred,
+            labels=labels,
+            target_names=names,
+            output_dict=True,
+            zero_division=0,
+        ),
+        "confusion_matrix": confusion_matrix(y_true, y_pred, labels=labels).tolist(),
+    }
+
+
+def _bootstrap_interval(
+    n_items: int, stat, n: int, seed: int, level: float
+) -> list[float]:
     "Percentile interval of `stat(indices)` over `n` resamples, with replacement, of `n_items` items."
     g = np.random.default_rng(seed)
     values = [stat(g.integers(0, n_items, n_items)) for _ in range(n)]
     lo, hi = np.percentile(values, [50 * (1 - level), 50 * (1 + level)])
     return [float(lo), float(hi)]
 
-def bootstrap_ci(y_true, y_pred, average: str = "weighted", n: int = 1000, seed: int = 0, level: float = 0.95) -> list[float]:
+
+def bootstrap_ci(
+    y_true,
+    y_pred,
+    average: str = "weighted",
+    n: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> list[float]:
     "Percentile bootstrap interval for the F1 score (`average`) of a test set."
     from sklearn.metrics import f1_score
+
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
     labels = np.unique(np.concatenate([y_true, y_pred]))
-    return _bootstrap_interval(len(y_true), lambda i: f1_score(y_true[i], y_pred[i], average=average, labels=labels, zero_division=0),
-                               n, seed, level)
+    return _bootstrap_interval(
+        len(y_true),
+        lambda i: f1_score(
+            y_true[i], y_pred[i], average=average, labels=labels, zero_division=0
+        ),
+        n,
+        seed,
+        level,
+    )
 
 # %% ../nbs/04_training.ipynb #0609f060
-def paired_bootstrap_diff(y_true, pred_a, pred_b, average: str = "weighted", n: int = 1000, seed: int = 0,
-                          level: float = 0.95) -> dict:
+def paired_bootstrap_diff(
+    y_true,
+    pred_a,
+    pred_b,
+    average: str = "weighted",
+    n: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> dict:
     "F1(a) - F1(b) on the same test set, with a paired percentile bootstrap interval (both scored on each resample)."
     from sklearn.metrics import f1_score
+
     y_true, pred_a, pred_b = map(np.asarray, (y_true, pred_a, pred_b))
     if not len(y_true) == len(pred_a) == len(pred_b):
-        raise ValueError(f"labels and predictions differ in length ({len(y_true)}, {len(pred_a)}, {len(pred_b)}); "
-                         "score both models on the same test set.")
+        raise ValueError(
+            f"labels and predictions differ in length ({len(y_true)}, {len(pred_a)}, {len(pred_b)}); "
+            "score both models on the same test set."
+        )
     labels = np.unique(np.concatenate([y_true, pred_a, pred_b]))
-    f1 = lambda i, p: f1_score(y_true[i], p[i], average=average, labels=labels, zero_division=0)
-    return {"diff": float(f1(slice(None), pred_a) - f1(slice(None), pred_b)),
-            "ci95": _bootstrap_interval(len(y_true), lambda i: f1(i, pred_a) - f1(i, pred_b), n, seed, level)}
+    f1 = lambda i, p: f1_score(
+        y_true[i], p[i], average=average, labels=labels, zero_division=0
+    )
+    return {
+        "diff": float(f1(slice(None), pred_a) - f1(slice(None), pred_b)),
+        "ci95": _bootstrap_interval(
+            len(y_true), lambda i: f1(i, pred_a) - f1(i, pred_b), n, seed, level
+        ),
+    }
 
 # %% ../nbs/04_training.ipynb #6a82e38b
 @dataclass
 class TrainConfig:
     "Hyper-parameters of one training run."
+
     epochs: int = 3
     batch_size: int = 16
     lr: float = 5e-5
@@ -174,203 +350,448 @@ class TrainConfig:
     seed: int = 42
     bucket: bool = True
     class_weighted: bool = False  # weight the loss by inverse class frequency (scikit-learn's "balanced" weights)
-    head_lr: float | None = None  # learning rate of the classifier head (parameters under `head`); None: `lr`
+    head_lr: float | None = (
+        None  # learning rate of the classifier head (parameters under `head`); None: `lr`
+    )
     head: str = "classifier"
+
     def __post_init__(self):
-        for k in ("epochs", "batch_size", "max_length", "eval_batch_size", "seed"): check_int(k, getattr(self, k), 0 if k == "seed" else 1)
-        if self.max_length < 2: raise ValueError(f"max_length must be at least 2 (the [CLS] and [SEP] tokens), got {self.max_length}.")
+        for k in ("epochs", "batch_size", "max_length", "eval_batch_size", "seed"):
+            check_int(k, getattr(self, k), 0 if k == "seed" else 1)
+        if self.max_length < 2:
+            raise ValueError(
+                f"max_length must be at least 2 (the [CLS] and [SEP] tokens), got {self.max_length}."
+            )
         check_lr("lr", self.lr)
-        if self.head_lr is not None: check_lr("head_lr", self.head_lr)
-        for k, lo, hi in (("weight_decay", 0, math.inf), ("warmup_ratio", 0, 1), ("max_grad_norm", 0, math.inf)):
+        if self.head_lr is not None:
+            check_lr("head_lr", self.head_lr)
+        for k, lo, hi in (
+            ("weight_decay", 0, math.inf),
+            ("warmup_ratio", 0, 1),
+            ("max_grad_norm", 0, math.inf),
+        ):
             v = getattr(self, k)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v < hi:
                 raise ValueError(f"{k} must be a number in [{lo}, {hi}), got {v!r}.")
 
+
 def check_int(name: str, value, least: int = 1):
     "Raise a clear `ValueError` unless `value` is an integer >= `least`."
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, np.integer))
+        or value < least
+    ):
         raise ValueError(f"{name} must be an integer of at least {least}, got {value!r}.")
+
 
 def check_lr(name: str, value):
     "Raise a clear `ValueError` unless `value` is a learning rate: a finite number in [0, 1] (0 freezes what it applies to)."
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (math.isfinite(value) and 0 <= value <= 1):
-        raise ValueError(f"{name} must be a number in [0, 1], got {value!r}; fine-tuning learning rates are about 1e-5 to 1e-2.")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not (math.isfinite(value) and 0 <= value <= 1)
+    ):
+        raise ValueError(
+            f"{name} must be a number in [0, 1], got {value!r}; fine-tuning learning rates are about 1e-5 to 1e-2."
+        )
+
 
 class NonFiniteLossError(FloatingPointError):
     "The training loss became NaN or infinite; training stops rather than skip the batch."
 
+
 def balanced_class_weights(labels, n_classes: int) -> torch.Tensor:
     "Loss weights n / (K n_k) for each class k (0 for a class with no examples), as scikit-learn's `class_weight='balanced'`."
     counts = np.bincount(np.asarray(labels, dtype=int), minlength=n_classes).astype(float)
-    return torch.tensor(np.where(counts > 0, counts.sum() / (n_classes * np.maximum(counts, 1)), 0.0), dtype=torch.float32)
+    return torch.tensor(
+        np.where(counts > 0, counts.sum() / (n_classes * np.maximum(counts, 1)), 0.0),
+        dtype=torch.float32,
+    )
+
 
 def set_seed(seed: int):
     "Seed Python, NumPy and torch."
-    random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
 
 @torch.no_grad()
-def predict_proba(model, loader, accelerator: Accelerator | None = None) -> tuple[np.ndarray, np.ndarray]:
+def predict_proba(
+    model, loader, accelerator: Accelerator | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     "Class probabilities and labels of every item of `loader`, in dataset order (in loader order under an `accelerator`)."
-    model.eval(); probs, ys = [], []
-    device = next(model.parameters()).device  # a loader that Accelerate did not prepare yields CPU tensors
+    model.eval()
+    probs, ys = [], []
+    device = next(
+        model.parameters()
+    ).device  # a loader that Accelerate did not prepare yields CPU tensors
     for b in loader:
-        logits = model(input_ids=b["input_ids"].to(device), attention_mask=b["attention_mask"].to(device)).logits.float()
+        logits = model(
+            input_ids=b["input_ids"].to(device),
+            attention_mask=b["attention_mask"].to(device),
+        ).logits.float()
         p, y = logits.softmax(-1), b["labels"]
-        if accelerator is not None: p, y = accelerator.gather_for_metrics((p, y))
-        probs.append(p.cpu()); ys.append(y.cpu())
+        if accelerator is not None:
+            p, y = accelerator.gather_for_metrics((p, y))
+        probs.append(p.cpu())
+        ys.append(y.cpu())
     probs, ys = torch.cat(probs).numpy(), torch.cat(ys).numpy()
-    if accelerator is None and isinstance(loader.batch_sampler, LengthBucketBatches):  # buckets visit items by length:
-        order = np.fromiter((i for batch in loader.batch_sampler for i in batch), dtype=np.int64)  # put them back
+    if accelerator is None and isinstance(
+        loader.batch_sampler, LengthBucketBatches
+    ):  # buckets visit items by length:
+        order = np.fromiter(
+            (i for batch in loader.batch_sampler for i in batch), dtype=np.int64
+        )  # put them back
         probs[order], ys[order] = probs.copy(), ys.copy()
     return probs, ys
 
+
 def _trainable_state(model) -> dict:
-    return {n: p.detach().cpu().clone() for n, p in model.named_parameters() if p.requires_grad}
+    return {
+        n: p.detach().cpu().clone()
+        for n, p in model.named_parameters()
+        if p.requires_grad
+    }
+
 
 CHECKPOINT_HEADER = b"lora_book checkpoint 2\n"  # then the payload's SHA-256 (64 hex digits and a newline), then the payload
+
 
 def _save_checkpoint(path: Path, state: dict):
     "Write `path/state.pt` atomically: a header, the SHA-256 of the payload, the payload (`torch.save` of tensors, numbers, strings, lists, dicts)."
     path.mkdir(parents=True, exist_ok=True)
-    buf = io.BytesIO(); torch.save(state, buf); payload = buf.getvalue()
-    _write_atomically(path / "state.pt", CHECKPOINT_HEADER + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
+    buf = io.BytesIO()
+    torch.save(state, buf)
+    payload = buf.getvalue()
+    _write_atomically(
+        path / "state.pt",
+        CHECKPOINT_HEADER
+        + hashlib.sha256(payload).hexdigest().encode()
+        + b"\n"
+        + payload,
+    )
+
 
 def _rng_state() -> dict:
     "Every random state training draws from, as plain lists and tensors (what a checkpoint may hold)."
     kind, key, pos, has_gauss, gauss = np.random.get_state()
-    return {"python": random.getstate(), "numpy": [kind, key.tolist(), pos, has_gauss, gauss], "torch": torch.get_rng_state(),
-            "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None}
+    return {
+        "python": random.getstate(),
+        "numpy": [kind, key.tolist(), pos, has_gauss, gauss],
+        "torch": torch.get_rng_state(),
+        "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
+    }
+
 
 def _set_rng_state(s: dict):
     kind, key, pos, has_gauss, gauss = s["numpy"]
-    random.setstate(s["python"]); np.random.set_state((kind, np.array(key, dtype=np.uint32), pos, has_gauss, gauss)); torch.set_rng_state(s["torch"])
-    if s.get("cuda") is not None and torch.cuda.is_available(): torch.cuda.set_rng_state_all(s["cuda"])
+    random.setstate(s["python"])
+    np.random.set_state((kind, np.array(key, dtype=np.uint32), pos, has_gauss, gauss))
+    torch.set_rng_state(s["torch"])
+    if s.get("cuda") is not None and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(s["cuda"])
 
 # %% ../nbs/04_training.ipynb #4bd4c67a
 def _data_fingerprint(*arrays) -> str:
     "A hash of token ids and labels: a checkpoint resumes only on the data it was trained on."
     h = hashlib.sha256()
-    for a in arrays: h.update(json.dumps([[int(t) for t in x] if hasattr(x, "__len__") else int(x) for x in a]).encode()); h.update(b"|")
+    for a in arrays:
+        h.update(
+            json.dumps(
+                [[int(t) for t in x] if hasattr(x, "__len__") else int(x) for x in a]
+            ).encode()
+        )
+        h.update(b"|")
     return h.hexdigest()[:20]
 
-def _run_identity(model, cfg: TrainConfig, run_config, data: str, processes: int = 1) -> dict:
+
+def _run_identity(
+    model, cfg: TrainConfig, run_config, data: str, processes: int = 1
+) -> dict:
     "What must match for a checkpoint to resume: the training config, the caller's run config, the data, the trainable tensors, the process count."
     shapes = {n: list(p.shape) for n, p in model.named_parameters() if p.requires_grad}
-    return {"train": asdict(cfg), "run": run_config, "data": data, "trainable": shapes, "processes": processes}
+    return {
+        "train": asdict(cfg),
+        "run": run_config,
+        "data": data,
+        "trainable": shapes,
+        "processes": processes,
+    }
+
 
 def _differences(saved: dict, now: dict) -> list[str]:
     "Dotted names of the entries in which two run identities differ."
     out = []
     for part in sorted(set(saved) | set(now)):
         a, b = saved.get(part), now.get(part)
-        if isinstance(a, dict) and isinstance(b, dict): out += [f"{part}.{k}" for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
-        elif a != b: out.append(part)
+        if isinstance(a, dict) and isinstance(b, dict):
+            out += [
+                f"{part}.{k}" for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)
+            ]
+        elif a != b:
+            out.append(part)
     return out
+
 
 def _load_checkpoint(path: Path) -> dict:
     "The checkpoint at `path`, checked by its SHA-256 and loaded with `weights_only=True` (nothing in it can run code), or a clear error naming it."
     fix = "delete it to start this run again"
-    try: raw = Path(path).read_bytes()
-    except OSError as e: raise ValueError(f"{path} cannot be read ({e.strerror or e}); {fix}.") from None
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as e:
+        raise ValueError(f"{path} cannot be read ({e.strerror or e}); {fix}.") from None
     n = len(CHECKPOINT_HEADER)
     if not raw.startswith(CHECKPOINT_HEADER):
-        raise ValueError(f"{path} is not a checkpoint of this version of lora_book (older versions wrote plain pickles, which are never loaded); {fix}.")
-    digest, payload = raw[n:n + 64], raw[n + 65:]
-    if raw[n + 64:n + 65] != b"\n" or hashlib.sha256(payload).hexdigest().encode() != digest:
-        raise ValueError(f"{path} is damaged (its content does not match its SHA-256); {fix}.")
-    try: s = torch.load(io.BytesIO(payload), weights_only=True)
+        raise ValueError(
+            f"{path} is not a checkpoint of this version of lora_book (older versions wrote plain pickles, which are never loaded); {fix}."
+        )
+    digest, payload = raw[n : n + 64], raw[n + 65 :]
+    if (
+        raw[n + 64 : n + 65] != b"\n"
+        or hashlib.sha256(payload).hexdigest().encode() != digest
+    ):
+        raise ValueError(
+            f"{path} is damaged (its content does not match its SHA-256); {fix}."
+        )
+    try:
+        s = torch.load(io.BytesIO(payload), weights_only=True)
     except Exception as e:  # a payload with other objects: unpickling them could run code, so it is refused whatever it holds
-        raise ValueError(f"{path} holds objects other than tensors, numbers, strings, lists and dicts ({type(e).__name__}); it is not loaded, "
-                         f"since unpickling them could run code; {fix}.") from None
+        raise ValueError(
+            f"{path} holds objects other than tensors, numbers, strings, lists and dicts ({type(e).__name__}); it is not loaded, "
+            f"since unpickling them could run code; {fix}."
+        ) from None
     if not isinstance(s, dict) or "identity" not in s:
-        raise ValueError(f"{path} is not a checkpoint of this version of lora_book; delete it to start this run again.")
+        raise ValueError(
+            f"{path} is not a checkpoint of this version of lora_book; delete it to start this run again."
+        )
     return s
 
-def fit(model: nn.Module, train_ids, train_labels, val_ids, val_labels, cfg: TrainConfig, output_dir=None,
-        pad_id: int = 0, progress: bool = True, accelerator: Accelerator | None = None, run_config: dict | None = None,
-        _stop_after_steps: int | None = None) -> dict:
+
+def fit(
+    model: nn.Module,
+    train_ids,
+    train_labels,
+    val_ids,
+    val_labels,
+    cfg: TrainConfig,
+    output_dir=None,
+    pad_id: int = 0,
+    progress: bool = True,
+    accelerator: Accelerator | None = None,
+    run_config: dict | None = None,
+    _stop_after_steps: int | None = None,
+) -> dict:
     "Train `model` (its trainable parameters) with AdamW; keep the best epoch by validation weighted F1; return the history. `run_config`: what else defines the run (checked on resume)."
     accelerator = accelerator or Accelerator(cpu=not torch.cuda.is_available())
     set_seed(cfg.seed)
-    train_dl = make_loader(train_ids, train_labels, cfg.batch_size, shuffle=True, seed=cfg.seed, bucket=cfg.bucket, pad_id=pad_id)
-    val_dl = make_loader(val_ids, val_labels, cfg.eval_batch_size, shuffle=False, pad_id=pad_id)
+    train_dl = make_loader(
+        train_ids,
+        train_labels,
+        cfg.batch_size,
+        shuffle=True,
+        seed=cfg.seed,
+        bucket=cfg.bucket,
+        pad_id=pad_id,
+    )
+    val_dl = make_loader(
+        val_ids, val_labels, cfg.eval_batch_size, shuffle=False, pad_id=pad_id
+    )
     named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
-    if not named: raise ValueError("the model has no trainable parameters; for LoRA call mark_only_lora_as_trainable(model).")
+    if not named:
+        raise ValueError(
+            "the model has no trainable parameters; for LoRA call mark_only_lora_as_trainable(model)."
+        )
     params = [p for _, p in named]
     groups = {}  # (is head, decays) -> parameters: weight matrices decay, biases and LayerNorms do not; the head may have its own lr
-    for n, p in named: groups.setdefault((n == cfg.head or n.startswith(cfg.head + "."), p.ndim >= 2), []).append(p)
-    opt = torch.optim.AdamW([{"params": ps, "weight_decay": cfg.weight_decay if decays else 0.0,
-                              "lr": cfg.head_lr if head and cfg.head_lr else cfg.lr} for (head, decays), ps in groups.items()], lr=cfg.lr)
-    n_classes = getattr(getattr(model, "config", None), "num_labels", None) or int(max(max(train_labels), max(val_labels))) + 1
-    weight = balanced_class_weights(train_labels, n_classes).to(accelerator.device) if cfg.class_weighted else None
+    for n, p in named:
+        groups.setdefault(
+            (n == cfg.head or n.startswith(cfg.head + "."), p.ndim >= 2), []
+        ).append(p)
+    opt = torch.optim.AdamW(
+        [
+            {
+                "params": ps,
+                "weight_decay": cfg.weight_decay if decays else 0.0,
+                "lr": cfg.head_lr if head and cfg.head_lr else cfg.lr,
+            }
+            for (head, decays), ps in groups.items()
+        ],
+        lr=cfg.lr,
+    )
+    n_classes = (
+        getattr(getattr(model, "config", None), "num_labels", None)
+        or int(max(max(train_labels), max(val_labels))) + 1
+    )
+    weight = (
+        balanced_class_weights(train_labels, n_classes).to(accelerator.device)
+        if cfg.class_weighted
+        else None
+    )
     steps = cfg.epochs * len(train_dl)
     sched = get_linear_schedule_with_warmup(opt, int(cfg.warmup_ratio * steps), steps)
-    model, opt, train_dl, val_dl, sched = accelerator.prepare(model, opt, train_dl, val_dl, sched)
-    sampler = train_dl.batch_sampler if isinstance(train_dl.batch_sampler, LengthBucketBatches) else getattr(train_dl.batch_sampler, "batch_sampler", None)
+    model, opt, train_dl, val_dl, sched = accelerator.prepare(
+        model, opt, train_dl, val_dl, sched
+    )
+    sampler = (
+        train_dl.batch_sampler
+        if isinstance(train_dl.batch_sampler, LengthBucketBatches)
+        else getattr(train_dl.batch_sampler, "batch_sampler", None)
+    )
 
     ckpt = Path(output_dir) / "checkpoint" if output_dir else None
-    history, best, start_epoch, step = [], {"f1_weighted": -1.0, "state": None, "epoch": -1}, 0, 0
-    identity = _run_identity(accelerator.unwrap_model(model), cfg, run_config, _data_fingerprint(train_ids, train_labels, val_ids, val_labels),
-                             accelerator.num_processes)
+    history, best, start_epoch, step = (
+        [],
+        {"f1_weighted": -1.0, "state": None, "epoch": -1},
+        0,
+        0,
+    )
+    identity = _run_identity(
+        accelerator.unwrap_model(model),
+        cfg,
+        run_config,
+        _data_fingerprint(train_ids, train_labels, val_ids, val_labels),
+        accelerator.num_processes,
+    )
     if ckpt is not None and (ckpt / "state.pt").exists():
         s = _load_checkpoint(ckpt / "state.pt")
         if s["identity"] != identity:
-            raise ValueError(f"{ckpt} holds a checkpoint of another run (it differs in {_differences(s['identity'], identity)[:5]}); delete it to start "
-                             "afresh, or use another output folder.")
+            raise ValueError(
+                f"{ckpt} holds a checkpoint of another run (it differs in {_differences(s['identity'], identity)[:5]}); delete it to start "
+                "afresh, or use another output folder."
+            )
         accelerator.unwrap_model(model).load_state_dict(s["trainable"], strict=False)
-        opt.load_state_dict(s["optimizer"]); sched.load_state_dict(s["scheduler"])
-        history, best, start_epoch, step = s["history"], s["best"], s["epoch"] + 1, s["step"]
-        _set_rng_state(s["rng"][accelerator.process_index])   # each process its own: their dropout draws differ
-        if progress: accelerator.print(f"resuming from {ckpt} after epoch {s['epoch'] + 1}")
+        opt.load_state_dict(s["optimizer"])
+        sched.load_state_dict(s["scheduler"])
+        history, best, start_epoch, step = (
+            s["history"],
+            s["best"],
+            s["epoch"] + 1,
+            s["step"],
+        )
+        _set_rng_state(
+            s["rng"][accelerator.process_index]
+        )  # each process its own: their dropout draws differ
+        if progress:
+            accelerator.print(f"resuming from {ckpt} after epoch {s['epoch'] + 1}")
 
     train_seconds = sum(h["train_seconds"] for h in history)
     for epoch in range(start_epoch, cfg.epochs):
         # Accelerate's loader keeps its own epoch counter (0 in a new process) and passes it to the sampler: set both
-        if hasattr(train_dl, "set_epoch"): train_dl.set_epoch(epoch)
-        elif sampler is not None: sampler.set_epoch(epoch)
-        model.train(); t0 = time.perf_counter(); losses = []
-        bar = tqdm(train_dl, desc=f"epoch {epoch + 1}/{cfg.epochs}", disable=not progress or not accelerator.is_main_process, leave=False)
+        if hasattr(train_dl, "set_epoch"):
+            train_dl.set_epoch(epoch)
+        elif sampler is not None:
+            sampler.set_epoch(epoch)
+        model.train()
+        t0 = time.perf_counter()
+        losses = []
+        bar = tqdm(
+            train_dl,
+            desc=f"epoch {epoch + 1}/{cfg.epochs}",
+            disable=not progress or not accelerator.is_main_process,
+            leave=False,
+        )
         for b in bar:
-            logits = model(input_ids=b["input_ids"], attention_mask=b["attention_mask"]).logits
+            logits = model(
+                input_ids=b["input_ids"], attention_mask=b["attention_mask"]
+            ).logits
             loss = nn.functional.cross_entropy(logits.float(), b["labels"], weight=weight)
             if not torch.isfinite(loss):
-                raise NonFiniteLossError(f"loss is {loss.item()} at epoch {epoch + 1}, step {step}; lower the learning rate "
-                                         f"(now {cfg.lr}) or check the inputs. Training stopped; no batch was skipped.")
+                raise NonFiniteLossError(
+                    f"loss is {loss.item()} at epoch {epoch + 1}, step {step}; lower the learning rate "
+                    f"(now {cfg.lr}) or check the inputs. Training stopped; no batch was skipped."
+                )
             accelerator.backward(loss)
-            if cfg.max_grad_norm: accelerator.clip_grad_norm_(params, cfg.max_grad_norm)
-            opt.step(); sched.step(); opt.zero_grad(set_to_none=True)
-            losses.append(loss.item()); step += 1
+            if cfg.max_grad_norm:
+                accelerator.clip_grad_norm_(params, cfg.max_grad_norm)
+            opt.step()
+            sched.step()
+            opt.zero_grad(set_to_none=True)
+            losses.append(loss.item())
+            step += 1
             bar.set_postfix(loss=f"{np.mean(losses[-20:]):.3f}")
             if _stop_after_steps is not None and step >= _stop_after_steps:
-                raise KeyboardInterrupt(f"stopped after {step} steps (simulated interruption)")
-        epoch_seconds = time.perf_counter() - t0; train_seconds += epoch_seconds
+                raise KeyboardInterrupt(
+                    f"stopped after {step} steps (simulated interruption)"
+                )
+        epoch_seconds = time.perf_counter() - t0
+        train_seconds += epoch_seconds
         probs, y = predict_proba(model, val_dl, accelerator)
         m = classification_metrics(y, probs.argmax(1))
         if not np.isfinite(probs).all():
-            raise NonFiniteLossError(f"the model's validation outputs are NaN or infinite after epoch {epoch + 1}; lower the learning "
-                                     f"rate (now {cfg.lr}). Training stopped; nothing was written.")
-        train_loss = accelerator.reduce(torch.tensor(np.mean(losses), dtype=torch.float64, device=accelerator.device), "mean").item()
-        history.append({"epoch": epoch + 1, "train_loss": train_loss, "val_loss": float(-np.log(probs[np.arange(len(y)), y] + 1e-12).mean()),
-                        "val_accuracy": m["accuracy"], "val_f1_weighted": m["f1_weighted"], "val_f1_macro": m["f1_macro"],
-                        "train_seconds": epoch_seconds, "lr": sched.get_last_lr()[0]})
-        if progress: accelerator.print(f"epoch {epoch + 1}: train loss {history[-1]['train_loss']:.4f}, val F1 {m['f1_weighted']:.4f} ({epoch_seconds:.0f}s)")
+            raise NonFiniteLossError(
+                f"the model's validation outputs are NaN or infinite after epoch {epoch + 1}; lower the learning "
+                f"rate (now {cfg.lr}). Training stopped; nothing was written."
+            )
+        train_loss = accelerator.reduce(
+            torch.tensor(np.mean(losses), dtype=torch.float64, device=accelerator.device),
+            "mean",
+        ).item()
+        history.append(
+            {
+                "epoch": epoch + 1,
+                "train_loss": train_loss,
+                "val_loss": float(-np.log(probs[np.arange(len(y)), y] + 1e-12).mean()),
+                "val_accuracy": m["accuracy"],
+                "val_f1_weighted": m["f1_weighted"],
+                "val_f1_macro": m["f1_macro"],
+                "train_seconds": epoch_seconds,
+                "lr": sched.get_last_lr()[0],
+            }
+        )
+        if progress:
+            accelerator.print(
+                f"epoch {epoch + 1}: train loss {history[-1]['train_loss']:.4f}, val F1 {m['f1_weighted']:.4f} ({epoch_seconds:.0f}s)"
+            )
         if m["f1_weighted"] > best["f1_weighted"]:
-            best = {"f1_weighted": m["f1_weighted"], "state": _trainable_state(accelerator.unwrap_model(model)), "epoch": epoch + 1}
+            best = {
+                "f1_weighted": m["f1_weighted"],
+                "state": _trainable_state(accelerator.unwrap_model(model)),
+                "epoch": epoch + 1,
+            }
         # every process's random state (gathered: all processes take part), so that a resumed run is the uninterrupted one
-        rng = gather_object([_rng_state()]) if ckpt is not None and accelerator.num_processes > 1 else [_rng_state()]
+        rng = (
+            gather_object([_rng_state()])
+            if ckpt is not None and accelerator.num_processes > 1
+            else [_rng_state()]
+        )
         if ckpt is not None and accelerator.is_main_process:
-            _save_checkpoint(ckpt, {"identity": identity, "epoch": epoch, "step": step, "history": history, "best": best,
-                                    "trainable": _trainable_state(accelerator.unwrap_model(model)), "optimizer": opt.state_dict(),
-                                    "scheduler": sched.state_dict(), "rng": rng})
+            _save_checkpoint(
+                ckpt,
+                {
+                    "identity": identity,
+                    "epoch": epoch,
+                    "step": step,
+                    "history": history,
+                    "best": best,
+                    "trainable": _trainable_state(accelerator.unwrap_model(model)),
+                    "optimizer": opt.state_dict(),
+                    "scheduler": sched.state_dict(),
+                    "rng": rng,
+                },
+            )
     accelerator.unwrap_model(model).load_state_dict(best["state"], strict=False)
-    return {"history": history, "best_epoch": best["epoch"], "best_val_f1_weighted": best["f1_weighted"],
-            "train_seconds": train_seconds, "steps": step}
+    return {
+        "history": history,
+        "best_epoch": best["epoch"],
+        "best_val_f1_weighted": best["f1_weighted"],
+        "train_seconds": train_seconds,
+        "steps": step,
+    }
 
 # %% ../nbs/04_training.ipynb #a202fe78
-def overfit_one_batch(model, batch: dict, steps: int = 30, lr: float = 1e-3) -> list[float]:
+def overfit_one_batch(
+    model, batch: dict, steps: int = 30, lr: float = 1e-3
+) -> list[float]:
     "Losses of `steps` AdamW steps on one fixed batch (a sanity check: they should fall)."
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=lr)
-    model.train(); losses = []
+    model.train()
+    losses = []
     for _ in range(steps):
-        loss = model(**batch).loss; loss.backward(); opt.step(); opt.zero_grad(); losses.append(loss.item())
+        loss = model(**batch).loss
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+        losses.append(loss.item())
     return losses

@@ -17,9 +17,21 @@ __all__ = ['INITS', 'DoRALinear', 'LoRAEmbedding', 'init_from_weight', 'as_plain
 class DoRALinear(LoRALinear):
     """DoRA (Liu et al., 2024): the adapted weight `W0 + s B A` split into a direction, renormalised row by row, and a
     trained magnitude `m` (one number per output): `W' = m * (W0 + s B A) / ||W0 + s B A||` (the norm treated as a constant)."""
-    def __init__(self, base_layer: nn.Linear, r: int = 8, alpha: float = 16, dropout: float = 0.0, use_rslora: bool = False):
-        super().__init__(base_layer, r=r, alpha=alpha, dropout=dropout, use_rslora=use_rslora)
-        with torch.no_grad():  # B = 0, so the norm is W0's: m starts at ||W0|| and W' = W0
+
+    def __init__(
+        self,
+        base_layer: nn.Linear,
+        r: int = 8,
+        alpha: float = 16,
+        dropout: float = 0.0,
+        use_rslora: bool = False,
+    ):
+        super().__init__(
+            base_layer, r=r, alpha=alpha, dropout=dropout, use_rslora=use_rslora
+        )
+        with (
+            torch.no_grad()
+        ):  # B = 0, so the norm is W0's: m starts at ||W0|| and W' = W0
             self.lora_magnitude_vector = nn.Parameter(self.weight_norm())
         self._merge_norm = None
 
@@ -29,124 +41,234 @@ class DoRALinear(LoRALinear):
         return torch.linalg.norm(w + self.delta_weight().detach(), dim=1).detach()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.merged: return super().forward(x)
+        if self.merged:
+            return super().forward(x)
         result = self.base_layer(x)
         xa = x.to(self.lora_A.dtype)
         dropped = self.training and isinstance(self.lora_dropout, nn.Dropout)
         xd = self.lora_dropout(xa)
         w = self.base_layer.weight.to(self.lora_A.dtype)
         # the base output without bias: reused when there is no dropout, else recomputed on the dropped-out input
-        plain = F.linear(xd, w) if dropped else result.to(self.lora_A.dtype) - (0 if self.base_layer.bias is None else self.base_layer.bias.to(self.lora_A.dtype))
+        plain = (
+            F.linear(xd, w)
+            if dropped
+            else result.to(self.lora_A.dtype)
+            - (
+                0
+                if self.base_layer.bias is None
+                else self.base_layer.bias.to(self.lora_A.dtype)
+            )
+        )
         scale = (self.lora_magnitude_vector / self.weight_norm()).view(1, -1)
         lora = F.linear(F.linear(xd, self.lora_A), self.lora_B)
-        return (result + (scale - 1) * plain + scale * lora * self.scaling).to(result.dtype)
+        return (result + (scale - 1) * plain + scale * lora * self.scaling).to(
+            result.dtype
+        )
 
     @torch.no_grad()
     def merge(self):
         "Replace W0 by `m / ||W0 + s B A|| * (W0 + s B A)`; the norm is kept so that `unmerge` can undo it."
-        if self.merged: raise RuntimeError("this DoRALinear is already merged; call unmerge() first.")
+        if self.merged:
+            raise RuntimeError("this DoRALinear is already merged; call unmerge() first.")
         w = self.base_layer.weight
         self._merge_norm = self.weight_norm()
         factor = (self.lora_magnitude_vector / self._merge_norm).view(-1, 1)
-        w.copy_((factor * (w.to(self.lora_A.dtype) + self.delta_weight())).to(w.dtype)); self.merged = True
+        w.copy_((factor * (w.to(self.lora_A.dtype) + self.delta_weight())).to(w.dtype))
+        self.merged = True
 
     @torch.no_grad()
     def unmerge(self):
         "Undo `merge`: `W0 = W' / factor - s B A` (exact up to rounding)."
-        if not self.merged: raise RuntimeError("this DoRALinear is not merged; there is nothing to unmerge.")
+        if not self.merged:
+            raise RuntimeError(
+                "this DoRALinear is not merged; there is nothing to unmerge."
+            )
         w = self.base_layer.weight
         factor = (self.lora_magnitude_vector / self._merge_norm).view(-1, 1)
-        w.copy_((w.to(self.lora_A.dtype) / factor - self.delta_weight()).to(w.dtype)); self.merged = False
+        w.copy_((w.to(self.lora_A.dtype) / factor - self.delta_weight()).to(w.dtype))
+        self.merged = False
 
-    def extra_repr(self) -> str: return super().extra_repr() + ", dora"
+    def extra_repr(self) -> str:
+        return super().extra_repr() + ", dora"
 
 # %% ../nbs/02b_variants.ipynb #vb000015
 class LoRAEmbedding(LoRALinear):
     """LoRA on an `nn.Embedding` (PEFT's layout): the table `W0` (tokens x dim) plus `s (B A)^T`, with A (r x tokens) starting
     at zero and B (dim x r) random, the reverse of the linear layer; a lookup of token t adds `s B A[:, t]`."""
-    def __init__(self, base_layer: nn.Embedding, r: int = 8, alpha: float = 16, dropout: float = 0.0, use_rslora: bool = False):
-        super().__init__(base_layer, r=r, alpha=alpha, dropout=dropout, use_rslora=use_rslora)
-        del self.lora_A, self.lora_B   # renamed as PEFT names them
+
+    def __init__(
+        self,
+        base_layer: nn.Embedding,
+        r: int = 8,
+        alpha: float = 16,
+        dropout: float = 0.0,
+        use_rslora: bool = False,
+    ):
+        super().__init__(
+            base_layer, r=r, alpha=alpha, dropout=dropout, use_rslora=use_rslora
+        )
+        del self.lora_A, self.lora_B  # renamed as PEFT names them
         w = base_layer.weight
         dtype = torch.float32 if w.dtype in (torch.float16, torch.bfloat16) else w.dtype
-        self.lora_embedding_A = nn.Parameter(torch.zeros(r, base_layer.num_embeddings, device=w.device, dtype=dtype))
-        self.lora_embedding_B = nn.Parameter(torch.randn(base_layer.embedding_dim, r, device=w.device, dtype=dtype))
+        self.lora_embedding_A = nn.Parameter(
+            torch.zeros(r, base_layer.num_embeddings, device=w.device, dtype=dtype)
+        )
+        self.lora_embedding_B = nn.Parameter(
+            torch.randn(base_layer.embedding_dim, r, device=w.device, dtype=dtype)
+        )
+
     def _check_base(self, base_layer):
-        if not isinstance(base_layer, nn.Embedding): raise TypeError(f"LoRAEmbedding wraps an nn.Embedding, got {type(base_layer).__name__}.")
-    def reset_lora_parameters(self): pass  # set in __init__
+        if not isinstance(base_layer, nn.Embedding):
+            raise TypeError(
+                f"LoRAEmbedding wraps an nn.Embedding, got {type(base_layer).__name__}."
+            )
+
+    def reset_lora_parameters(self):
+        pass  # set in __init__
+
     @property
-    def lora_A(self) -> torch.Tensor: return self.lora_embedding_A
+    def lora_A(self) -> torch.Tensor:
+        return self.lora_embedding_A
+
     @property
-    def lora_B(self) -> torch.Tensor: return self.lora_embedding_B
+    def lora_B(self) -> torch.Tensor:
+        return self.lora_embedding_B
+
     @property
-    def in_features(self) -> int: return self.base_layer.num_embeddings
+    def in_features(self) -> int:
+        return self.base_layer.num_embeddings
+
     @property
-    def out_features(self) -> int: return self.base_layer.embedding_dim
+    def out_features(self) -> int:
+        return self.base_layer.embedding_dim
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         result = self.base_layer(x)
-        if self.merged: return result
+        if self.merged:
+            return result
         e = self.base_layer
-        after_a = F.embedding(x, self.lora_embedding_A.T, e.padding_idx, e.max_norm, e.norm_type, e.scale_grad_by_freq, e.sparse)
-        return (result + (after_a @ self.lora_embedding_B.T) * self.scaling).to(result.dtype)
+        after_a = F.embedding(
+            x,
+            self.lora_embedding_A.T,
+            e.padding_idx,
+            e.max_norm,
+            e.norm_type,
+            e.scale_grad_by_freq,
+            e.sparse,
+        )
+        return (result + (after_a @ self.lora_embedding_B.T) * self.scaling).to(
+            result.dtype
+        )
 
     @torch.no_grad()
     def merge(self):
         "Fold the update into the table: `W0 += s (B A)^T`."
-        if self.merged: raise RuntimeError("this LoRAEmbedding is already merged; call unmerge() first.")
-        w = self.base_layer.weight; w.copy_((w.to(self.lora_A.dtype) + self.delta_weight().T).to(w.dtype)); self.merged = True
+        if self.merged:
+            raise RuntimeError(
+                "this LoRAEmbedding is already merged; call unmerge() first."
+            )
+        w = self.base_layer.weight
+        w.copy_((w.to(self.lora_A.dtype) + self.delta_weight().T).to(w.dtype))
+        self.merged = True
+
     @torch.no_grad()
     def unmerge(self):
         "Undo `merge`."
-        if not self.merged: raise RuntimeError("this LoRAEmbedding is not merged; there is nothing to unmerge.")
-        w = self.base_layer.weight; w.copy_((w.to(self.lora_A.dtype) - self.delta_weight().T).to(w.dtype)); self.merged = False
+        if not self.merged:
+            raise RuntimeError(
+                "this LoRAEmbedding is not merged; there is nothing to unmerge."
+            )
+        w = self.base_layer.weight
+        w.copy_((w.to(self.lora_A.dtype) - self.delta_weight().T).to(w.dtype))
+        self.merged = False
 
 # %% ../nbs/02b_variants.ipynb #vb000018
 INITS = ("pissa", "olora")
+
 
 @torch.no_grad()
 def init_from_weight(layer: LoRALinear, how: str) -> LoRALinear:
     """Start A and B from the base weight instead of at zero, and take their product out of it so that the output is
     unchanged: PiSSA (Meng et al., 2024), the top-r singular directions; OLoRA (Büyükakyüz, 2024), a QR factorisation.
     The base weight becomes the residual `W0 - s B0 A0`; A0 and B0 are kept for `save_adapter`'s conversion."""
-    if how not in INITS: raise ValueError(f"init {how!r} is not one of {INITS}; PEFT's 'pissa_niter_k', 'corda', 'eva' and 'loftq' are not implemented.")
-    if type(layer) is not LoRALinear: raise ValueError(f"{how} initialisation is implemented for plain LoRALinear layers (nn.Linear), not {type(layer).__name__}.")
+    if how not in INITS:
+        raise ValueError(
+            f"init {how!r} is not one of {INITS}; PEFT's 'pissa_niter_k', 'corda', 'eva' and 'loftq' are not implemented."
+        )
+    if type(layer) is not LoRALinear:
+        raise ValueError(
+            f"{how} initialisation is implemented for plain LoRALinear layers (nn.Linear), not {type(layer).__name__}."
+        )
     w = layer.base_layer.weight
     w32 = w.to(torch.float32)
     if how == "pissa":
-        U, S, Vh = torch.linalg.svd(w32, full_matrices=False)   # W0 = U S V^T; keep the r largest
-        Sr = S[:layer.r] / layer.scaling                           # so that s B A is the rank-r part exactly
-        A, B = torch.diag(Sr.sqrt()) @ Vh[:layer.r], U[:, :layer.r] @ torch.diag(Sr.sqrt())
+        U, S, Vh = torch.linalg.svd(
+            w32, full_matrices=False
+        )  # W0 = U S V^T; keep the r largest
+        Sr = S[: layer.r] / layer.scaling  # so that s B A is the rank-r part exactly
+        A, B = (
+            torch.diag(Sr.sqrt()) @ Vh[: layer.r],
+            U[:, : layer.r] @ torch.diag(Sr.sqrt()),
+        )
     else:
-        Q, R = torch.linalg.qr(w32)                               # W0 = Q R, Q with orthonormal columns
-        A, B = R[:layer.r], Q[:, :layer.r]
-    layer.lora_A.copy_(A); layer.lora_B.copy_(B)
+        Q, R = torch.linalg.qr(w32)  # W0 = Q R, Q with orthonormal columns
+        A, B = R[: layer.r], Q[:, : layer.r]
+    layer.lora_A.copy_(A)
+    layer.lora_B.copy_(B)
     w.copy_((w32 - layer.scaling * B @ A).to(w.dtype))
-    layer.__dict__["initial_lora"] = (how, layer.lora_A.detach().clone(), layer.lora_B.detach().clone())
+    layer.__dict__["initial_lora"] = (
+        how,
+        layer.lora_A.detach().clone(),
+        layer.lora_B.detach().clone(),
+    )
     return layer
+
 
 def as_plain_lora(layer: LoRALinear) -> tuple[torch.Tensor, torch.Tensor]:
     """A and B of a plain LoRA of rank 2r that gives, on the *original* base weight, what the PiSSA/OLoRA layer gives on its
     residual: `W_res + s B A = W0 + s (B A - B0 A0) = W0 + s [B, -B0] [A; A0]` (PEFT's conversion)."""
     _, A0, B0 = layer.__dict__["initial_lora"]
-    return torch.cat([layer.lora_A.detach(), A0], 0), torch.cat([layer.lora_B.detach(), -B0], 1)
+    return torch.cat([layer.lora_A.detach(), A0], 0), torch.cat(
+        [layer.lora_B.detach(), -B0], 1
+    )
 
 # %% ../nbs/02b_variants.ipynb #vb000026
-def lora_plus_param_groups(model: nn.Module, lr: float, ratio: float = 16, weight_decay: float = 0.0, lr_embedding: float = 1e-6) -> list[dict]:
+def lora_plus_param_groups(
+    model: nn.Module,
+    lr: float,
+    ratio: float = 16,
+    weight_decay: float = 0.0,
+    lr_embedding: float = 1e-6,
+) -> list[dict]:
     """Optimizer parameter groups for LoRA+ (Hayou et al., 2024): B learns `ratio` times faster than A. As in PEFT's
     `create_loraplus_optimizer`: B matrices and every 1-d trainable tensor (biases, DoRA magnitudes) at `lr * ratio`,
     with weight decay except on biases and norm layers; LoRA on embeddings at `lr_embedding`; the rest (A, the head's
     matrices) at `lr`."""
-    if not (isinstance(ratio, (int, float)) and ratio >= 1): raise ValueError(f"ratio must be a number >= 1 (B's learning rate over A's), got {ratio!r}.")
-    norms = {f"{n}.{k}" if n else k for n, m in model.named_modules() if isinstance(m, (nn.LayerNorm,)) for k, _ in m.named_parameters(recurse=False)}
+    if not (isinstance(ratio, (int, float)) and ratio >= 1):
+        raise ValueError(
+            f"ratio must be a number >= 1 (B's learning rate over A's), got {ratio!r}."
+        )
+    norms = {
+        f"{n}.{k}" if n else k
+        for n, m in model.named_modules()
+        if isinstance(m, (nn.LayerNorm,))
+        for k, _ in m.named_parameters(recurse=False)
+    }
     groups = {"A": [], "embedding": [], "B": [], "B_no_decay": []}
     for name, p in model.named_parameters():
-        if not p.requires_grad: continue
-        if name.rsplit(".", 1)[-1] in ("lora_embedding_A", "lora_embedding_B"): groups["embedding"].append(p)  # LoRAEmbedding's
+        if not p.requires_grad:
+            continue
+        if name.rsplit(".", 1)[-1] in ("lora_embedding_A", "lora_embedding_B"):
+            groups["embedding"].append(p)  # LoRAEmbedding's
         elif name.endswith("lora_B") or p.ndim == 1:
-            groups["B" if name not in norms and "bias" not in name else "B_no_decay"].append(p)
-        else: groups["A"].append(p)
-    return [{"params": groups["A"], "weight_decay": weight_decay, "lr": lr},
-            {"params": groups["embedding"], "weight_decay": weight_decay, "lr": lr_embedding},
-            {"params": groups["B"], "weight_decay": weight_decay, "lr": lr * ratio},
-            {"params": groups["B_no_decay"], "weight_decay": 0.0, "lr": lr * ratio}]
+            groups[
+                "B" if name not in norms and "bias" not in name else "B_no_decay"
+            ].append(p)
+        else:
+            groups["A"].append(p)
+    return [
+        {"params": groups["A"], "weight_decay": weight_decay, "lr": lr},
+        {"params": groups["embedding"], "weight_decay": weight_decay, "lr": lr_embedding},
+        {"params": groups["B"], "weight_decay": weight_decay, "lr": lr * ratio},
+        {"params": groups["B_no_decay"], "weight_decay": 0.0, "lr": lr * ratio},
+    ]

@@ -26,6 +26,8 @@ Run from anywhere:  .venv/bin/python tools/check_docs.py   (or `make docs`, whic
 6. README.md is in step with nbs/index.ipynb: every visible markdown cell and visible code cell (without `#|`
    lines) appears verbatim; `make run` and `make test` appear in both; every value of the table output by a
    code cell marked `# headline-table` appears in README.md.
+9. The code cells are formatted by ruff at the line length of ruff.toml (90 characters, the text column at 1280 px):
+   `make format` formats them; lines it cannot shorten (long strings, comments) are counted, not failed.
 
 Exits 1 with the list of problems (file, cell, what to fix), 0 when the website is fine.
 """
@@ -40,6 +42,7 @@ from docs_checks.links import check_links
 from docs_checks.exports import check_exports
 from docs_checks.readme import check_readme
 from docs_checks.chapters import check_chapter_parts, check_markdown_patterns, check_sidebar
+from docs_checks.code import check_code_width
 
 # The checks, in the order they run. Adding one: a function in docs_checks/ and a line here.
 PAGE_CHECKS = {  # these read the pages processed by nbdev and converted by pandoc
@@ -51,6 +54,7 @@ SOURCE_CHECKS = {  # these read the notebooks and files as they are
     "sidebar": check_sidebar,
     "chapters: summaries, exercises, figures": check_chapter_parts,
     "Markdown that renders wrongly": check_markdown_patterns,
+    "code width": check_code_width,
     "README.md against index.ipynb": check_readme,
 }
 
