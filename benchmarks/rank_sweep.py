@@ -18,7 +18,8 @@ import pandas as pd
 import torch
 
 from dataclasses import asdict
-from lora_book.experiments import ExperimentConfig, run_experiment, METHOD_DEFAULTS, _same_config, read_metrics, write_metrics
+from lora_book.experiments import ExperimentConfig, run_experiment, METHOD_DEFAULTS, read_metrics, write_metrics
+from lora_book.runs import _same_config
 from lora_book.data import default_data_path
 from lora_book.ingest import preprocess
 

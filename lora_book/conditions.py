@@ -230,7 +230,7 @@ def conditions_cli(
     quiet: Param("no progress bars", store_true) = False,
 ):
     "The finer-label and longer-input study (chapter 5d): the Issue task and the longer inputs, several seeds, resumable."
-    from lora_book.cli import _cli_errors, _check_writable, output_lock
+    from lora_book.runs import _cli_errors, _check_writable, output_lock
     from lora_book.scaling import _int_list
 
     def go():

@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_experiments.ipynb #cef89a6d
 from __future__ import annotations
-import dataclasses, hashlib, io, json, math, os, pickle, re, resource, shutil, subprocess, sys, tempfile, time, warnings
+import dataclasses, hashlib, io, json, math, os, pickle, re, resource, shutil, tempfile, time, warnings
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np
@@ -46,25 +46,22 @@ from lora_book.train import (
     _write_atomically,
 )
 from . import data as cfpb
-from .ingest import preprocess
 from lora_book.classifiers import (
     POOLINGS,
     mean_pool,
     BertMeanPoolClassifier,
     scratch_config,
     check_model,
-    load_classifier,
 )
 
 # %% auto #0
-__all__ = ['METHODS', 'NEURAL', 'HEAD_INITS', 'BOOK_RECIPES', 'METHOD_DEFAULTS', 'TFIDF_CS', 'CONTENT_HASH', 'PROBE_CS',
-           'SUMMARY_COLUMNS', 'NEWER_FIELDS', 'PROBE_SEARCH', 'ExperimentConfig', 'build_model', 'write_metrics',
+__all__ = ['METHODS', 'NEURAL', 'HEAD_INITS', 'BOOK_RECIPES', 'METHOD_DEFAULTS', 'TFIDF_CS', 'NEWER_FIELDS', 'CONTENT_HASH',
+           'PROBE_CS', 'SUMMARY_COLUMNS', 'ExperimentConfig', 'recorded_config', 'build_model', 'write_metrics',
            'RecordError', 'read_metrics', 'reset_peak_memory', 'peak_memory_mb', 'load_data', 'run_tfidf',
            'frozen_features', 'fit_probe', 'probe_head', 'run_probe', 'process_state', 'check_run_name',
            'run_experiment', 'summarize', 'majority_baseline', 'results_table', 'plot_f1_vs_params',
-           'plot_learning_curves', 'plot_confusion_matrices', 'write_figures', 'recorded_config', 'run_in_process',
-           'run_all', 'search_candidates', 'run_search', 'search_table', 'evaluate_saved_run', 'run_seeds', 'seed_runs',
-           'seed_table', 'per_seed_table', 'per_class_f1', 'run_study']
+           'plot_learning_curves', 'plot_confusion_matrices', 'write_figures', 'search_table', 'seed_runs',
+           'seed_table', 'per_seed_table', 'per_class_f1']
 
 # %% ../nbs/05_experiments.ipynb #90cf20fc
 METHODS = ("scratch", "full", "lora", "probe", "tfidf")
@@ -232,6 +229,20 @@ class ExperimentConfig:
             raise ValueError(
                 f"train_size must be an integer of at least 2 (training rows), got {self.train_size!r}; leave it out to use every row."
             )
+
+
+NEWER_FIELDS = (
+    "train_size",
+    "use_rslora",
+)  # ExperimentConfig fields added after some results were recorded (their default is what those runs did)
+
+
+def recorded_config(config: dict, cls=ExperimentConfig) -> dict:
+    "A run's recorded config with the defaults of `cls`'s fields newer than the record filled in (so old and new records compare)."
+    return {
+        **{f.name: f.default for f in dataclasses.fields(cls) if f.name in NEWER_FIELDS},
+        **config,
+    }
 
 # %% ../nbs/05_experiments.ipynb #1f471b2e
 def build_model(cfg: ExperimentConfig, num_labels: int, id2label: dict | None = None):
@@ -1080,253 +1091,7 @@ def write_figures(results_dir="results"):
         plt.close(fig)
     return s
 
-# %% ../nbs/05_experiments.ipynb #c1556330
-def _same_config(metrics_file: Path, cfg: ExperimentConfig) -> bool:
-    "Does `metrics_file` hold a finished run of `cfg`? A damaged file is not one: it is reported, and the run is done again."
-    if not metrics_file.exists():
-        return False
-    try:
-        saved = read_metrics(metrics_file).get("config", {})
-    except RecordError as e:
-        print(f"{e} Running {cfg.method} again.", file=sys.stderr)
-        return False
-    return recorded_config(saved, type(cfg)) == json.loads(json.dumps(asdict(cfg)))
-
-
-NEWER_FIELDS = (
-    "train_size",
-    "use_rslora",
-)  # ExperimentConfig fields added after some results were recorded (their default is what those runs did)
-
-
-def recorded_config(config: dict, cls=ExperimentConfig) -> dict:
-    "A run's recorded config with the defaults of `cls`'s fields newer than the record filled in (so old and new records compare)."
-    return {
-        **{f.name: f.default for f in dataclasses.fields(cls) if f.name in NEWER_FIELDS},
-        **config,
-    }
-
-
-def _command(name: str) -> list[str]:
-    "The installed console script `name` (next to this Python, else on PATH)."
-    exe = Path(sys.executable).parent / name
-    if not exe.exists():
-        exe = shutil.which(name)
-    if not exe:
-        raise FileNotFoundError(
-            f"the command {name} is not installed; run `pip install -e .` in the repository."
-        )
-    return [str(exe)]
-
-
-def run_in_process(
-    cfg: ExperimentConfig,
-    data_dir,
-    output_dir,
-    run_name: str | None = None,
-    evaluate_test: bool = True,
-    save_model: bool = True,
-    progress: bool = False,
-    verbose: bool = False,
-) -> dict:
-    "`run_experiment` in a fresh process (`lora_book_train`), so that each run reports its own time and peak memory; its metrics."
-    args = (
-        _command("lora_book_train")
-        + [
-            "--method",
-            cfg.method,
-            "--data",
-            str(data_dir),
-            "--output-dir",
-            str(output_dir),
-            "--config-json",
-            json.dumps(asdict(cfg)),
-        ]
-        + (["--run-name", run_name] if run_name else [])
-        + ([] if evaluate_test else ["--validation-only"])
-        + ([] if save_model else ["--no-save"])
-        + ([] if progress else ["--quiet"])
-    )
-    r = subprocess.run(
-        args,
-        stdout=None if verbose else subprocess.DEVNULL,
-        stderr=None if verbose else subprocess.PIPE,
-        text=True,
-    )
-    if r.returncode:
-        raise RuntimeError(
-            f"lora_book_train --method {cfg.method} failed (exit status {r.returncode})"
-            + (
-                f": {r.stderr.strip()[-2000:]}"
-                if r.stderr
-                else "; its error is printed above"
-            )
-        )
-    return read_metrics(Path(output_dir) / (run_name or cfg.method) / "metrics.json")
-
-
-def _data_record(input_path) -> str | list[str]:
-    "The input(s) as results files record them (paths relative to the repository)."
-    paths = input_path or cfpb.default_data_paths()
-    paths = paths if isinstance(paths, (list, tuple)) else [paths]
-    return (
-        cfpb.portable_path(paths[0])
-        if len(paths) == 1
-        else [cfpb.portable_path(p) for p in paths]
-    )
-
-
-def run_all(
-    output_dir="results",
-    input_path=None,
-    work_dir="work",
-    methods=METHODS,
-    model: str = DEFAULT_MODEL,
-    seed: int = 42,
-    limit: int | None = None,
-    max_length: int = 128,
-    progress: bool = True,
-    force: bool = False,
-    verbose: bool = True,
-    **overrides,
-) -> pd.DataFrame:
-    "The main job: preprocess the data, run every method (each in its own process), write results/ and return the summary; `force` reruns finished methods."
-    t0 = time.perf_counter()
-    output_dir = Path(output_dir)
-    data_dir = Path(work_dir) / "cfpb"
-    preprocess(input_path or cfpb.default_data_paths(), data_dir, progress=progress)
-    (output_dir / "data").mkdir(parents=True, exist_ok=True)
-    for f in ("stats.json", "label_map.json"):
-        _atomic_write(output_dir / "data" / f, lambda t: shutil.copy(data_dir / f, t))
-    skipped = []
-    for m in methods:
-        cfg = ExperimentConfig(
-            m,
-            model=model,
-            seed=seed,
-            limit=limit,
-            max_length=max_length,
-            **overrides.get(m, {}),
-        )
-        if not force and _same_config(output_dir / m / "metrics.json", cfg):
-            if verbose:
-                print(
-                    f"[{m}] already done for this configuration: {output_dir / m / 'metrics.json'}"
-                )
-            skipped.append(m)
-            continue
-        if verbose:
-            print(f"[{m}] training ...", flush=True)
-        run_in_process(cfg, data_dir, output_dir, progress=progress, verbose=verbose)
-    summary = write_figures(output_dir)
-    before = 0.0  # a resumed job (some methods were done before) counts the time of its earlier invocations too
-    if skipped and (output_dir / "run_all.json").exists():
-        try:
-            before = float(
-                json.loads((output_dir / "run_all.json").read_text()).get("seconds", 0.0)
-            )
-        except (ValueError, TypeError, AttributeError, UnicodeDecodeError):
-            before = 0.0
-    _atomic_json(
-        {
-            "seconds": before + time.perf_counter() - t0,
-            "methods": list(methods),
-            "data": _data_record(input_path),
-            "device": "cuda"
-            if torch.cuda.is_available()
-            else f"cpu ({os.cpu_count()} cores)",
-        },
-        output_dir / "run_all.json",
-    )
-    return summary
-
 # %% ../nbs/05_experiments.ipynb #fd1e234e
-def search_candidates(method: str, best: dict | None, stage: int) -> dict:
-    "The recipes tried at `stage` of the search (0, 1, 2), given the best recipe so far; every method gets five runs."
-    book = BOOK_RECIPES[method]
-    if stage == 0:  # the head and the pooling
-        if method == "scratch":
-            return {"book": book, "mean": {**book, "pooling": "mean"}}
-        return {
-            "book": book,
-            "lpft": {**book, "head_init": "probe"},
-            "lpft_mean": {**book, "head_init": "probe", "pooling": "mean"},
-        }
-    if stage == 1:
-        return {
-            "cw": {**best, "class_weighted": True}
-        }  # a class-weighted loss, on the best so far
-    if (
-        stage == 2
-    ):  # the learning rate, on the best so far (scratch, with no probe to try, also tries half the step)
-        return {
-            "lr2x": {**best, "lr": 2 * best["lr"]},
-            **({"lr0.5x": {**best, "lr": best["lr"] / 2}} if method == "scratch" else {}),
-        }
-    return {}
-
-
-PROBE_SEARCH = {
-    f"{p}{'_cw' if cw else ''}": {"pooling": p, "class_weighted": cw}
-    for p in POOLINGS
-    for cw in (False, True)
-}
-
-
-def run_search(
-    output_dir="results",
-    data_dir="work/cfpb",
-    methods=("probe", "lora", "full", "scratch"),
-    model: str = DEFAULT_MODEL,
-    max_length: int = 128,
-    limit: int | None = None,
-    progress: bool = False,
-    **overrides,
-) -> dict:
-    "Choose each method's recipe on the validation split (test never read); write `search/<method>/<run>/metrics.json` and `search/choice.json`."
-    root = Path(output_dir) / "search"
-    choice = {}
-    for m in methods:
-        tried = {}  # run name -> (recipe, validation weighted F1)
-        for stage in (0, 1, 2) if m != "probe" else (0,):
-            best = max(tried.values(), key=lambda t: t[1])[0] if tried else None
-            for name, recipe in (
-                PROBE_SEARCH if m == "probe" else search_candidates(m, best, stage)
-            ).items():
-                recipe = {**recipe, **overrides.get(m, {})}
-                cfg = ExperimentConfig(
-                    m, model=model, max_length=max_length, limit=limit, **recipe
-                )
-                f = root / m / name / "metrics.json"
-                if _same_config(f, cfg):
-                    r = read_metrics(f)  # finished before: an interrupted search resumes
-                else:
-                    print(f"[search] {m} {name} ...", flush=True)
-                    r = run_in_process(
-                        cfg,
-                        data_dir,
-                        root / m,
-                        run_name=name,
-                        evaluate_test=False,
-                        save_model=m != "probe",
-                        progress=progress,
-                    )
-                    print(
-                        f"[search] {m} {name}: validation weighted F1 {r['best_val_f1_weighted']:.3f}, macro {r['best_val_f1_macro']:.3f} "
-                        f"({r['train_seconds']:.0f}s)",
-                        flush=True,
-                    )
-                tried[name] = (recipe, r["best_val_f1_weighted"])
-        name = max(tried, key=lambda k: tried[k][1])  # ties: the earlier run
-        choice[m] = {
-            "run": name,
-            "recipe": tried[name][0],
-            "val_f1_weighted": tried[name][1],
-        }
-    _atomic_json(choice, root / "choice.json")
-    return choice
-
-
 def search_table(results_dir="results") -> pd.DataFrame:
     "Every run of the recipe search: its recipe, best epoch and validation scores; `chosen` marks each method's pick."
     root = Path(results_dir) / "search"
@@ -1357,84 +1122,7 @@ def search_table(results_dir="results") -> pd.DataFrame:
         )
     return pd.DataFrame(rows)
 
-
-def evaluate_saved_run(run_dir, data_dir, output_dir) -> dict:
-    "Read the test split once for a finished validation-only run (its saved model or adapter); write `output_dir/metrics.json` and the artefact."
-    run_dir, output_dir = Path(run_dir), Path(output_dir)
-    r = read_metrics(run_dir / "metrics.json")
-    cfg = ExperimentConfig(**r["config"])
-    if (
-        cfg.method == "probe"
-    ):  # a deterministic fit on cached features: fitted again, now scoring the test split, it is the same model
-        return run_in_process(cfg, data_dir, output_dir.parent, run_name=output_dir.name)
-    remove_stale_temporaries(output_dir.parent, output_dir.name)
-    tmp = output_dir.with_name(
-        f".{output_dir.name}.tmp{os.getpid()}"
-    )  # the folder appears complete or not at all
-    shutil.copytree(
-        run_dir, tmp, ignore=shutil.ignore_patterns("metrics.json", "checkpoint")
-    )
-    model, tok, names, _ = load_classifier(
-        tmp / ("adapter" if cfg.method == "lora" else "model")
-    )
-    _, _, test, _ = load_data(data_dir, cfg.limit)
-    ids = tokenize(tok, test.text, cfg.max_length, Path(data_dir) / ".cache")
-    probs, y = predict_proba(
-        model, make_loader(ids, test.label, 64, shuffle=False, pad_id=tok.pad_token_id)
-    )
-    extra = {
-        k: v
-        for k, v in r.items()
-        if k not in ("method", "config", "seed", "test", "torch")
-    }  # time and memory: the search run's
-    metrics = _finish(cfg, names, y, probs.argmax(1), extra)
-    write_metrics(metrics, tmp / "metrics.json")
-    if output_dir.exists():
-        shutil.rmtree(output_dir)
-    os.replace(tmp, output_dir)
-    return metrics
-
 # %% ../nbs/05_experiments.ipynb #2173e4fc
-def run_seeds(
-    output_dir="results",
-    data_dir="work/cfpb",
-    seeds=(43, 44),
-    methods=NEURAL,
-    recipes: dict | None = None,
-    model: str = DEFAULT_MODEL,
-    max_length: int = 128,
-    limit: int | None = None,
-    progress: bool = False,
-):
-    "More training seeds of each neural method at its recipe (default: METHOD_DEFAULTS): `seeds/<method>/seed<k>/metrics.json`."
-    root = Path(output_dir) / "seeds"
-    for m in methods:
-        for s in seeds:
-            cfg = ExperimentConfig(
-                m,
-                model=model,
-                max_length=max_length,
-                limit=limit,
-                seed=s,
-                **(recipes or METHOD_DEFAULTS)[m],
-            )
-            if _same_config(root / m / f"seed{s}" / "metrics.json", cfg):
-                continue
-            print(f"[seeds] {m} seed {s} ...", flush=True)
-            r = run_in_process(
-                cfg,
-                data_dir,
-                root / m,
-                run_name=f"seed{s}",
-                save_model=False,
-                progress=progress,
-            )
-            print(
-                f"[seeds] {m} seed {s}: test weighted F1 {r['test_f1_weighted']:.3f} ({r['train_seconds']:.0f}s)",
-                flush=True,
-            )
-
-
 def seed_runs(results_dir="results", strict: bool = True) -> dict:
     """Each method's runs: the main job's (`<method>/metrics.json`) then its extra seeds (`seeds/<method>/seed*/metrics.json`,
     or the learning curves' runs on the whole training split, `curves/<method>/nall-s*`); `strict=False` leaves out seeds of another recipe."""
@@ -1545,72 +1233,3 @@ def per_class_f1(results_dir="results") -> pd.DataFrame:
         [int(first["per_class"][c]["support"]) for c in first["classes"]],
     )
     return t
-
-# %% ../nbs/05_experiments.ipynb #d7d8a55a
-def run_study(
-    output_dir="results",
-    input_path=None,
-    work_dir="work",
-    seeds=(43, 44),
-    model: str = DEFAULT_MODEL,
-    max_length: int = 128,
-    limit: int | None = None,
-    progress: bool = False,
-    **overrides,
-) -> pd.DataFrame:
-    "The multi-seed study: the recipe search on validation, the test split read once per chosen recipe (seed 42), more seeds; the seed table."
-    t0 = time.perf_counter()
-    output_dir = Path(output_dir)
-    data_dir = Path(work_dir) / "cfpb"
-    preprocess(input_path or cfpb.default_data_paths(), data_dir, progress=progress)
-    (output_dir / "data").mkdir(parents=True, exist_ok=True)
-    for f in ("stats.json", "label_map.json"):
-        _atomic_write(output_dir / "data" / f, lambda t: shutil.copy(data_dir / f, t))
-    choice = run_search(
-        output_dir,
-        data_dir,
-        model=model,
-        max_length=max_length,
-        limit=limit,
-        progress=progress,
-        **overrides,
-    )
-    for (
-        m,
-        c,
-    ) in choice.items():  # the chosen run of each method becomes its main result: its test split is read now, once
-        run = output_dir / "search" / m / c["run"]
-        if not _same_config(
-            output_dir / m / "metrics.json",
-            ExperimentConfig(**read_metrics(run / "metrics.json")["config"]),
-        ):
-            evaluate_saved_run(run, data_dir, output_dir / m)
-    run_seeds(
-        output_dir,
-        data_dir,
-        seeds,
-        [m for m in ("lora", "full", "scratch") if m in choice],
-        {m: c["recipe"] for m, c in choice.items()},
-        model=model,
-        max_length=max_length,
-        limit=limit,
-        progress=progress,
-    )
-    tfidf = ExperimentConfig("tfidf", model=model, max_length=max_length, limit=limit)
-    if not _same_config(output_dir / "tfidf" / "metrics.json", tfidf):
-        run_in_process(tfidf, data_dir, output_dir)
-    write_figures(output_dir)
-    table = seed_table(output_dir)
-    table.to_csv(output_dir / "seeds.csv")
-    _atomic_json(
-        {
-            "seconds": time.perf_counter() - t0,
-            "seeds": [42, *seeds],
-            "choice": choice,
-            "device": torch.cuda.get_device_name()
-            if torch.cuda.is_available()
-            else f"cpu ({os.cpu_count()} cores)",
-        },
-        output_dir / "study.json",
-    )
-    return table

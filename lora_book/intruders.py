@@ -20,11 +20,10 @@ from .conditions import issues_by_id
 from lora_book.experiments import (
     _atomic_json,
     ExperimentConfig,
-    run_in_process,
-    _same_config,
     fit_probe,
     _predict_in_order,
 )
+from .runs import run_in_process, _same_config
 from .comparisons import seed_bootstrap_diff
 from .classifiers import load_classifier, mean_pool
 
@@ -367,7 +366,7 @@ def forgetting_cli(
     limit: Param("use only this many training rows (smoke runs)", int) = None,
 ):
     "The fine-tunes chapter 7b measures for forgetting (about 40 minutes on a 2-core CPU), resumable."
-    from lora_book.cli import _cli_errors, _check_writable, output_lock
+    from lora_book.runs import _cli_errors, _check_writable, output_lock
 
     def go():
         if max_minutes is not None and not max_minutes > 0:

@@ -24,12 +24,12 @@ from lora_book.experiments import (
     _predict_in_order,
     _class_probabilities,
     _finish,
-    _same_config,
     write_metrics,
     read_metrics,
     reset_peak_memory,
     peak_memory_mb,
 )
+from .runs import _same_config
 from .classifiers import BertMeanPoolClassifier, check_model
 from lora_book.scaling import (
     run_name,
@@ -516,7 +516,7 @@ def peers_cli(
     quiet: Param("no progress bars", store_true) = False,
 ):
     "The peers of chapter 5e (PEFT + Trainer with our LoRA recipe, SetFit, and the probe with SetFit's head) on the union's splits, resumable."
-    from lora_book.cli import _cli_errors, _check_writable, output_lock
+    from lora_book.runs import _cli_errors, _check_writable, output_lock
 
     def go():
         method_list = tuple(m.strip() for m in methods.split(",") if m.strip())

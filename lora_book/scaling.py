@@ -16,11 +16,10 @@ from lora_book.experiments import (
     METHOD_DEFAULTS,
     ExperimentConfig,
     _atomic_json,
-    _same_config,
     read_metrics,
     write_metrics,
-    run_in_process,
 )
+from .runs import _same_config, run_in_process
 from .comparisons import f1_from_predictions, seed_bootstrap_diff
 from .classifiers import check_model
 
@@ -468,7 +467,7 @@ def curves_cli(
     quiet: Param("no progress bars", store_true) = False,
 ):
     "The learning-curve study (chapter 5b): every method on nested training subsets, several seeds, resumable."
-    from lora_book.cli import _cli_errors, _check_writable, output_lock
+    from lora_book.runs import _cli_errors, _check_writable, output_lock
 
     def go():
         size_list, seed_list = (

@@ -18,7 +18,7 @@ from .inject import merge_lora, remove_stale_temporaries
 from .train import tokenize, make_loader, predict_proba
 from .experiments import _atomic_json
 from .classifiers import load_classifier
-from .cli import _cli_errors, _check_writable, output_lock
+from .runs import _cli_errors, _check_writable, output_lock
 
 # %% auto #0
 __all__ = ['iter_narratives', 'quantize_int8', 'check_output_apart', 'csv_safe', 'predict', 'predict_cli']

@@ -17,12 +17,12 @@ from lora_book.experiments import (
     METHOD_DEFAULTS,
     ExperimentConfig,
     _atomic_json,
-    _same_config,
     read_metrics,
     write_metrics,
     run_experiment,
     seed_runs,
 )
+from .runs import _same_config
 from .comparisons import f1_from_predictions
 from .scaling import seed_bootstrap_ci
 
@@ -408,7 +408,7 @@ def shift_cli(
     quiet: Param("no progress bars", store_true) = False,
 ):
     "The shift study (chapter 5c): each method trained on the first collection, scored on both; resumable."
-    from lora_book.cli import _cli_errors, _check_writable, output_lock
+    from lora_book.runs import _cli_errors, _check_writable, output_lock
 
     def go():
         method_list = tuple(m.strip() for m in methods.split(",") if m.strip())
