@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from .train import paired_bootstrap_diff
-from .experiments import read_metrics, seed_runs
+from .experiments import read_metrics
+from .report import seed_runs
 
 # %% auto #0
 __all__ = ['COMPARISONS', 'SEED_COMPARISONS', 'paired_comparisons', 'f1_from_predictions', 'seed_bootstrap_diff',

@@ -32,7 +32,6 @@ from lora_book.experiments import (
     RecordError,
     check_run_name,
     run_experiment,
-    results_table,
     process_state,
     read_metrics,
     write_metrics,
@@ -41,9 +40,8 @@ from lora_book.experiments import (
     _finish,
     _atomic_json,
     _atomic_write,
-    write_figures,
-    seed_table,
 )
+from .report import results_table, write_figures, seed_table
 
 # %% auto #0
 __all__ = ['PROBE_SEARCH', 'run_in_process', 'run_all', 'search_candidates', 'run_search', 'evaluate_saved_run', 'run_seeds',

@@ -20,8 +20,8 @@ from lora_book.experiments import (
     read_metrics,
     write_metrics,
     run_experiment,
-    seed_runs,
 )
+from .report import seed_runs
 from .runs import _same_config
 from .comparisons import f1_from_predictions
 from .scaling import seed_bootstrap_ci
