@@ -12,10 +12,21 @@ from .experiments import read_metrics
 from .report import seed_runs
 
 # %% auto #0
-__all__ = ['COMPARISONS', 'SEED_COMPARISONS', 'paired_comparisons', 'f1_from_predictions', 'seed_bootstrap_diff',
+__all__ = ['COMPARISONS', 'SEED_COMPARISONS', 'reading', 'paired_comparisons', 'f1_from_predictions', 'seed_bootstrap_diff',
            'seed_comparisons']
 
 # %% ../nbs/05a_comparisons.ipynb #fa3a83c9
+def reading(a: str, b: str, lo: float, hi: float) -> str:
+    "What an interval [lo, hi] of `a - b` says: a difference is claimed only when it excludes zero."
+    return (
+        f"{a} better"
+        if lo > 0
+        else f"{b} better"
+        if hi < 0
+        else "no demonstrated difference"
+    )
+
+
 COMPARISONS = (
     ("lora", "full"),
     ("lora", "probe"),
@@ -61,11 +72,7 @@ def paired_comparisons(
                 "comparison": f"{a} - {b}",
                 f"{average} F1 difference": round(d["diff"], 3),
                 "95% CI": f"[{lo:+.3f}, {hi:+.3f}]",
-                "reading": f"{a} better"
-                if lo > 0
-                else f"{b} better"
-                if hi < 0
-                else "no demonstrated difference",
+                "reading": reading(a, b, lo, hi),
             }
         )
     return pd.DataFrame(rows).set_index("comparison")
@@ -161,11 +168,7 @@ def seed_comparisons(
                 "seeds": f"{len(runs[a])} vs {len(runs[b])}",
                 f"{average} F1 difference": round(d["diff"], 3),
                 "95% CI": f"[{lo:+.3f}, {hi:+.3f}]",
-                "reading": f"{a} better"
-                if lo > 0
-                else f"{b} better"
-                if hi < 0
-                else "no demonstrated difference",
+                "reading": reading(a, b, lo, hi),
             }
         )
     return pd.DataFrame(rows).set_index("comparison")

@@ -30,7 +30,7 @@ from .classifiers import load_classifier, mean_pool
 # %% auto #0
 __all__ = ['KS', 'EPSILONS', 'FORGETTING_SETTING', 'FORGETTING_RUNS', 'FORGETTING_MIN_COUNT', 'WITHIN_PRODUCT', 'ISSUE_CS',
            'INTERVENTIONS', 'FACTORS', 'max_similarity', 'intruder_count', 'intruder_counts', 'encoder_weights',
-           'intruder_report', 'write_intruders', 'intruder_table', 'intruders_by_k', 'plot_intruders',
+           'intruder_report', 'report_name', 'write_intruders', 'intruder_table', 'intruders_by_k', 'plot_intruders',
            'plot_intruders_against_update', 'forgetting_configs', 'run_forgetting', 'forgetting_cli',
            'encoder_features', 'nearest_neighbours', 'neighbour_overlap', 'linear_cka', 'issue_tasks', 'what_is_kept',
            'damp_intruders', 'intervene', 'write_forgetting', 'run_group', 'forgetting_table', 'intervention_table',
@@ -161,6 +161,18 @@ def _count(report: dict, side: str, k: int, eps: float) -> int:
             for p in report["per_matrix"].values()
         )
     )
+
+
+def report_name(run: str, collection: str = "first") -> str:
+    "The row of a run of the forgetting study (`full_s43`, `r1_a16`, `rs_r8`) in the intruder report: `full s43 (first)`, `lora r1 a16 (first)`, `rslora r8 (first)`."
+    kind = (
+        f"rslora {run[3:]}"
+        if run.startswith("rs_")
+        else run
+        if run.startswith("full")
+        else f"lora {run}"
+    )
+    return f"{kind.replace('_', ' ')} ({collection})"
 
 
 def write_intruders(runs: dict, out_file, pretrained=None) -> Path:

@@ -129,6 +129,16 @@ def _data_record(input_path) -> str | list[str]:
     )
 
 
+def _prepare_data(input_path, work_dir, output_dir: Path, progress: bool) -> Path:
+    "Preprocess the input into `work_dir/cfpb` (the shipped collections by default) and copy its counts and label map into `output_dir/data/`; the data folder."
+    data_dir = Path(work_dir) / "cfpb"
+    preprocess(input_path or cfpb.default_data_paths(), data_dir, progress=progress)
+    (output_dir / "data").mkdir(parents=True, exist_ok=True)
+    for f in ("stats.json", "label_map.json"):
+        _atomic_write(output_dir / "data" / f, lambda t: shutil.copy(data_dir / f, t))
+    return data_dir
+
+
 def run_all(
     output_dir="results",
     input_path=None,
@@ -146,11 +156,7 @@ def run_all(
     "The main job: preprocess the data, run every method (each in its own process), write results/ and return the summary; `force` reruns finished methods."
     t0 = time.perf_counter()
     output_dir = Path(output_dir)
-    data_dir = Path(work_dir) / "cfpb"
-    preprocess(input_path or cfpb.default_data_paths(), data_dir, progress=progress)
-    (output_dir / "data").mkdir(parents=True, exist_ok=True)
-    for f in ("stats.json", "label_map.json"):
-        _atomic_write(output_dir / "data" / f, lambda t: shutil.copy(data_dir / f, t))
+    data_dir = _prepare_data(input_path, work_dir, output_dir, progress)
     skipped = []
     for m in methods:
         cfg = ExperimentConfig(
@@ -371,11 +377,7 @@ def run_study(
     "The multi-seed study: the recipe search on validation, the test split read once per chosen recipe (seed 42), more seeds; the seed table."
     t0 = time.perf_counter()
     output_dir = Path(output_dir)
-    data_dir = Path(work_dir) / "cfpb"
-    preprocess(input_path or cfpb.default_data_paths(), data_dir, progress=progress)
-    (output_dir / "data").mkdir(parents=True, exist_ok=True)
-    for f in ("stats.json", "label_map.json"):
-        _atomic_write(output_dir / "data" / f, lambda t: shutil.copy(data_dir / f, t))
+    data_dir = _prepare_data(input_path, work_dir, output_dir, progress)
     choice = run_search(
         output_dir,
         data_dir,
