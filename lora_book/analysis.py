@@ -33,11 +33,13 @@ def singular_values(m) -> np.ndarray:
 
 
 def energy_share(sv, ranks=None) -> np.ndarray:
-    "Share of the squared Frobenius norm in the top-r singular directions, for each r in `ranks` (default 1..len(sv))."
+    """Share of the squared Frobenius norm in the top-r singular directions, for each r in
+    `ranks` (default 1..len(sv))."""
     sv = np.sort(np.asarray(sv, dtype=np.float64))[::-1]
     if sv.ndim != 1 or len(sv) == 0:
         raise ValueError(
-            "energy_share needs a 1-d array of singular values; pass singular_values(matrix)."
+            "energy_share needs a 1-d array of singular values; pass "
+            "singular_values(matrix)."
         )
     total = (sv**2).sum()
     if total == 0:
@@ -49,7 +51,8 @@ def energy_share(sv, ranks=None) -> np.ndarray:
 
 
 def random_like(m, seed: int = 0) -> np.ndarray:
-    "A Gaussian matrix with the shape and Frobenius norm of `m` (the structureless yardstick)."
+    """A Gaussian matrix with the shape and Frobenius norm of `m` (the structureless
+    yardstick)."""
     m = (
         m.detach().cpu().double().numpy()
         if isinstance(m, torch.Tensor)
@@ -63,14 +66,16 @@ QV_PATTERN = r"encoder\.layer\.\d+\.attention\.self\.(query|value)\.weight"
 
 
 def _encoder_state(path) -> dict[str, torch.Tensor]:
-    "The encoder weights of a saved model folder (task heads dropped), keyed without the `bert.`-style prefix."
+    """The encoder weights of a saved model folder (task heads dropped), keyed without the
+    `bert.`-style prefix."""
     from transformers import AutoModel
     from transformers.utils import logging as hf_logging
 
     hf_logging.set_verbosity_error()
     if not Path(path, "config.json").exists():
         raise FileNotFoundError(
-            f"{path} is not a saved model folder (no config.json); for the full fine-tune run lora_book_run_all, "
+            f"{path} is not a saved model folder (no config.json); for the full "
+            "fine-tune run lora_book_run_all, "
             "which writes results/full/model."
         )
     return {
@@ -82,7 +87,8 @@ def _encoder_state(path) -> dict[str, torch.Tensor]:
 def delta_weights(
     pretrained, finetuned, pattern: str = QV_PATTERN
 ) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
-    "`{name: (W_pretrained, W_finetuned - W_pretrained)}` for the encoder weights whose name fully matches `pattern`."
+    """`{name: (W_pretrained, W_finetuned - W_pretrained)}` for the encoder weights whose
+    name fully matches `pattern`."""
     w0, w1 = _encoder_state(pretrained), _encoder_state(finetuned)
     names = [k for k in w0 if re.fullmatch(pattern, k)]
     if not names:
@@ -91,13 +97,15 @@ def delta_weights(
         )
     if missing := [k for k in names if k not in w1 or w1[k].shape != w0[k].shape]:
         raise ValueError(
-            f"{finetuned} lacks or reshapes {missing[:2]}; both checkpoints must share one architecture."
+            f"{finetuned} lacks or reshapes {missing[:2]}; both checkpoints must share "
+            "one architecture."
         )
     return {k: (w0[k], w1[k] - w0[k]) for k in names}
 
 
 def intrinsic_rank_report(deltas: dict, seed: int = 0) -> dict:
-    "Singular values of each update and of a random matrix of the same shape and norm, its size and alignment with W0 (JSON-ready)."
+    """Singular values of each update and of a random matrix of the same shape and norm,
+    its size and alignment with W0 (JSON-ready)."""
     out = {}
     for i, (k, (w0, dw)) in enumerate(deltas.items()):
         out[k] = {
@@ -114,7 +122,8 @@ def intrinsic_rank_report(deltas: dict, seed: int = 0) -> dict:
 
 
 def energy_table(report: dict, ranks=(1, 8, 64)) -> pd.DataFrame:
-    "Energy share at each r of `ranks` for every matrix of a report, beside the random yardstick's."
+    """Energy share at each r of `ranks` for every matrix of a report, beside the random
+    yardstick's."""
     rows = []
     for k, v in report.items():
         s, sr = (
@@ -134,7 +143,8 @@ def energy_table(report: dict, ranks=(1, 8, 64)) -> pd.DataFrame:
 def write_intrinsic(
     finetuned, out_dir="results/intrinsic", pretrained=None, pattern: str = QV_PATTERN
 ) -> list[Path]:
-    "Write `spectra.json` (the report) and `energy.csv` (shares for r = 1..64) for a fine-tuned model folder; return the paths."
+    """Write `spectra.json` (the report) and `energy.csv` (shares for r = 1..64) for a
+    fine-tuned model folder; return the paths."""
     pretrained = pretrained or resolve_model_path()
     report = intrinsic_rank_report(delta_weights(pretrained, finetuned, pattern))
     out = Path(out_dir)
@@ -153,7 +163,8 @@ def write_intrinsic(
 
 # %% ../nbs/07_intrinsic_rank.ipynb #42d3dbf5
 def top_right_singular_vectors(m, n: int | None = None) -> np.ndarray:
-    "The top-`n` right-singular vectors of `m` (r x k) as the columns of a k x n matrix (all of them by default)."
+    """The top-`n` right-singular vectors of `m` (r x k) as the columns of a k x n matrix
+    (all of them by default)."""
     m = (
         m.detach().cpu().double().numpy()
         if isinstance(m, torch.Tensor)
@@ -164,10 +175,12 @@ def top_right_singular_vectors(m, n: int | None = None) -> np.ndarray:
 
 
 def subspace_similarity_bases(u1: np.ndarray, u2: np.ndarray) -> np.ndarray:
-    "φ[i-1, j-1] = ‖U1[:, :i]ᵀ U2[:, :j]‖²_F / min(i, j) for orthonormal bases U1 (k x r1), U2 (k x r2)."
+    """φ[i-1, j-1] = ‖U1[:, :i]ᵀ U2[:, :j]‖²_F / min(i, j) for orthonormal bases U1 (k x
+    r1), U2 (k x r2)."""
     if u1.shape[0] != u2.shape[0]:
         raise ValueError(
-            f"the bases live in spaces of different size ({u1.shape[0]} vs {u2.shape[0]})."
+            f"the bases live in spaces of different size ({u1.shape[0]} vs "
+            f"{u2.shape[0]})."
         )
     c = np.cumsum(
         np.cumsum((u1.T @ u2) ** 2, axis=0), axis=1
@@ -177,23 +190,27 @@ def subspace_similarity_bases(u1: np.ndarray, u2: np.ndarray) -> np.ndarray:
 
 
 def subspace_similarity(a1, a2) -> np.ndarray:
-    "Hu et al.'s φ(A1, A2, i, j) for all i <= rank(A1), j <= rank(A2), from the right-singular vectors of A1 (r1 x k) and A2 (r2 x k)."
+    """Hu et al.'s φ(A1, A2, i, j) for all i <= rank(A1), j <= rank(A2), from the
+    right-singular vectors of A1 (r1 x k) and A2 (r2 x k)."""
     return subspace_similarity_bases(
         top_right_singular_vectors(a1), top_right_singular_vectors(a2)
     )
 
 
 def random_similarity(i, j, d: int):
-    "Expected φ between a random i-dimensional and a j-dimensional subspace of R^d: max(i, j) / d."
+    """Expected φ between a random i-dimensional and a j-dimensional subspace of R^d:
+    max(i, j) / d."""
     return np.maximum(i, j) / d
 
 # %% ../nbs/07_intrinsic_rank.ipynb #b96db3a5
 def lora_matrices(adapter_dir) -> dict[str, dict[str, torch.Tensor]]:
-    "`{layer name: {'A': r x k, 'B': d x r}}` of a saved LoRA adapter folder (PEFT format)."
+    """`{layer name: {'A': r x k, 'B': d x r}}` of a saved LoRA adapter folder (PEFT
+    format)."""
     f = Path(adapter_dir) / "adapter_model.safetensors"
     if not f.exists():
         raise FileNotFoundError(
-            f"no adapter_model.safetensors in {adapter_dir}; run benchmarks/rank_sweep.py (it keeps r8 and r64)."
+            f"no adapter_model.safetensors in {adapter_dir}; run "
+            "benchmarks/rank_sweep.py (it keeps r8 and r64)."
         )
     out = {}
     for k, v in load_file(str(f)).items():

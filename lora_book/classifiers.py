@@ -27,7 +27,10 @@ __all__ = ['POOLINGS', 'mean_pool', 'BertMeanPoolClassifier', 'scratch_config', 
 POOLINGS = (
     "cls",
     "mean",
-)  # "cls": the model's [CLS] pooler; "mean": the mean of the last hidden states over real tokens
+    # "cls": the model's [CLS] pooler; "mean": the mean of the last hidden states over
+    # real
+    # tokens
+)
 
 
 def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
@@ -37,7 +40,8 @@ def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tenso
 
 
 class BertMeanPoolClassifier(BertPreTrainedModel):
-    "BERT with a linear head on the mean of its last hidden states: the pooling MiniLM was trained with (`1_Pooling/config.json`)."
+    """BERT with a linear head on the mean of its last hidden states: the pooling MiniLM
+    was trained with (`1_Pooling/config.json`)."""
 
     def __init__(self, config):
         super().__init__(config)
@@ -90,7 +94,8 @@ def scratch_config(vocab_size: int, num_labels: int) -> BertConfig:
 
 
 def check_model(model: str, max_length: int, method: str = "lora"):
-    "Fail before any work if `model` cannot be found or cannot read `max_length` tokens (the scratch model reads 512)."
+    """Fail before any work if `model` cannot be found or cannot read `max_length` tokens
+    (the scratch model reads 512)."""
     if method == "tfidf":
         return
     longest = (
@@ -100,7 +105,8 @@ def check_model(model: str, max_length: int, method: str = "lora"):
     )
     if max_length > longest:
         raise ValueError(
-            f"max_length={max_length} is longer than {model} can read ({longest} tokens); use at most {longest}."
+            f"max_length={max_length} is longer than {model} can read ({longest} "
+            f"tokens); use at most {longest}."
         )
 
 # %% ../nbs/04b_classifiers.ipynb #7fd54759
@@ -116,7 +122,8 @@ def _classifier_class(config_or_info) -> type:
 
 
 def check_sidecar(side: Path) -> dict:
-    "The adapter's `lora_book.json` (base model, class names, max_length, pooling), its schema checked; a problem is an AdapterError naming it."
+    """The adapter's `lora_book.json` (base model, class names, max_length, pooling), its
+    schema checked; a problem is an AdapterError naming it."""
     fix = f"restore {side} or save the adapter again (run_experiment writes it)"
     try:
         info = json.loads(side.read_text(encoding="utf-8"))
@@ -136,7 +143,8 @@ def check_sidecar(side: Path) -> dict:
         and len(set(c)) == len(c)
     ):
         raise AdapterError(
-            f"{side}: classes must be a non-empty list of distinct names, got {c!r}; {fix}."
+            f"{side}: classes must be a non-empty list of distinct names, got {c!r}; "
+            f"{fix}."
         )
     if isinstance(n, bool) or not isinstance(n, int) or not 2 <= n <= 512:
         raise AdapterError(
@@ -150,7 +158,8 @@ def check_sidecar(side: Path) -> dict:
 
 
 def load_classifier(path):
-    "A saved LoRA adapter (on its base model) or full model folder: (model, tokenizer, class names, max_length)."
+    """A saved LoRA adapter (on its base model) or full model folder: (model, tokenizer,
+    class names, max_length)."""
     path = Path(path)
     hf_logging.set_verbosity_error()
     if path.is_file():
@@ -161,7 +170,8 @@ def load_classifier(path):
         side = path / "lora_book.json"
         if not side.exists():
             raise ValueError(
-                f"{path} is an adapter without lora_book.json (base model and class names); save it with "
+                f"{path} is an adapter without lora_book.json (base model and class "
+                "names); save it with "
                 "run_experiment, or write that file beside the adapter."
             )
         info = check_sidecar(side)
@@ -189,6 +199,7 @@ def load_classifier(path):
             min(512, model.config.max_position_embeddings),
         )
     raise ValueError(
-        f"{path} is neither a LoRA adapter folder (adapter_config.json) nor a saved model (config.json); "
+        f"{path} is neither a LoRA adapter folder (adapter_config.json) nor a saved "
+        "model (config.json); "
         "pass results/lora/adapter or a folder written by save_pretrained."
     )

@@ -17,7 +17,8 @@ __all__ = ['COMPARISONS', 'SEED_COMPARISONS', 'reading', 'paired_comparisons', '
 
 # %% ../nbs/05a_comparisons.ipynb #fa3a83c9
 def reading(a: str, b: str, lo: float, hi: float) -> str:
-    "What an interval [lo, hi] of `a - b` says: a difference is claimed only when it excludes zero."
+    """What an interval [lo, hi] of `a - b` says: a difference is claimed only when it
+    excludes zero."""
     return (
         f"{a} better"
         if lo > 0
@@ -40,24 +41,28 @@ COMPARISONS = (
 def paired_comparisons(
     results_dir="results", pairs=COMPARISONS, average: str = "weighted", seed: int = 0
 ) -> pd.DataFrame:
-    "Test F1 differences `a - b` with paired 95% bootstrap intervals, from the predictions in each method's metrics.json."
+    """Test F1 differences `a - b` with paired 95% bootstrap intervals, from the
+    predictions in each method's metrics.json."""
     runs = {}
     for m in {m for pair in pairs for m in pair}:
         f = Path(results_dir) / m / "metrics.json"
         if not f.exists():
             raise FileNotFoundError(
-                f"{f} is missing; run `lora_book_train --method {m}` or `lora_book_run_all` first."
+                f"{f} is missing; run `lora_book_train --method {m}` or "
+                "`lora_book_run_all` first."
             )
         runs[m] = read_metrics(f)
         if "test_predictions" not in runs[m]:
             raise ValueError(
-                f"{f} has no test predictions (written by an older version); rerun `lora_book_run_all --force`."
+                f"{f} has no test predictions (written by an older version); rerun "
+                "`lora_book_run_all --force`."
             )
     rows = []
     for a, b in pairs:
         if runs[a]["test_labels"] != runs[b]["test_labels"]:
             raise ValueError(
-                f"{a} and {b} were tested on different complaints; rerun both on the same data folder."
+                f"{a} and {b} were tested on different complaints; rerun both on the "
+                "same data folder."
             )
         d = paired_bootstrap_diff(
             runs[a]["test_labels"],
@@ -79,7 +84,8 @@ def paired_comparisons(
 
 # %% ../nbs/05a_comparisons.ipynb #bac71985
 def f1_from_predictions(y, pred, n_classes: int, average: str, labels=None) -> float:
-    "Weighted or macro F1 from a confusion count (fast, for bootstraps); equals scikit-learn's f1_score with the same `labels`."
+    """Weighted or macro F1 from a confusion count (fast, for bootstraps); equals
+    scikit-learn's f1_score with the same `labels`."""
     cm = np.bincount(
         np.asarray(y) * n_classes + np.asarray(pred), minlength=n_classes * n_classes
     ).reshape(n_classes, n_classes)
@@ -105,7 +111,8 @@ def seed_bootstrap_diff(
     seed: int = 0,
     level: float = 0.95,
 ) -> dict:
-    "Mean F1 over seeds of a minus b, with a bootstrap interval that resamples test complaints (paired) and each method's seeds."
+    """Mean F1 over seeds of a minus b, with a bootstrap interval that resamples test
+    complaints (paired) and each method's seeds."""
     y = np.asarray(y)
     A, B = np.asarray(preds_a), np.asarray(preds_b)  # (seeds, complaints)
     k = int(max(y.max(), A.max(), B.max())) + 1
@@ -146,13 +153,15 @@ def seed_comparisons(
     average: str = "weighted",
     seed: int = 0,
 ) -> pd.DataFrame:
-    "F1 differences `a - b` of the means over seeds, with 95% intervals covering test sampling and training seeds."
+    """F1 differences `a - b` of the means over seeds, with 95% intervals covering test
+    sampling and training seeds."""
     runs = seed_runs(results_dir)
     rows = []
     for a, b in pairs:
         if runs[a][0]["test_labels"] != runs[b][0]["test_labels"]:
             raise ValueError(
-                f"{a} and {b} were tested on different complaints; rerun both on the same data folder."
+                f"{a} and {b} were tested on different complaints; rerun both on the "
+                "same data folder."
             )
         d = seed_bootstrap_diff(
             runs[a][0]["test_labels"],

@@ -24,17 +24,22 @@ __all__ = ['ISSUE', 'ISSUE_MIN_COUNT', 'CONDITION_SEEDS', 'CONDITION_PAIRS', 'is
            'condition_table', 'condition_differences']
 
 # %% ../nbs/05d_conditions.ipynb #85181de8
-ISSUE = "Issue"  # the CFPB export's column for what went wrong: a finer label than the product
-ISSUE_MIN_COUNT = 100  # issues with fewer complaints are dropped (about 15 of each kept one reach the test split)
+# the CFPB export's column for what went wrong: a finer label than the product
+ISSUE = "Issue"
+# issues with fewer complaints are dropped (about 15 of each kept one reach the test
+# split)
+ISSUE_MIN_COUNT = 100
 
 
 def issues_by_id(paths) -> dict[str, str]:
-    "Complaint ID (as text) -> the CFPB `Issue` of its row, over the exports `paths` (the first row wins where an ID repeats)."
+    """Complaint ID (as text) -> the CFPB `Issue` of its row, over the exports `paths`
+    (the first row wins where an ID repeats)."""
     out: dict[str, str] = {}
     for p in input_paths(paths):
         if ISSUE not in cfpb.read_columns(p):
             raise cfpb.DataError(
-                f"{Path(p).name} has no {ISSUE!r} column; the finer label needs a CFPB export with its Issue column"
+                f"{Path(p).name} has no {ISSUE!r} column; the finer label needs a CFPB "
+                "export with its Issue column"
             )
         with cfpb.reading_errors(p), cfpb.open_export(p) as (stream, _):
             df = pd.read_csv(
@@ -52,9 +57,12 @@ def issues_by_id(paths) -> dict[str, str]:
 def issue_splits(
     data_dir, out_dir, input_path=None, min_count: int = ISSUE_MIN_COUNT
 ) -> dict:
-    """Relabel the splits `preprocess` wrote to `data_dir` (from the exports `input_path`, default both shipped collections)
-    with the complaints' `Issue`; keep issues with at least `min_count` complaints; write the folder `out_dir` in the same
-    format (the `product` column holds the issue); return its stats. Nothing is rewritten when `out_dir` already holds them."""
+    """Relabel the splits `preprocess` wrote to `data_dir` (from the exports
+    `input_path`, default both shipped collections)
+    with the complaints' `Issue`; keep issues with at least `min_count` complaints; write
+    the folder `out_dir` in the same
+    format (the `product` column holds the issue); return its stats. Nothing is rewritten
+    when `out_dir` already holds them."""
     paths = input_path or cfpb.default_data_paths()
     issue = issues_by_id(paths)
     frames = dict(zip(cfpb.SPLITS, cfpb.load_splits(data_dir)[:3]))
@@ -62,14 +70,17 @@ def issue_splits(
         df["issue"] = df["Complaint ID"].astype(str).map(issue)
         if n := int(df.issue.isna().sum()):
             raise cfpb.DataError(
-                f"{n} complaints of {Path(data_dir) / (s + '.csv')} are not in {[Path(p).name for p in input_paths(paths)]}; "
-                "prepare the data folder from the same exports (lora_book_preprocess --input ...)"
+                f"{n} complaints of {Path(data_dir) / (s + '.csv')} are not in "
+                f"{[Path(p).name for p in input_paths(paths)]}; "
+                "prepare the data folder from the same exports (lora_book_preprocess "
+                "--input ...)"
             )
     counts = Counter(pd.concat(frames.values()).issue)
     names = sorted(k for k, v in counts.items() if v >= min_count)
     if len(names) < 2:
         raise cfpb.DataError(
-            f"only {len(names)} issue(s) have at least min_count={min_count} complaints; a classifier needs two: lower min_count"
+            f"only {len(names)} issue(s) have at least min_count={min_count} "
+            "complaints; a classifier needs two: lower min_count"
         )
     label_map = {name: i for i, name in enumerate(names)}
     per_split = {
@@ -120,7 +131,8 @@ def issue_splits(
 
 # %% ../nbs/05d_conditions.ipynb #6ebfb794
 def share_read_whole(texts, tokenizer, lengths=(128, 256, 512)) -> dict[int, float]:
-    "For each length, the share of `texts` whose tokens (with [CLS] and [SEP]) fit in it: read whole, not cut."
+    """For each length, the share of `texts` whose tokens (with [CLS] and [SEP]) fit in
+    it: read whole, not cut."""
     n = [
         len(ids)
         for ids in tokenizer(list(texts), add_special_tokens=True, truncation=False)[
@@ -134,14 +146,16 @@ CONDITION_SEEDS = (42, 43, 44)
 
 
 def condition_folder(condition: str, long_length: int = 256) -> str:
-    "Where a condition's runs go under the results folder: `issue`, or `len<long_length>` for the longer inputs."
+    """Where a condition's runs go under the results folder: `issue`, or
+    `len<long_length>` for the longer inputs."""
     if condition not in ("issue", "long"):
         raise ValueError(f"unknown condition {condition!r}; choose 'issue' or 'long'")
     return "issue" if condition == "issue" else f"len{long_length}"
 
 
 def condition_plan(seeds=CONDITION_SEEDS) -> list[tuple[str, str, int]]:
-    "(condition, method, seed) in the order they run: the deterministic fits and every first seed, then the further seeds, cheapest first."
+    """(condition, method, seed) in the order they run: the deterministic fits and every
+    first seed, then the further seeds, cheapest first."""
     first, rest = seeds[0], seeds[1:]
     return (
         [
@@ -169,7 +183,8 @@ def run_conditions(
     progress: bool = False,
     **overrides,
 ) -> list[tuple]:
-    "Run (or resume) the plan into `output_dir/issue/` and `output_dir/len<long_length>/`; return the runs done now."
+    """Run (or resume) the plan into `output_dir/issue/` and
+    `output_dir/len<long_length>/`; return the runs done now."""
     t0, done = time.perf_counter(), []
     data_dir, issue_dir = Path(work_dir) / "cfpb", Path(work_dir) / "issue"
     preprocess(input_path or cfpb.default_data_paths(), data_dir, progress=progress)
@@ -213,7 +228,8 @@ def conditions_cli(
         "results folder (writes OUTPUT_DIR/issue/ and OUTPUT_DIR/len<LONG_LENGTH>/)", str
     ) = "results/union",
     input: Param(
-        "CFPB export file(s) with an Issue column, read as one (default: both shipped collections)",
+        "CFPB export file(s) with an Issue column, read as one (default: both shipped "
+        "collections)",
         str,
         nargs="+",
     ) = None,
@@ -229,7 +245,8 @@ def conditions_cli(
     ) = None,
     quiet: Param("no progress bars", store_true) = False,
 ):
-    "The finer-label and longer-input study (chapter 5d): the Issue task and the longer inputs, several seeds, resumable."
+    """The finer-label and longer-input study (chapter 5d): the Issue task and the longer
+    inputs, several seeds, resumable."""
     from lora_book.runs import _cli_errors, _check_writable, output_lock
     from lora_book.scaling import _int_list
 
@@ -282,8 +299,10 @@ def conditions_cli(
 
 # %% ../nbs/05d_conditions.ipynb #d5cbd116
 def condition_runs(results_dir="results/union", long_length: int = 256) -> dict:
-    """`{(condition, method): [metrics, ...]}` of the whole-training-split runs (seeds in order): `product` (chapter 5b's runs
-    at 128 tokens), `issue` and `len<long_length>`; each condition's runs share one test split."""
+    """`{(condition, method): [metrics, ...]}` of the whole-training-split runs (seeds in
+    order): `product` (chapter 5b's runs
+    at 128 tokens), `issue` and `len<long_length>`; each condition's runs share one test
+    split."""
     out = {}
     for condition, folder in (
         ("product", "."),
@@ -301,7 +320,8 @@ def condition_runs(results_dir="results/union", long_length: int = 256) -> dict:
 
 
 def condition_table(results_dir="results/union", long_length: int = 256) -> pd.DataFrame:
-    "One row per (condition, method): seeds, classes, training and test complaints, mean and sd of test weighted and macro F1, median training seconds."
+    """One row per (condition, method): seeds, classes, training and test complaints, mean
+    and sd of test weighted and macro F1, median training seconds."""
     rows = []
     for (c, m), rs in condition_runs(results_dir, long_length).items():
         w, mac = (
@@ -343,7 +363,8 @@ def condition_differences(
     average: str = "weighted",
     n: int = 1000,
 ) -> pd.DataFrame:
-    """Differences of mean test F1 over seeds with seed-aware 95% intervals: each pair of methods within each condition, and each
+    """Differences of mean test F1 over seeds with seed-aware 95% intervals: each pair of
+    methods within each condition, and each
     method at `long_length` tokens against itself at 128 (same test complaints)."""
     runs, rows = condition_runs(results_dir, long_length), []
     long = f"len{long_length}"

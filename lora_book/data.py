@@ -37,12 +37,14 @@ SUFFIXES = ('.csv', '.csv.gz', '.zip')
 
 @contextmanager
 def open_export(path) -> Iterator[tuple[BinaryIO, BinaryIO]]:
-    "Open a CFPB export (`.csv`, `.csv.gz`, or `.zip` holding one CSV) as a binary stream; also yield the raw file (its position tracks progress)."
+    """Open a CFPB export (`.csv`, `.csv.gz`, or `.zip` holding one CSV) as a binary
+    stream; also yield the raw file (its position tracks progress)."""
     path = Path(path)
     if not path.is_file():
         what = 'is a folder, not a file' if path.is_dir() else 'not found'
         raise DataError(
-            f"input file {what}: {path}; pass --input PATH to a CFPB complaints export ({', '.join(SUFFIXES)})"
+            f"input file {what}: {path}; pass --input PATH to a CFPB complaints export "
+            f"({', '.join(SUFFIXES)})"
         )
     name = path.name.lower()
     kind = (
@@ -56,14 +58,16 @@ def open_export(path) -> Iterator[tuple[BinaryIO, BinaryIO]]:
     )
     if kind is None:
         raise DataError(
-            f"unsupported file type: {path.name}; pass a CFPB complaints export ({', '.join(SUFFIXES)})"
+            f"unsupported file type: {path.name}; pass a CFPB complaints export "
+            f"({', '.join(SUFFIXES)})"
         )
     with ExitStack() as stack:
         try:
             raw = stack.enter_context(open(path, 'rb'))
         except OSError as e:
             raise DataError(
-                f"cannot open {path}: {_first_line(e)}; check the path and its permissions"
+                f"cannot open {path}: {_first_line(e)}; check the path and its "
+                "permissions"
             ) from None
         if kind == 'gz':
             stream = stack.enter_context(gzip.GzipFile(fileobj=raw, mode='rb'))
@@ -72,7 +76,8 @@ def open_export(path) -> Iterator[tuple[BinaryIO, BinaryIO]]:
                 zf = stack.enter_context(zipfile.ZipFile(raw))
             except (zipfile.BadZipFile, OSError, EOFError) as e:
                 raise DataError(
-                    f"{path.name} is not a readable zip archive ({_first_line(e)}); re-download the export, or unzip it and pass the CSV"
+                    f"{path.name} is not a readable zip archive ({_first_line(e)}); "
+                    "re-download the export, or unzip it and pass the CSV"
                 ) from None
             csvs = [
                 i
@@ -84,7 +89,8 @@ def open_export(path) -> Iterator[tuple[BinaryIO, BinaryIO]]:
             if len(csvs) != 1:
                 names = ', '.join(i.filename for i in csvs[:5]) or 'none'
                 raise DataError(
-                    f"{path.name} holds {len(csvs)} CSV files ({names}); it must hold exactly one: extract the CSV you want and pass it"
+                    f"{path.name} holds {len(csvs)} CSV files ({names}); it must hold "
+                    "exactly one: extract the CSV you want and pass it"
                 )
             stream = stack.enter_context(zf.open(csvs[0]))
         else:
@@ -102,7 +108,9 @@ def reading_errors(path):
         raise
     except UnicodeDecodeError as e:
         raise DataError(
-            f"{name} is not UTF-8 text (undecodable byte {e.object[e.start : e.start + 1]!r}); re-save it as UTF-8 (the CFPB export is UTF-8)"
+            f"{name} is not UTF-8 text (undecodable byte "
+            f"{e.object[e.start : e.start + 1]!r}); re-save it as UTF-8 (the CFPB "
+            "export is UTF-8)"
         ) from None
     except pd.errors.EmptyDataError:
         raise DataError(
@@ -110,21 +118,25 @@ def reading_errors(path):
         ) from None
     except pd.errors.ParserError as e:
         raise DataError(
-            f"{name} is not a well-formed CSV ({_first_line(e)}); pass an unmodified CFPB export"
+            f"{name} is not a well-formed CSV ({_first_line(e)}); pass an unmodified "
+            "CFPB export"
         ) from None
     except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as e:
         raise DataError(
-            f"cannot read {name} ({_first_line(e)}); the file is damaged or not what its name says: re-download it"
+            f"cannot read {name} ({_first_line(e)}); the file is damaged or not what "
+            "its name says: re-download it"
         ) from None
 
 
 def read_columns(path) -> list[str]:
-    "The column names in the header row of an export (which must be UTF-8 text, not binary data)."
+    """The column names in the header row of an export (which must be UTF-8 text, not
+    binary data)."""
     with reading_errors(path), open_export(path) as (stream, _):
         head = stream.read(1 << 16)
         if b'\x00' in head:
             raise DataError(
-                f"{Path(path).name} holds binary data, not CSV text; pass a CFPB complaints export ({', '.join(SUFFIXES)})"
+                f"{Path(path).name} holds binary data, not CSV text; pass a CFPB "
+                f"complaints export ({', '.join(SUFFIXES)})"
             )
         codecs.getincrementaldecoder('utf-8')().decode(
             head
@@ -136,15 +148,18 @@ def read_columns(path) -> list[str]:
 
 
 def check_columns(columns: list[str], path='input') -> list[str]:
-    "The columns to read from an export whose header is `columns`, or a `DataError` naming each required column that is missing."
+    """The columns to read from an export whose header is `columns`, or a `DataError`
+    naming each required column that is missing."""
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
         found = ', '.join(repr(c[:40]) for c in columns[:6]) + (
             ', ...' if len(columns) > 6 else ''
         )
         raise DataError(
-            f"{Path(path).name} lacks required column(s) {', '.join(map(repr, missing))} (found: {found or 'none'}); "
-            f"pass a CFPB complaints export, whose header has {', '.join(map(repr, REQUIRED_COLUMNS))}"
+            f"{Path(path).name} lacks required column(s) "
+            f"{', '.join(map(repr, missing))} (found: {found or 'none'}); "
+            "pass a CFPB complaints export, whose header has "
+            f"{', '.join(map(repr, REQUIRED_COLUMNS))}"
         )
     return [*REQUIRED_COLUMNS, *([SUB_PRODUCT] if SUB_PRODUCT in columns else [])]
 
@@ -175,7 +190,8 @@ PRODUCT_MAP = {
     'Mortgage': _MORT,
     'Student loan': _STUDENT,
     'Vehicle loan or lease': _VEHICLE,
-    'Consumer Loan': _PAYDAY,  # ... or Vehicle loan or lease when its Sub-product names a vehicle
+    # ... or Vehicle loan or lease when its Sub-product names a vehicle
+    'Consumer Loan': _PAYDAY,
     'Payday loan': _PAYDAY,
     'Payday loan, title loan, or personal loan': _PAYDAY,
     'Payday loan, title loan, personal loan, or advance loan': _PAYDAY,
@@ -188,7 +204,8 @@ _PREFIXES = (('credit reporting', _CREDIT), ('payday loan', _PAYDAY))
 
 
 def map_product(product: str, sub_product: str | None = None) -> str | None:
-    "The taxonomy category of a CFPB `Product` (its `Sub-product` decides 'Consumer Loan'), or `None` if the product is unknown."
+    """The taxonomy category of a CFPB `Product` (its `Sub-product` decides 'Consumer
+    Loan'), or `None` if the product is unknown."""
     if not isinstance(product, str):
         return None
     key = ' '.join(product.split()).lower()
@@ -211,14 +228,16 @@ _ENTITY = re.compile(r'&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,
 _CONTROL = re.compile(r'[\x00-\x1f\x7f\u2028\u2029]')
 _INVISIBLE = re.compile(r'[\u200b-\u200d\u2060\ufeff]')
 _BRACED_AMOUNT = re.compile(r'\{\s*([^{}]*\$[^{}]*?)\s*\}')
-_MARK = r'(?:X{4,}(?:/X{2,})*|XX/XX(?:/X{2,})*|XX/XX/year>)(?![/\dX])'  # XXXX, XX/XX/XXXX, XXXX/XXXX; not XX/XX/2019
+# XXXX, XX/XX/XXXX, XXXX/XXXX; not XX/XX/2019
+_MARK = r'(?:X{4,}(?:/X{2,})*|XX/XX(?:/X{2,})*|XX/XX/year>)(?![/\dX])'
 _MARK_RUN = re.compile(_MARK + r'(?:\s+' + _MARK + r')*')
 _SPACES = re.compile(r'\s+')
 PLACEHOLDER = 'XXXX'
 
 
 def clean_text(text: str) -> str:
-    "Normalise a narrative: strip HTML tags and entities, unbrace `{$amounts}`, collapse each run of redaction marks to one `XXXX` and all whitespace to single spaces."
+    """Normalise a narrative: strip HTML tags and entities, unbrace `{$amounts}`, collapse
+    each run of redaction marks to one `XXXX` and all whitespace to single spaces."""
     if not isinstance(text, str):
         return ''
     text = _TAG.sub(' ', text)
@@ -246,7 +265,8 @@ def _digest(text: str) -> bytes:
 # %% ../nbs/03_data.ipynb #38f14e3f
 SPLITS = ('train', 'val', 'test')
 OUT_COLUMNS = ['Complaint ID', 'label', 'product', 'text']
-CHECKSUMS = 'checksums.json'  # the SHA-256 of each file of a data folder, written last by what wrote the folder
+# the SHA-256 of each file of a data folder, written last by what wrote the folder
+CHECKSUMS = 'checksums.json'
 CHECKED_FILES = (*(f'{s}.csv' for s in SPLITS), 'label_map.json')
 
 
@@ -255,7 +275,8 @@ def _sha256(path) -> str:
 
 
 def write_checksums(folder):
-    "Write `folder/checksums.json` (atomically): the SHA-256 of its three splits and label map, which `load_splits` checks before using them."
+    """Write `folder/checksums.json` (atomically): the SHA-256 of its three splits and
+    label map, which `load_splits` checks before using them."""
     d = Path(folder)
     tmp = d / f'.{CHECKSUMS}.tmp{os.getpid()}'
     tmp.write_text(
@@ -265,11 +286,13 @@ def write_checksums(folder):
 
 
 def _check_checksums(d: Path, fix: str, digests: dict[str, str]):
-    "Raise a `DataError` naming the file unless each checked file of `d` (its SHA-256 in `digests`) matches its SHA-256 in `checksums.json`."
+    """Raise a `DataError` naming the file unless each checked file of `d` (its SHA-256 in
+    `digests`) matches its SHA-256 in `checksums.json`."""
     f = d / CHECKSUMS
     if not f.is_file():
         raise DataError(
-            f"{d} has no {CHECKSUMS} (it was written by hand, or by lora_book before 0.6.0), so its files cannot be checked; {fix}"
+            f"{d} has no {CHECKSUMS} (it was written by hand, or by lora_book before "
+            f"0.6.0), so its files cannot be checked; {fix}"
         )
     try:
         sums = json.loads(f.read_text(encoding='utf-8'))
@@ -277,12 +300,14 @@ def _check_checksums(d: Path, fix: str, digests: dict[str, str]):
         raise DataError(f"{f} is not valid JSON ({e}): it is damaged; {fix}") from None
     if not isinstance(sums, dict) or sorted(sums) != sorted(CHECKED_FILES):
         raise DataError(
-            f"{f} does not hold the SHA-256 of {', '.join(CHECKED_FILES)}: it is damaged; {fix}"
+            f"{f} does not hold the SHA-256 of {', '.join(CHECKED_FILES)}: it is "
+            f"damaged; {fix}"
         )
     for name in CHECKED_FILES:
         if digests[name] != sums[name]:
             raise DataError(
-                f"{d / name} does not match its SHA-256 in {CHECKSUMS}: it changed after it was written "
+                f"{d / name} does not match its SHA-256 in {CHECKSUMS}: it changed "
+                "after it was written "
                 f"(a flipped bit, a bad copy, an edit); {fix}"
             )
 
@@ -290,15 +315,18 @@ def _check_checksums(d: Path, fix: str, digests: dict[str, str]):
 def load_splits(
     data_dir,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, int]]:
-    "The train, val and test frames and the label map that `preprocess` wrote to `data_dir`, each file checked against `checksums.json`."
+    """The train, val and test frames and the label map that `preprocess` wrote to
+    `data_dir`, each file checked against `checksums.json`."""
     d = Path(data_dir)
     missing = [f for f in CHECKED_FILES if not (d / f).is_file()]
     if missing:
         raise DataError(
-            f"{d} lacks {', '.join(missing)}; run `lora_book_preprocess --output-dir {d}` first"
+            f"{d} lacks {', '.join(missing)}; run `lora_book_preprocess --output-dir "
+            f"{d}` first"
         )
     fix = f"rerun `lora_book_preprocess --output-dir {d}`"
-    digests = {}  # each file is read once: parsed, and hashed for the check against checksums.json
+    # each file is read once: parsed, and hashed for the check against checksums.json
+    digests = {}
 
     def read(name):
         raw = (d / name).read_bytes()
@@ -316,7 +344,8 @@ def load_splits(
         and all(isinstance(v, int) for v in label_map.values())
     ):
         raise DataError(
-            f"{d / 'label_map.json'} is not a map from product names to integer labels; {fix}"
+            f"{d / 'label_map.json'} is not a map from product names to integer labels; "
+            f"{fix}"
         )
     dfs = []
     for s in SPLITS:
@@ -345,8 +374,13 @@ def load_splits(
             raise DataError(f"{f} has labels missing from label_map.json; {fix}")
         dfs.append(df)
     _check_checksums(
-        d, fix, digests
-    )  # last, so that a hand-made mistake gets its own message above; nothing is returned unchecked
+        d,
+        fix,
+        digests,
+        # last, so that a hand-made mistake gets its own message above; nothing is
+        # returned
+        # unchecked
+    )
     return (*dfs, label_map)
 
 
@@ -357,51 +391,63 @@ SHIPPED_FILES = (
 
 
 def default_data_path(name: str = SHIPPED_FILES[0]) -> Path:
-    "A CFPB complaints file shipped with the book (by default the first collection, `data/cfpb_complaints.csv.gz` in the repository)."
+    """A CFPB complaints file shipped with the book (by default the first collection,
+    `data/cfpb_complaints.csv.gz` in the repository)."""
     path = Path(__file__).parent.parent / 'data' / name
     if not path.is_file():
         raise DataError(
-            f"the shipped data file {path} is missing (an installed, non-editable package lacks it); pass --input PATH to a CFPB complaints export"
+            f"the shipped data file {path} is missing (an installed, non-editable "
+            "package lacks it); pass --input PATH to a CFPB complaints export"
         )
     return path
 
 
 def default_data_paths() -> list[Path]:
-    "Both shipped collections, first then second: the main job's input (read as one export, texts deduplicated across both)."
+    """Both shipped collections, first then second: the main job's input (read as one
+    export, texts deduplicated across both)."""
     return [default_data_path(n) for n in SHIPPED_FILES]
 
 
 SEED_MAX = (
     2**32 - 1
-)  # numpy's seeds are 32-bit; Python and torch accept more, so this is the range every library used accepts
+    # numpy's seeds are 32-bit; Python and torch accept more, so this is the range every
+    # library used accepts
+)
 
 
 def check_seed(name: str, value):
-    "Raise a clear `DataError` (a `ValueError`) unless `value` is a seed every library used accepts: an integer from 0 to 2**32 - 1."
+    """Raise a clear `DataError` (a `ValueError`) unless `value` is a seed every library
+    used accepts: an integer from 0 to 2**32 - 1."""
     if (
         isinstance(value, bool)
         or not isinstance(value, (int, np.integer))
         or not 0 <= value <= SEED_MAX
     ):
         raise DataError(
-            f"{name} must be an integer from 0 to {SEED_MAX} (2**32 - 1, numpy's limit), got {value!r}."
+            f"{name} must be an integer from 0 to {SEED_MAX} (2**32 - 1, numpy's "
+            f"limit), got {value!r}."
         )
 
 
 def training_subset(labels, n: int | None, seed: int = 0) -> np.ndarray:
-    "Positions of a stratified subset of `n` training rows (sorted); subsets of one `labels` are nested: a smaller `n` takes a subset of a larger one's rows."
+    """Positions of a stratified subset of `n` training rows (sorted); subsets of one
+    `labels` are nested: a smaller `n` takes a subset of a larger one's rows."""
     labels = np.asarray(labels)
     if n is None or n >= len(labels):
         return np.arange(len(labels))
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise DataError(
-            f"train_size must be a positive integer (training rows), got {n!r}; leave it out to use every row"
+            f"train_size must be a positive integer (training rows), got {n!r}; leave "
+            "it out to use every row"
         )
     g = np.random.default_rng(seed)
     key = np.empty(len(labels))
     for c in np.unique(
         labels
-    ):  # within each class, a random order; row j of a class of size m gets the key (j + u) / m
+        # within each class, a random order; row j of a class of size m gets the key (j +
+        # u) /
+        # m
+    ):
         idx = np.flatnonzero(labels == c)
         key[g.permutation(idx)] = (np.arange(len(idx)) + g.random(len(idx))) / len(idx)
     return np.sort(
@@ -410,7 +456,8 @@ def training_subset(labels, n: int | None, seed: int = 0) -> np.ndarray:
 
 
 def portable_path(path) -> str:
-    "`path` relative to the repository if it lies inside it (as results files record it: never this machine's absolute path), else as given."
+    """`path` relative to the repository if it lies inside it (as results files record it:
+    never this machine's absolute path), else as given."""
     p, root = Path(path), Path(__file__).resolve().parent.parent
     try:
         return p.resolve().relative_to(root).as_posix()

@@ -24,10 +24,12 @@ def bert_step_flops(
     r: int = 8,
     target_modules=("query", "value"),
 ) -> dict[str, int]:
-    "Matmul FLOPs (forward, backward, total) of one training step of `BertForSequenceClassification` with eager attention."
+    """Matmul FLOPs (forward, backward, total) of one training step of
+    `BertForSequenceClassification` with eager attention."""
     if mode not in ("full", "lora", "frozen"):
         raise ValueError(
-            f"mode must be 'full', 'lora' or 'frozen' (input gradients only, nothing trains), got {mode!r}."
+            "mode must be 'full', 'lora' or 'frozen' (input gradients only, nothing "
+            f"trains), got {mode!r}."
         )
     B, L, d, f, c = (
         batch,
@@ -47,7 +49,9 @@ def bert_step_flops(
         w_trains = mode == "full"
         fwd += 2 * n_tok * d_in * d_out
         bwd += 2 * n_tok * d_in * d_out * (x_grad + w_trains)
-        if adapted:  # x -> A (r x d_in) -> B (d_out x r); both train, the middle activation needs its gradient
+        # x -> A (r x d_in) -> B (d_out x r); both train, the middle activation needs its
+        # gradient
+        if adapted:
             fwd += 2 * n_tok * r * (d_in + d_out)
             bwd += 2 * n_tok * r * d_in * (1 + x_grad) + 2 * n_tok * r * d_out * 2
         return x_grad or w_trains or adapted
@@ -85,7 +89,8 @@ def tensor_bytes(tensors) -> int:
 
 
 def optimizer_state_bytes(opt: torch.optim.Optimizer, keys=None) -> int:
-    "Bytes of the tensors in `opt.state` (only those named in `keys`, e.g. `('exp_avg', 'exp_avg_sq')`, if given)."
+    """Bytes of the tensors in `opt.state` (only those named in `keys`, e.g. `('exp_avg',
+    'exp_avg_sq')`, if given)."""
     return tensor_bytes(
         v for s in opt.state.values() for k, v in s.items() if keys is None or k in keys
     )
@@ -94,7 +99,8 @@ def optimizer_state_bytes(opt: torch.optim.Optimizer, keys=None) -> int:
 def training_bytes(
     model: nn.Module, opt: torch.optim.Optimizer | None = None
 ) -> dict[str, int]:
-    "Bytes of the parameters, the gradients of trainable parameters and the optimizer state of `model`."
+    """Bytes of the parameters, the gradients of trainable parameters and the optimizer
+    state of `model`."""
     ps = list(model.parameters())
     return {
         "parameters": tensor_bytes(ps),
@@ -104,7 +110,8 @@ def training_bytes(
 
 # %% ../nbs/08_efficiency.ipynb #1d94268e
 def saved_activation_bytes(model: nn.Module, batch: dict) -> int:
-    "Bytes autograd saves for the backward pass of `model(**batch).loss` (distinct storages, parameters excluded)."
+    """Bytes autograd saves for the backward pass of `model(**batch).loss` (distinct
+    storages, parameters excluded)."""
     params = {p.untyped_storage().data_ptr() for p in model.parameters()}
     seen: dict[int, int] = {}
 
@@ -121,7 +128,8 @@ def saved_activation_bytes(model: nn.Module, batch: dict) -> int:
 
 
 def frozen_with_input_grad(model: nn.Module) -> nn.Module:
-    "Freeze `model` and make its embeddings' output require grad: its backward is the input-gradient floor of a LoRA step."
+    """Freeze `model` and make its embeddings' output require grad: its backward is the
+    input-gradient floor of a LoRA step."""
     model.requires_grad_(False)
     emb = model.get_input_embeddings()
     owner = next(m for m in model.modules() if getattr(m, "word_embeddings", None) is emb)
@@ -130,7 +138,8 @@ def frozen_with_input_grad(model: nn.Module) -> nn.Module:
 
 # %% ../nbs/08_efficiency.ipynb #cfa9d9f8
 def adapter_file_bytes(path) -> int:
-    "Size in bytes of the safetensors file in an adapter folder written by `save_adapter` (or PEFT)."
+    """Size in bytes of the safetensors file in an adapter folder written by
+    `save_adapter` (or PEFT)."""
     f = Path(path) / "adapter_model.safetensors"
     if not f.exists():
         raise FileNotFoundError(
@@ -140,7 +149,8 @@ def adapter_file_bytes(path) -> int:
 
 # %% ../nbs/08_efficiency.ipynb #b2a4a7de
 def interleaved_times(fns: dict, reps: int, warmup: int = 1) -> dict[str, list[float]]:
-    "Seconds of each call of each function in `fns`, run in turn (A B C A B C ...) `reps` times after `warmup` rounds."
+    """Seconds of each call of each function in `fns`, run in turn (A B C A B C ...)
+    `reps` times after `warmup` rounds."""
     out = {k: [] for k in fns}
     for i in range(warmup + reps):
         for k, fn in fns.items():
@@ -172,7 +182,8 @@ def paired_ratio(a: list[float], b: list[float]) -> dict[str, float]:
 
 # %% ../nbs/08_efficiency.ipynb #dad3742c
 def train_step_fn(model: nn.Module, batch: dict, lr: float = 1e-4):
-    "A function that runs one training step of `model` on `batch`: forward, backward, AdamW on the trainable parameters."
+    """A function that runs one training step of `model` on `batch`: forward, backward,
+    AdamW on the trainable parameters."""
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=lr) if params else None
     model.train()
@@ -189,7 +200,8 @@ def train_step_fn(model: nn.Module, batch: dict, lr: float = 1e-4):
 
 
 def forward_fn(model: nn.Module, batch: dict, train: bool = True):
-    "A function that runs `model` on `batch` without autograd (in train mode, as in a step, unless `train=False`)."
+    """A function that runs `model` on `batch` without autograd (in train mode, as in a
+    step, unless `train=False`)."""
     model.train(train)
 
     def fwd():
@@ -205,7 +217,8 @@ def _rss_bytes() -> int:
 
 
 def peak_rss_growth(fn, interval: float = 0.001) -> int:
-    "Peak growth in bytes of this process's resident memory while `fn()` runs (Linux; sampled every `interval` s)."
+    """Peak growth in bytes of this process's resident memory while `fn()` runs (Linux;
+    sampled every `interval` s)."""
     if not os.path.exists("/proc/self/statm"):
         raise OSError(
             "peak_rss_growth reads /proc/self/statm, which exists on Linux only."

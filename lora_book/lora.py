@@ -14,13 +14,14 @@ __all__ = ['LoRALinear']
 
 # %% ../nbs/01_lora.ipynb #f5056057
 class LoRALinear(nn.Module):
-    "A frozen `nn.Linear` plus a trainable low-rank update: `h = W0 x + b + scaling * B A dropout(x)`."
+    """A frozen `nn.Linear` plus a trainable low-rank update: `h = W0 x + b + scaling * B
+    A dropout(x)`."""
 
     def __init__(
         self,
-        base_layer: nn.Linear,  # the layer to adapt; it is frozen, its bias is left as it is
+        base_layer: nn.Linear,  # the layer to adapt: frozen, its bias left as it is
         r: int = 8,  # rank of the update
-        alpha: float = 16,  # scaling numerator: scaling = alpha/r (or alpha/sqrt(r) with rsLoRA)
+        alpha: float = 16,  # scaling = alpha/r (alpha/sqrt(r) with rsLoRA)
         dropout: float = 0.0,  # dropout on the input of the LoRA path
         use_rslora: bool = False,
     ):  # scale by alpha/sqrt(r) (Kalajdzievski, 2023)
@@ -32,7 +33,8 @@ class LoRALinear(nn.Module):
             )
         if not (isinstance(alpha, (int, float)) and math.isfinite(alpha) and alpha > 0):
             raise ValueError(
-                f"alpha must be a positive number, got {alpha!r}; a common choice is alpha=2*r."
+                f"alpha must be a positive number, got {alpha!r}; a common choice is "
+                "alpha=2*r."
             )
         if not (isinstance(dropout, (int, float)) and 0 <= dropout < 1):
             raise ValueError(
@@ -61,7 +63,8 @@ class LoRALinear(nn.Module):
             )
 
     def reset_lora_parameters(self):
-        "A: Kaiming-uniform (a=sqrt(5), as nn.Linear and PEFT); B: zeros, so the update starts at 0."
+        """A: Kaiming-uniform (a=sqrt(5), as nn.Linear and PEFT); B: zeros, so the update
+        starts at 0."""
         nn.init.kaiming_uniform_(self.lora_A, a=math.sqrt(5))
         nn.init.zeros_(self.lora_B)
 
@@ -82,7 +85,8 @@ class LoRALinear(nn.Module):
         return self.base_layer.bias
 
     def delta_weight(self) -> torch.Tensor:
-        "The update `scaling * B @ A`, in the adapter's dtype (fp32 for a half-precision base)."
+        """The update `scaling * B @ A`, in the adapter's dtype (fp32 for a half-precision
+        base)."""
         return (self.lora_B @ self.lora_A) * self.scaling
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -90,7 +94,8 @@ class LoRALinear(nn.Module):
         if self.merged:
             if self.training and torch.is_grad_enabled() and self.lora_A.requires_grad:
                 raise RuntimeError(
-                    "this LoRALinear is merged, so its A and B would get no gradient; call unmerge() "
+                    "this LoRALinear is merged, so its A and B would get no gradient; "
+                    "call unmerge() "
                     "before training (or model.eval() to predict with the merged weight)."
                 )
             return result
@@ -102,7 +107,8 @@ class LoRALinear(nn.Module):
 
     @torch.no_grad()
     def merge(self):
-        "Fold the update into the base weight: `W0 += scaling * B A`. Forward then costs one matmul."
+        """Fold the update into the base weight: `W0 += scaling * B A`. Forward then costs
+        one matmul."""
         if self.merged:
             raise RuntimeError("this LoRALinear is already merged; call unmerge() first.")
         w = self.base_layer.weight
@@ -111,7 +117,8 @@ class LoRALinear(nn.Module):
 
     @torch.no_grad()
     def unmerge(self):
-        "Undo `merge`: `W0 -= scaling * B A` (exact up to rounding in the base weight's dtype)."
+        """Undo `merge`: `W0 -= scaling * B A` (exact up to rounding in the base weight's
+        dtype)."""
         if not self.merged:
             raise RuntimeError(
                 "this LoRALinear is not merged; there is nothing to unmerge."
@@ -123,7 +130,9 @@ class LoRALinear(nn.Module):
     def extra_repr(self) -> str:
         p = self.lora_dropout.p if isinstance(self.lora_dropout, nn.Dropout) else 0.0
         return (
-            f"in_features={self.in_features}, out_features={self.out_features}, r={self.r}, "
-            f"alpha={self.alpha}, scaling={self.scaling:.4g}{', rslora' if self.use_rslora else ''}, "
+            f"in_features={self.in_features}, out_features={self.out_features}, "
+            f"r={self.r}, "
+            f"alpha={self.alpha}, "
+            f"scaling={self.scaling:.4g}{', rslora' if self.use_rslora else ''}, "
             f"dropout={p}, merged={self.merged}"
         )

@@ -74,7 +74,8 @@ class _Encoded(torch.utils.data.Dataset):
 
 
 def peft_lora_model(cfg: ExperimentConfig, data_dir, names: list[str]):
-    "MiniLM with LoRA put on by PEFT (`get_peft_model`) in `cfg`'s recipe, its head set by the probe (LP-FT): (the PeftModel, the probe's record)."
+    """MiniLM with LoRA put on by PEFT (`get_peft_model`) in `cfg`'s recipe, its head set
+    by the probe (LP-FT): (the PeftModel, the probe's record)."""
     _need("peft")
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForSequenceClassification
@@ -85,7 +86,8 @@ def peft_lora_model(cfg: ExperimentConfig, data_dir, names: list[str]):
         )
     if cfg.class_weighted or cfg.head_lr:
         raise ValueError(
-            "the PEFT + Trainer run repeats the plain recipe: leave class_weighted and head_lr unset (Trainer has neither)."
+            "the PEFT + Trainer run repeats the plain recipe: leave class_weighted and "
+            "head_lr unset (Trainer has neither)."
         )
     set_seed(cfg.seed)
     labels = {
@@ -133,7 +135,8 @@ def train_with_trainer(
     pad_id: int,
     progress: bool = False,
 ):
-    "Train `model` (a PeftModel) with transformers' `Trainer` in `cfg`'s recipe, best epoch by validation weighted F1: (the model, its history, seconds)."
+    """Train `model` (a PeftModel) with transformers' `Trainer` in `cfg`'s recipe, best
+    epoch by validation weighted F1: (the model, its history, seconds)."""
     from sklearn.metrics import f1_score
     from transformers import Trainer, TrainingArguments, PrinterCallback
 
@@ -209,7 +212,8 @@ def train_with_trainer(
 def run_peft_trainer(
     cfg: ExperimentConfig, data_dir, progress: bool = False, save_adapter_to=None
 ) -> dict:
-    "`cfg`'s LoRA recipe trained by PEFT and transformers' `Trainer`, scored like every run of the book: its metrics record (not written)."
+    """`cfg`'s LoRA recipe trained by PEFT and transformers' `Trainer`, scored like every
+    run of the book: its metrics record (not written)."""
     from transformers import AutoTokenizer, __version__ as transformers_version
     import peft
 
@@ -259,11 +263,12 @@ def run_peft_trainer(
 # %% ../nbs/05e_peers.ipynb #f17fd374
 @dataclass
 class SetFitConfig:
-    "One SetFit run: the sentence encoder tuned on at most `max_pairs` pairs of training complaints, then a logistic-regression head."
+    """One SetFit run: the sentence encoder tuned on at most `max_pairs` pairs of training
+    complaints, then a logistic-regression head."""
 
     model: str = DEFAULT_MODEL
     max_length: int = 128
-    max_pairs: int = 2000  # pairs the encoder is tuned on: SetFit's own count grows with the square of the training set
+    max_pairs: int = 2000  # pairs the encoder is tuned on (SetFit's grow as n²)
     batch_size: int = 16
     body_lr: float = 2e-5  # SetFit's default learning rate of the encoder
     seed: int = 42
@@ -284,18 +289,21 @@ class SetFitConfig:
         cfpb.check_seed("seed", self.seed)
         if self.max_pairs < self.batch_size:
             raise ValueError(
-                f"max_pairs={self.max_pairs} is less than one batch of {self.batch_size} pairs; pass at least {self.batch_size}."
+                f"max_pairs={self.max_pairs} is less than one batch of "
+                f"{self.batch_size} pairs; pass at least {self.batch_size}."
             )
         for k in ("train_size", "limit"):
             v = getattr(self, k)
             if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 2):
                 raise ValueError(
-                    f"{k} must be an integer of at least 2, got {v!r}; leave it out to use every row."
+                    f"{k} must be an integer of at least 2, got {v!r}; leave it out to "
+                    "use every row."
                 )
 
 
 def run_setfit(cfg: SetFitConfig, data_dir, progress: bool = False) -> dict:
-    "SetFit (the `setfit` package) on the book's splits, at most `cfg.max_pairs` pairs, SetFit's defaults otherwise; scored like every run (not written)."
+    """SetFit (the `setfit` package) on the book's splits, at most `cfg.max_pairs` pairs,
+    SetFit's defaults otherwise; scored like every run (not written)."""
     _need("setfit")
     from datasets import Dataset
     from setfit import (
@@ -374,14 +382,17 @@ def run_setfit(cfg: SetFitConfig, data_dir, progress: bool = False) -> dict:
 
 
 def run_probe_setfit_head(cfg: ExperimentConfig, data_dir) -> dict:
-    """The linear probe with SetFit's head instead of ours: the frozen encoder's embeddings L2-normalised (as SetFit's encoder
-    gives them) and scikit-learn's `LogisticRegression()` at its defaults (C=1), nothing chosen on validation. Not a written record."""
+    """The linear probe with SetFit's head instead of ours: the frozen encoder's
+    embeddings L2-normalised (as SetFit's encoder
+    gives them) and scikit-learn's `LogisticRegression()` at its defaults (C=1), nothing
+    chosen on validation. Not a written record."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import f1_score
 
     if cfg.method != "probe" or cfg.pooling != "mean":
         raise ValueError(
-            "the probe with SetFit's head reads mean-pooled features: pass ExperimentConfig('probe')."
+            "the probe with SetFit's head reads mean-pooled features: pass "
+            "ExperimentConfig('probe')."
         )
     (train, val, test, names), (Xtr, Xva, Xte), seconds, _ = _probe_data(cfg, data_dir)
     unit = lambda X: X / np.linalg.norm(X, axis=1, keepdims=True)
@@ -421,7 +432,8 @@ PEER_SEEDS = (42, 43, 44)
 
 
 def peer_plan(seeds=PEER_SEEDS, methods=PEERS) -> list[tuple]:
-    "(method, size, seed) in the order they run: the deciding comparisons first (see the text); `None` is the whole training split."
+    """(method, size, seed) in the order they run: the deciding comparisons first (see the
+    text); `None` is the whole training split."""
     first, rest = seeds[0], seeds[1:]
     plan = (
         [("probe-c1", n, first) for n in (100, 200, 400, 800, 1600, 3200, None)]
@@ -438,7 +450,8 @@ def peer_plan(seeds=PEER_SEEDS, methods=PEERS) -> list[tuple]:
 def peer_config(
     method: str, size: int | None, seed: int, limit: int | None = None, **overrides
 ):
-    "The configuration of one peer run: chapter 5's LoRA recipe for `peft-lora`, a `SetFitConfig` for `setfit`."
+    """The configuration of one peer run: chapter 5's LoRA recipe for `peft-lora`, a
+    `SetFitConfig` for `setfit`."""
     if method == "peft-lora":
         return ExperimentConfig(
             "lora", train_size=size, seed=seed, limit=limit, **overrides.get(method, {})
@@ -462,7 +475,8 @@ def run_peers(
     progress: bool = False,
     **overrides,
 ) -> list[tuple]:
-    "Run (or resume) the peers' plan into `output_dir/peers/<method>/<run>/metrics.json`; return the runs done now."
+    """Run (or resume) the peers' plan into
+    `output_dir/peers/<method>/<run>/metrics.json`; return the runs done now."""
     t0, done = time.perf_counter(), []
     data_dir = Path(work_dir) / "cfpb"
     preprocess(input_path or cfpb.default_data_paths(), data_dir, progress=progress)
@@ -473,7 +487,8 @@ def run_peers(
             continue
         if max_minutes is not None and time.perf_counter() - t0 > 60 * max_minutes:
             print(
-                f"[peers] time budget of {max_minutes:g} min spent; run again to continue",
+                f"[peers] time budget of {max_minutes:g} min spent; run again to "
+                "continue",
                 flush=True,
             )
             break
@@ -486,7 +501,8 @@ def run_peers(
         }[method]()
         write_metrics(r, out)
         print(
-            f"[peers] {method} n={r['n_train']} seed {seed}: test weighted F1 {r['test_f1_weighted']:.3f} ({r['train_seconds']:.0f}s)",
+            f"[peers] {method} n={r['n_train']} seed {seed}: test weighted F1 "
+            f"{r['test_f1_weighted']:.3f} ({r['train_seconds']:.0f}s)",
             flush=True,
         )
         done.append((method, size, seed))
@@ -515,7 +531,8 @@ def peers_cli(
     max_pairs: Param("SetFit's cap on training pairs", int) = 2000,
     quiet: Param("no progress bars", store_true) = False,
 ):
-    "The peers of chapter 5e (PEFT + Trainer with our LoRA recipe, SetFit, and the probe with SetFit's head) on the union's splits, resumable."
+    """The peers of chapter 5e (PEFT + Trainer with our LoRA recipe, SetFit, and the probe
+    with SetFit's head) on the union's splits, resumable."""
     from lora_book.runs import _cli_errors, _check_writable, output_lock
 
     def go():
@@ -573,7 +590,8 @@ SHOWN_WITH_PEERS = (
 
 
 def peer_runs(results_dir="results/union") -> dict:
-    "`{(method, n_train): [metrics, ...]}`: the peers' runs (`peers/`) beside chapter 5b's runs (`curves/`); all must share one test split."
+    """`{(method, n_train): [metrics, ...]}`: the peers' runs (`peers/`) beside chapter
+    5b's runs (`curves/`); all must share one test split."""
     return curve_runs(results_dir, folders=("curves", "peers"))
 
 
@@ -588,7 +606,8 @@ def _at_peer_sizes(runs: dict) -> dict:
 
 
 def peer_table(results_dir="results/union") -> pd.DataFrame:
-    "One row per (method, size) where a peer ran, ours beside theirs: seeds, mean and sd of test weighted and macro F1, median training seconds."
+    """One row per (method, size) where a peer ran, ours beside theirs: seeds, mean and sd
+    of test weighted and macro F1, median training seconds."""
     t = curve_table(runs=_at_peer_sizes(peer_runs(results_dir)))
     if t.empty:
         return t
@@ -609,14 +628,16 @@ def peer_differences(
     average: str = "weighted",
     n: int = 1000,
 ) -> pd.DataFrame:
-    "At each size where both ran: the difference of mean test F1 over seeds, a - b, with its seed-aware 95% interval (chapter 5b's)."
+    """At each size where both ran: the difference of mean test F1 over seeds, a - b, with
+    its seed-aware 95% interval (chapter 5b's)."""
     return curve_differences(
         pairs=pairs, average=average, n=n, runs=peer_runs(results_dir)
     )
 
 
 def plot_peers(results_dir="results/union", n: int = 400):
-    "Test weighted and macro F1 against training-set size: our methods' curves (chapter 5b) with the peers' points and 95% intervals."
+    """Test weighted and macro F1 against training-set size: our methods' curves (chapter
+    5b) with the peers' points and 95% intervals."""
     import matplotlib.pyplot as plt
 
     runs = peer_runs(results_dir)

@@ -49,13 +49,15 @@ def summarize(results_dir="results") -> pd.DataFrame:
             rows.append({k: r.get(k) for k in SUMMARY_COLUMNS})  # read and checked once
     if not rows:
         raise FileNotFoundError(
-            f"no metrics.json under {results_dir}; run lora_book_run_all or lora_book_train first."
+            f"no metrics.json under {results_dir}; run lora_book_run_all or "
+            "lora_book_train first."
         )
     return pd.DataFrame(rows)
 
 
 def majority_baseline(results_dir="results") -> dict:
-    "Test accuracy and weighted F1 of always predicting the most frequent class (from the data's stats.json)."
+    """Test accuracy and weighted F1 of always predicting the most frequent class (from
+    the data's stats.json)."""
     counts = json.loads((Path(results_dir) / "data" / "stats.json").read_text())[
         "class_counts"
     ]
@@ -69,7 +71,8 @@ def majority_baseline(results_dir="results") -> dict:
 
 
 def results_table(summary: pd.DataFrame) -> pd.DataFrame:
-    "The summary formatted for reading: scores with their 95% intervals, parameters, time, memory, size."
+    """The summary formatted for reading: scores with their 95% intervals, parameters,
+    time, memory, size."""
     ci = lambda v, lh: f"{v:.3f} [{lh[0]:.3f}, {lh[1]:.3f}]"
     return pd.DataFrame(
         {
@@ -95,7 +98,8 @@ def results_table(summary: pd.DataFrame) -> pd.DataFrame:
 
 # %% ../nbs/A5_report.ipynb #fd1e234e
 def search_table(results_dir="results") -> pd.DataFrame:
-    "Every run of the recipe search: its recipe, best epoch and validation scores; `chosen` marks each method's pick."
+    """Every run of the recipe search: its recipe, best epoch and validation scores;
+    `chosen` marks each method's pick."""
     root = Path(results_dir) / "search"
     choice = json.loads((root / "choice.json").read_text())
     rows = []
@@ -126,8 +130,10 @@ def search_table(results_dir="results") -> pd.DataFrame:
 
 # %% ../nbs/A5_report.ipynb #2173e4fc
 def seed_runs(results_dir="results", strict: bool = True) -> dict:
-    """Each method's runs: the main job's (`<method>/metrics.json`) then its extra seeds (`seeds/<method>/seed*/metrics.json`,
-    or the learning curves' runs on the whole training split, `curves/<method>/nall-s*`); `strict=False` leaves out seeds of another recipe."""
+    """Each method's runs: the main job's (`<method>/metrics.json`) then its extra seeds
+    (`seeds/<method>/seed*/metrics.json`,
+    or the learning curves' runs on the whole training split, `curves/<method>/nall-s*`);
+    `strict=False` leaves out seeds of another recipe."""
     runs, root = {}, Path(results_dir)
     for m in METHODS:
         if not (root / m / "metrics.json").exists():
@@ -157,15 +163,18 @@ def seed_runs(results_dir="results", strict: bool = True) -> dict:
                 "rerun lora_book_study (or delete seeds/) so that all use the same one."
             )
         print(
-            f"note: seeds {stale} of {m} under {results_dir} used another recipe than its main run; left out (rerun lora_book_study)"
+            f"note: seeds {stale} of {m} under {results_dir} used another recipe than "
+            "its main run; left out (rerun lora_book_study)"
         )
         runs[m] = [r for r, c in zip(runs[m], cs) if c == cs[0]]
     return runs
 
 
 def seed_table(results_dir="results", train_time: str = "first") -> pd.DataFrame:
-    """Test scores per method over its training seeds: mean ± standard deviation (and range) of weighted and macro F1.
-    `train_time`: the main job's run's training time (`"first"`), or the median over seeds (`"median"`, robust to a run slowed by a busy machine)."""
+    """Test scores per method over its training seeds: mean ± standard deviation (and
+    range) of weighted and macro F1.
+    `train_time`: the main job's run's training time (`"first"`), or the median over
+    seeds (`"median"`, robust to a run slowed by a busy machine)."""
     if train_time not in ("first", "median"):
         raise ValueError(f"train_time must be 'first' or 'median', got {train_time!r}.")
     rows = []
@@ -216,7 +225,8 @@ def per_seed_table(results_dir="results") -> pd.DataFrame:
 
 
 def per_class_f1(results_dir="results") -> pd.DataFrame:
-    "Test F1 of each product for each method (the mean over its seeds), with the number of test complaints."
+    """Test F1 of each product for each method (the mean over its seeds), with the number
+    of test complaints."""
     runs = seed_runs(results_dir)
     first = next(iter(runs.values()))[0]
     t = pd.DataFrame(
@@ -243,7 +253,9 @@ def plot_f1_vs_params(
     baseline: float | None = None,
     seed_scores: dict | None = None,
 ):
-    "Test weighted F1 (with its 95% interval) against trainable parameters, log scale; `baseline`: the majority-class F1; `seed_scores`: {method: [F1 of each seed]}, drawn as dots."
+    """Test weighted F1 (with its 95% interval) against trainable parameters, log scale;
+    `baseline`: the majority-class F1; `seed_scores`: {method: [F1 of each seed]},
+    drawn as dots."""
     import matplotlib.pyplot as plt
 
     ax = ax or plt.subplots(figsize=(6, 4))[1]
@@ -320,7 +332,8 @@ def plot_learning_curves(results_dir="results"):
 
 
 def plot_confusion_matrices(results_dir="results"):
-    "Row-normalised test confusion matrices of every method, two to a row (readable at the width of a page column)."
+    """Row-normalised test confusion matrices of every method, two to a row (readable at
+    the width of a page column)."""
     import matplotlib.pyplot as plt
 
     found = [
@@ -356,7 +369,8 @@ def plot_confusion_matrices(results_dir="results"):
 
 
 def write_figures(results_dir="results"):
-    "Save the summary table and the three figures under `results_dir` (each file atomically)."
+    """Save the summary table and the three figures under `results_dir` (each file
+    atomically)."""
     import matplotlib
     import matplotlib.pyplot as plt
 

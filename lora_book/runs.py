@@ -49,7 +49,8 @@ __all__ = ['PROBE_SEARCH', 'run_in_process', 'run_all', 'search_candidates', 'ru
 
 # %% ../nbs/A2_runs.ipynb #79a35c0d
 def _same_config(metrics_file: Path, cfg: ExperimentConfig) -> bool:
-    "Does `metrics_file` hold a finished run of `cfg`? A damaged file is not one: it is reported, and the run is done again."
+    """Does `metrics_file` hold a finished run of `cfg`? A damaged file is not one: it is
+    reported, and the run is done again."""
     if not metrics_file.exists():
         return False
     try:
@@ -67,7 +68,8 @@ def _command(name: str) -> list[str]:
         exe = shutil.which(name)
     if not exe:
         raise FileNotFoundError(
-            f"the command {name} is not installed; run `pip install -e .` in the repository."
+            f"the command {name} is not installed; run `pip install -e .` in the "
+            "repository."
         )
     return [str(exe)]
 
@@ -82,7 +84,8 @@ def run_in_process(
     progress: bool = False,
     verbose: bool = False,
 ) -> dict:
-    "`run_experiment` in a fresh process (`lora_book_train`), so that each run reports its own time and peak memory; its metrics."
+    """`run_experiment` in a fresh process (`lora_book_train`), so that each run reports
+    its own time and peak memory; its metrics."""
     args = (
         _command("lora_book_train")
         + [
@@ -130,7 +133,8 @@ def _data_record(input_path) -> str | list[str]:
 
 
 def _prepare_data(input_path, work_dir, output_dir: Path, progress: bool) -> Path:
-    "Preprocess the input into `work_dir/cfpb` (the shipped collections by default) and copy its counts and label map into `output_dir/data/`; the data folder."
+    """Preprocess the input into `work_dir/cfpb` (the shipped collections by default) and
+    copy its counts and label map into `output_dir/data/`; the data folder."""
     data_dir = Path(work_dir) / "cfpb"
     preprocess(input_path or cfpb.default_data_paths(), data_dir, progress=progress)
     (output_dir / "data").mkdir(parents=True, exist_ok=True)
@@ -153,7 +157,8 @@ def run_all(
     verbose: bool = True,
     **overrides,
 ) -> pd.DataFrame:
-    "The main job: preprocess the data, run every method (each in its own process), write results/ and return the summary; `force` reruns finished methods."
+    """The main job: preprocess the data, run every method (each in its own process),
+    write results/ and return the summary; `force` reruns finished methods."""
     t0 = time.perf_counter()
     output_dir = Path(output_dir)
     data_dir = _prepare_data(input_path, work_dir, output_dir, progress)
@@ -170,7 +175,8 @@ def run_all(
         if not force and _same_config(output_dir / m / "metrics.json", cfg):
             if verbose:
                 print(
-                    f"[{m}] already done for this configuration: {output_dir / m / 'metrics.json'}"
+                    f"[{m}] already done for this configuration: "
+                    f"{output_dir / m / 'metrics.json'}"
                 )
             skipped.append(m)
             continue
@@ -178,7 +184,9 @@ def run_all(
             print(f"[{m}] training ...", flush=True)
         run_in_process(cfg, data_dir, output_dir, progress=progress, verbose=verbose)
     summary = write_figures(output_dir)
-    before = 0.0  # a resumed job (some methods were done before) counts the time of its earlier invocations too
+    # a resumed job (some methods were done before) counts the time of its earlier
+    # invocations too
+    before = 0.0
     if skipped and (output_dir / "run_all.json").exists():
         try:
             before = float(
@@ -201,7 +209,8 @@ def run_all(
 
 # %% ../nbs/A2_runs.ipynb #ece7ed76
 def search_candidates(method: str, best: dict | None, stage: int) -> dict:
-    "The recipes tried at `stage` of the search (0, 1, 2), given the best recipe so far; every method gets five runs."
+    """The recipes tried at `stage` of the search (0, 1, 2), given the best recipe so far;
+    every method gets five runs."""
     book = BOOK_RECIPES[method]
     if stage == 0:  # the head and the pooling
         if method == "scratch":
@@ -217,7 +226,9 @@ def search_candidates(method: str, best: dict | None, stage: int) -> dict:
         }  # a class-weighted loss, on the best so far
     if (
         stage == 2
-    ):  # the learning rate, on the best so far (scratch, with no probe to try, also tries half the step)
+        # the learning rate, on the best so far (scratch, with no probe to try, also tries
+        # half the step)
+    ):
         return {
             "lr2x": {**best, "lr": 2 * best["lr"]},
             **({"lr0.5x": {**best, "lr": best["lr"] / 2}} if method == "scratch" else {}),
@@ -242,7 +253,8 @@ def run_search(
     progress: bool = False,
     **overrides,
 ) -> dict:
-    "Choose each method's recipe on the validation split (test never read); write `search/<method>/<run>/metrics.json` and `search/choice.json`."
+    """Choose each method's recipe on the validation split (test never read); write
+    `search/<method>/<run>/metrics.json` and `search/choice.json`."""
     root = Path(output_dir) / "search"
     choice = {}
     for m in methods:
@@ -271,7 +283,9 @@ def run_search(
                         progress=progress,
                     )
                     print(
-                        f"[search] {m} {name}: validation weighted F1 {r['best_val_f1_weighted']:.3f}, macro {r['best_val_f1_macro']:.3f} "
+                        f"[search] {m} {name}: validation weighted F1 "
+                        f"{r['best_val_f1_weighted']:.3f}, macro "
+                        f"{r['best_val_f1_macro']:.3f} "
                         f"({r['train_seconds']:.0f}s)",
                         flush=True,
                     )
@@ -287,13 +301,17 @@ def run_search(
 
 
 def evaluate_saved_run(run_dir, data_dir, output_dir) -> dict:
-    "Read the test split once for a finished validation-only run (its saved model or adapter); write `output_dir/metrics.json` and the artefact."
+    """Read the test split once for a finished validation-only run (its saved model or
+    adapter); write `output_dir/metrics.json` and the artefact."""
     run_dir, output_dir = Path(run_dir), Path(output_dir)
     r = read_metrics(run_dir / "metrics.json")
     cfg = ExperimentConfig(**r["config"])
     if (
         cfg.method == "probe"
-    ):  # a deterministic fit on cached features: fitted again, now scoring the test split, it is the same model
+        # a deterministic fit on cached features: fitted again, now scoring the test
+        # split, it
+        # is the same model
+    ):
         return run_in_process(cfg, data_dir, output_dir.parent, run_name=output_dir.name)
     remove_stale_temporaries(output_dir.parent, output_dir.name)
     tmp = output_dir.with_name(
@@ -334,7 +352,8 @@ def run_seeds(
     limit: int | None = None,
     progress: bool = False,
 ):
-    "More training seeds of each neural method at its recipe (default: METHOD_DEFAULTS): `seeds/<method>/seed<k>/metrics.json`."
+    """More training seeds of each neural method at its recipe (default: METHOD_DEFAULTS):
+    `seeds/<method>/seed<k>/metrics.json`."""
     root = Path(output_dir) / "seeds"
     for m in methods:
         for s in seeds:
@@ -358,7 +377,8 @@ def run_seeds(
                 progress=progress,
             )
             print(
-                f"[seeds] {m} seed {s}: test weighted F1 {r['test_f1_weighted']:.3f} ({r['train_seconds']:.0f}s)",
+                f"[seeds] {m} seed {s}: test weighted F1 {r['test_f1_weighted']:.3f} "
+                f"({r['train_seconds']:.0f}s)",
                 flush=True,
             )
 
@@ -374,7 +394,8 @@ def run_study(
     progress: bool = False,
     **overrides,
 ) -> pd.DataFrame:
-    "The multi-seed study: the recipe search on validation, the test split read once per chosen recipe (seed 42), more seeds; the seed table."
+    """The multi-seed study: the recipe search on validation, the test split read once per
+    chosen recipe (seed 42), more seeds; the seed table."""
     t0 = time.perf_counter()
     output_dir = Path(output_dir)
     data_dir = _prepare_data(input_path, work_dir, output_dir, progress)
@@ -390,7 +411,10 @@ def run_study(
     for (
         m,
         c,
-    ) in choice.items():  # the chosen run of each method becomes its main result: its test split is read now, once
+        # the chosen run of each method becomes its main result: its test split is read
+        # now,
+        # once
+    ) in choice.items():
         run = output_dir / "search" / m / c["run"]
         if not _same_config(
             output_dir / m / "metrics.json",
@@ -430,7 +454,8 @@ def run_study(
 # %% ../nbs/A2_runs.ipynb #333ff7db
 @contextmanager
 def _writer_lock(path, what: str, file: bool = False):
-    "`output_lock` in the first process of each machine only (under torchrun or accelerate launch every process runs the command)."
+    """`output_lock` in the first process of each machine only (under torchrun or
+    accelerate launch every process runs the command)."""
     if process_state().is_local_main_process:
         with output_lock(path, what, file):
             yield
@@ -439,7 +464,8 @@ def _writer_lock(path, what: str, file: bool = False):
 
 # %% ../nbs/A2_runs.ipynb #e52fb912
 def _config_from_json(text: str) -> ExperimentConfig:
-    "The ExperimentConfig that `--config-json` describes, with a clear error for bad JSON or unknown keys."
+    """The ExperimentConfig that `--config-json` describes, with a clear error for bad
+    JSON or unknown keys."""
     try:
         d = json.loads(text)
     except json.JSONDecodeError as e:
@@ -451,7 +477,8 @@ def _config_from_json(text: str) -> ExperimentConfig:
     fields = {f.name for f in dataclasses.fields(ExperimentConfig)}
     if unknown := sorted(set(d) - fields):
         raise ValueError(
-            f"--config-json has unknown key(s) {unknown}; the fields are {sorted(fields)}."
+            f"--config-json has unknown key(s) {unknown}; the fields are "
+            f"{sorted(fields)}."
         )
     if "method" not in d:
         raise ValueError("--config-json lacks 'method'.")
@@ -459,7 +486,8 @@ def _config_from_json(text: str) -> ExperimentConfig:
 
 
 def _check_writable(folder, option: str):
-    "Fail now, not after training, if `folder` could not be created or written (nothing is created to find out)."
+    """Fail now, not after training, if `folder` could not be created or written (nothing
+    is created to find out)."""
     folder = Path(folder).absolute()
     existing = next(p for p in (folder, *folder.parents) if p.exists())
     if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
@@ -469,12 +497,14 @@ def _check_writable(folder, option: str):
             else f"{existing} is not writable"
         )
         raise ValueError(
-            f"{option} {folder}: cannot write there ({why}); choose a folder you can write to."
+            f"{option} {folder}: cannot write there ({why}); choose a folder you can "
+            "write to."
         )
 
 
 def _cli_errors(f):
-    "Run `f` quietly (no transformers warnings); turn the library's expected errors into one line on stderr and exit code 2."
+    """Run `f` quietly (no transformers warnings); turn the library's expected errors into
+    one line on stderr and exit code 2."""
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
     try:
@@ -532,7 +562,8 @@ def train_cli(
             check_run_name(run_name)
         if config_json is not None and not config_json.strip():
             raise ValueError(
-                "--config-json is empty; pass a JSON object of ExperimentConfig fields, or leave it out."
+                "--config-json is empty; pass a JSON object of ExperimentConfig fields, "
+                "or leave it out."
             )
         cfg = (
             _config_from_json(config_json)
@@ -559,14 +590,16 @@ def train_cli(
         )
         if config_json is not None and cfg.method != method:
             raise ValueError(
-                f"--method {method} and --config-json's method {cfg.method!r} disagree; pass one method."
+                f"--method {method} and --config-json's method {cfg.method!r} disagree; "
+                "pass one method."
             )
         check_model(
             cfg.model, cfg.max_length, cfg.method
         )  # a missing model or a too-long max_length fails before any work
         if not (Path(data) / "train.csv").exists():
             raise FileNotFoundError(
-                f"no prepared data in {data!r}; run lora_book_preprocess --output-dir {data} first."
+                f"no prepared data in {data!r}; run lora_book_preprocess --output-dir "
+                f"{data} first."
             )
         load_splits(
             data
@@ -585,12 +618,15 @@ def train_cli(
             return  # under torchrun every process runs this: one prints the result
         if validation_only:
             print(
-                f"[{cfg.method}] validation weighted F1 {m['best_val_f1_weighted']:.3f}, {m['train_seconds']:.0f}s"
+                f"[{cfg.method}] validation weighted F1 "
+                f"{m['best_val_f1_weighted']:.3f}, {m['train_seconds']:.0f}s"
             )
             return
         print(
-            f"[{cfg.method}] test weighted F1 {m['test_f1_weighted']:.3f} [{m['test_f1_weighted_ci95'][0]:.3f}, "
-            f"{m['test_f1_weighted_ci95'][1]:.3f}], accuracy {m['test_accuracy']:.3f}, {m['train_seconds']:.0f}s"
+            f"[{cfg.method}] test weighted F1 {m['test_f1_weighted']:.3f} "
+            f"[{m['test_f1_weighted_ci95'][0]:.3f}, "
+            f"{m['test_f1_weighted_ci95'][1]:.3f}], accuracy {m['test_accuracy']:.3f}, "
+            f"{m['train_seconds']:.0f}s"
         )
 
     _cli_errors(go)
@@ -618,7 +654,8 @@ def run_all_cli(
     ) = None,
     quiet: Param("no progress bars", store_true) = False,
 ):
-    "The main job: preprocess the data, run scratch, full, lora and tfidf, write results/ and print the table."
+    """The main job: preprocess the data, run scratch, full, lora and tfidf, write
+    results/ and print the table."""
 
     def go():
         overrides = {m: {"epochs": epochs} for m in NEURAL} if epochs is not None else {}
@@ -652,7 +689,9 @@ def run_all_cli(
         with pd.option_context("display.width", 200, "display.max_columns", 20):
             print(results_table(s).to_string())
         print(
-            f"total time: {json.loads((Path(output_dir) / 'run_all.json').read_text())['seconds'] / 60:.1f} min"
+            "total time: "
+            f"{json.loads((Path(output_dir) / 'run_all.json').read_text())['seconds'] / 60:.1f} "
+            "min"
         )
 
     _cli_errors(go)
@@ -675,14 +714,16 @@ def study_cli(
     ) = "43,44",
     quiet: Param("no progress bars", store_true) = False,
 ):
-    "The multi-seed study: choose each method's recipe on validation, test each choice once, train more seeds, print the seed table."
+    """The multi-seed study: choose each method's recipe on validation, test each choice
+    once, train more seeds, print the seed table."""
 
     def go():
         try:
             extra = tuple(int(s) for s in seeds.split(",") if s.strip())
         except ValueError:
             raise ValueError(
-                f"--seeds {seeds!r} is not a comma-separated list of integers; pass e.g. --seeds 43,44."
+                f"--seeds {seeds!r} is not a comma-separated list of integers; pass "
+                "e.g. --seeds 43,44."
             )
         for s in extra:
             ExperimentConfig(
@@ -705,7 +746,9 @@ def study_cli(
         with pd.option_context("display.width", 200, "display.max_columns", 20):
             print(t.to_string())
         print(
-            f"total time: {json.loads((Path(output_dir) / 'study.json').read_text())['seconds'] / 60:.1f} min"
+            "total time: "
+            f"{json.loads((Path(output_dir) / 'study.json').read_text())['seconds'] / 60:.1f} "
+            "min"
         )
 
     _cli_errors(go)

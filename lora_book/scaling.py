@@ -41,7 +41,8 @@ DETERMINISTIC = ("probe", "tfidf")  # fits with no random seed: one run per size
 
 
 def run_name(size: int | None, seed: int) -> str:
-    "The folder of one run of the study: `n<size>-s<seed>` (`nall` for the whole training split)."
+    """The folder of one run of the study: `n<size>-s<seed>` (`nall` for the whole
+    training split)."""
     return f"n{'all' if size is None else size}-s{seed}"
 
 
@@ -52,8 +53,10 @@ def curve_plan(
     scratch_sizes=SCRATCH_SIZES,
     ranks=RANK_POINTS,
 ) -> list[tuple]:
-    """Every (method, size, seed) of the study, in the order it runs: one seed of every method at every size, smallest first,
-    then each further seed; then LoRA at the other `ranks` (`lora-r<rank>`, largest size, first seed); the slow scratch model last."""
+    """Every (method, size, seed) of the study, in the order it runs: one seed of every
+    method at every size, smallest first,
+    then each further seed; then LoRA at the other `ranks` (`lora-r<rank>`, largest size,
+    first seed); the slow scratch model last."""
     plan = []
     for k, seed in enumerate(seeds):
         plan += [
@@ -80,7 +83,8 @@ def run_curves(
     progress: bool = False,
     **overrides,
 ) -> list[tuple]:
-    "Run (or resume) the learning-curve study into `output_dir/curves/<method>/<run_name>/`; return the runs done now."
+    """Run (or resume) the learning-curve study into
+    `output_dir/curves/<method>/<run_name>/`; return the runs done now."""
     root, t0, done = Path(output_dir) / "curves", time.perf_counter(), []
     n_all = len(cfpb.load_splits(data_dir)[0]) if limit is None else limit
     for method, size, seed in curve_plan() if plan is None else plan:
@@ -106,7 +110,8 @@ def run_curves(
             continue
         if max_minutes is not None and time.perf_counter() - t0 > 60 * max_minutes:
             _log(
-                f"[curves] time budget of {max_minutes:g} min spent; run again to continue"
+                f"[curves] time budget of {max_minutes:g} min spent; run again to "
+                "continue"
             )
             break
         main = Path(output_dir) / method / "metrics.json"
@@ -128,7 +133,8 @@ def run_curves(
             progress=progress,
         )
         _log(
-            f"[curves] {method} n={r['n_train']} seed {seed}: test weighted F1 {r['test_f1_weighted']:.3f} ({r['train_seconds']:.0f}s)"
+            f"[curves] {method} n={r['n_train']} seed {seed}: test weighted F1 "
+            f"{r['test_f1_weighted']:.3f} ({r['train_seconds']:.0f}s)"
         )
         done.append((method, size, seed))
     record = root / "study.json"
@@ -149,8 +155,10 @@ def run_curves(
 
 # %% ../nbs/05b_scaling.ipynb #df27af7f
 def curve_runs(results_dir="results", folders=("curves",)) -> dict:
-    """The study's finished runs, `{(method, n_train): [metrics, ...]}` (seeds in order; `method` is the folder, e.g. `lora-r64`),
-    from `results_dir/<folder>/<method>/<run>/` for each of `folders`; every run must share one test split."""
+    """The study's finished runs, `{(method, n_train): [metrics, ...]}` (seeds in order;
+    `method` is the folder, e.g. `lora-r64`),
+    from `results_dir/<folder>/<method>/<run>/` for each of `folders`; every run must
+    share one test split."""
     runs, tests = {}, set()
     for f in sorted(
         f
@@ -164,13 +172,15 @@ def curve_runs(results_dir="results", folders=("curves",)) -> dict:
         tests.add(hash(tuple(r["test_labels"])))
     if len(tests) > 1:
         raise ValueError(
-            f"the runs under {', '.join(f'{results_dir}/{d}' for d in folders)} were tested on different complaints; rerun them on one data folder."
+            f"the runs under {', '.join(f'{results_dir}/{d}' for d in folders)} were "
+            "tested on different complaints; rerun them on one data folder."
         )
     return {k: sorted(v, key=lambda r: r["seed"]) for k, v in sorted(runs.items())}
 
 
 def curve_table(results_dir="results", runs: dict | None = None) -> pd.DataFrame:
-    "One row per (method, training-set size): seeds, mean and sd of test weighted and macro F1, median training seconds (of `runs` if given)."
+    """One row per (method, training-set size): seeds, mean and sd of test weighted and
+    macro F1, median training seconds (of `runs` if given)."""
     rows = []
     for (m, n), rs in (curve_runs(results_dir) if runs is None else runs).items():
         w, mac = (
@@ -195,7 +205,8 @@ def curve_table(results_dir="results", runs: dict | None = None) -> pd.DataFrame
 def seed_bootstrap_ci(
     y, preds, average: str = "weighted", n: int = 1000, seed: int = 0, level: float = 0.95
 ) -> list[float]:
-    "A bootstrap interval of the mean F1 over seeds: resamples the test complaints and the seeds (`preds`: seeds x complaints)."
+    """A bootstrap interval of the mean F1 over seeds: resamples the test complaints and
+    the seeds (`preds`: seeds x complaints)."""
     y, P = np.asarray(y), np.asarray(preds)
     k = int(max(y.max(), P.max())) + 1
     labels = np.unique(np.concatenate([y, P.ravel()]))
@@ -215,7 +226,8 @@ def curve_bands(
     n: int = 400,
     runs: dict | None = None,
 ) -> pd.DataFrame:
-    "Each (method, size): the mean test F1 over seeds and its 95% interval (test complaints and seeds resampled); of `runs` if given."
+    """Each (method, size): the mean test F1 over seeds and its 95% interval (test
+    complaints and seeds resampled); of `runs` if given."""
     rows = []
     for (m, size), rs in (curve_runs(results_dir) if runs is None else runs).items():
         P, y = [r["test_predictions"] for r in rs], rs[0]["test_labels"]
@@ -249,7 +261,8 @@ def curve_differences(
     n: int = 1000,
     runs: dict | None = None,
 ) -> pd.DataFrame:
-    "At each size where both methods ran: the difference of their mean test F1 over seeds, a - b, with its seed-aware 95% interval (of `runs` if given)."
+    """At each size where both methods ran: the difference of their mean test F1 over
+    seeds, a - b, with its seed-aware 95% interval (of `runs` if given)."""
     runs, rows = (curve_runs(results_dir) if runs is None else runs), []
     for a, b in pairs:
         for size in sorted(
@@ -283,7 +296,8 @@ def curve_differences(
 
 
 def ahead_from(diffs: pd.DataFrame, comparison: str) -> int | None:
-    "The smallest size from which `comparison` (`a - b`) is demonstrated positive at that size and every larger one; None if at none."
+    """The smallest size from which `comparison` (`a - b`) is demonstrated positive at
+    that size and every larger one; None if at none."""
     g = diffs[diffs.comparison == comparison].sort_values("train size", ascending=False)
     first = None
     for _, r in g.iterrows():
@@ -294,7 +308,8 @@ def ahead_from(diffs: pd.DataFrame, comparison: str) -> int | None:
 
 
 def crossings(diffs: pd.DataFrame) -> pd.DataFrame:
-    "Where a comparison's difference changes sign between two neighbouring sizes, and whether either side is demonstrated (its interval excludes zero)."
+    """Where a comparison's difference changes sign between two neighbouring sizes, and
+    whether either side is demonstrated (its interval excludes zero)."""
     rows = []
     for comp, g in diffs.sort_values("train size").groupby("comparison", sort=False):
         for (_, x), (_, y) in zip(g.iterrows(), g.iloc[1:].iterrows()):
@@ -319,7 +334,8 @@ CURVE_COLORS = {"probe": "C3", "tfidf": "C4", "lora": "C2", "full": "C1", "scrat
 
 
 def plot_curves(results_dir="results", n: int = 400):
-    "Test weighted and macro F1 against training-set size (log x): each method's mean over seeds with its 95% band."
+    """Test weighted and macro F1 against training-set size (log x): each method's mean
+    over seeds with its 95% band."""
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharex=True)
@@ -362,7 +378,8 @@ def plot_curves(results_dir="results", n: int = 400):
 
 
 def plot_cost(results_dir="results"):
-    "Test weighted F1 against training seconds (log x), one point per (method, size), labelled by size: the cost-quality frontier."
+    """Test weighted F1 against training seconds (log x), one point per (method, size),
+    labelled by size: the cost-quality frontier."""
     import matplotlib.pyplot as plt
 
     t = curve_table(results_dir)
@@ -408,7 +425,8 @@ def plot_cost(results_dir="results"):
 
 # %% ../nbs/05b_scaling.ipynb #8bca0ff7
 def _int_list(text: str, option: str, allow_all: bool = False) -> tuple:
-    "Comma-separated integers (and `all`, if allowed) from an option, or a one-line error naming it."
+    """Comma-separated integers (and `all`, if allowed) from an option, or a one-line
+    error naming it."""
     out = []
     for t in (t.strip() for t in str(text).split(",") if t.strip()):
         if allow_all and t == "all":
@@ -418,11 +436,13 @@ def _int_list(text: str, option: str, allow_all: bool = False) -> tuple:
             v = int(t)
         except ValueError:
             raise ValueError(
-                f"{option} {text!r}: {t!r} is not an integer; pass e.g. {'100,400,all' if allow_all else '42,43,44'}."
+                f"{option} {text!r}: {t!r} is not an integer; pass e.g. "
+                f"{'100,400,all' if allow_all else '42,43,44'}."
             ) from None
         if v < (2 if allow_all else 0) or v >= 2**32:
             raise ValueError(
-                f"{option} {text!r}: {v} is out of range (sizes from 2, seeds from 0 to 2**32 - 1)."
+                f"{option} {text!r}: {v} is out of range (sizes from 2, seeds from 0 to "
+                "2**32 - 1)."
             )
         out.append(v)
     if not out:
@@ -453,7 +473,8 @@ def curves_cli(
     ) = "probe,tfidf,lora,full,scratch",
     scratch_sizes: Param("sizes for the scratch model", str) = "800,3200,all",
     ranks: Param(
-        "LoRA ranks besides 8 to run at the largest size (alpha 16, first seed); `none` for none",
+        "LoRA ranks besides 8 to run at the largest size (alpha 16, first seed); `none` "
+        "for none",
         str,
     ) = "1,64",
     max_minutes: Param(
@@ -466,7 +487,8 @@ def curves_cli(
     ) = None,
     quiet: Param("no progress bars", store_true) = False,
 ):
-    "The learning-curve study (chapter 5b): every method on nested training subsets, several seeds, resumable."
+    """The learning-curve study (chapter 5b): every method on nested training subsets,
+    several seeds, resumable."""
     from lora_book.runs import _cli_errors, _check_writable, output_lock
 
     def go():

@@ -29,14 +29,16 @@ def _check_narrative_columns(input_path) -> list[str]:
     need = ["Complaint ID", cfpb.NARRATIVE]
     if missing := [c for c in need if c not in cfpb.read_columns(input_path)]:
         raise cfpb.DataError(
-            f"{Path(input_path).name} lacks column(s) {missing}; pass complaints in CFPB export format "
+            f"{Path(input_path).name} lacks column(s) {missing}; pass complaints in "
+            "CFPB export format "
             f"(with {need[0]!r} and {need[1]!r})."
         )
     return need
 
 
 def iter_narratives(input_path, chunk_rows: int = 1_000):
-    "Chunks of (`Complaint ID`, cleaned `text`) for the rows of a CFPB export that have a narrative."
+    """Chunks of (`Complaint ID`, cleaned `text`) for the rows of a CFPB export that have
+    a narrative."""
     need = _check_narrative_columns(input_path)
     with cfpb.open_export(input_path) as (stream, _), cfpb.reading_errors(input_path):
         for chunk in pd.read_csv(
@@ -45,7 +47,9 @@ def iter_narratives(input_path, chunk_rows: int = 1_000):
             chunk = chunk[need]  # would drop a row's extra fields
             chunk = chunk[chunk[cfpb.NARRATIVE].str.strip() != ""]
             if chunk.empty:
-                continue  # a chunk without narratives has nothing to label (predict reports a file with none)
+                # a chunk without narratives has nothing to label (predict reports a file
+                # with none)
+                continue
             yield pd.DataFrame(
                 {
                     "Complaint ID": chunk["Complaint ID"].to_numpy(),
@@ -55,7 +59,8 @@ def iter_narratives(input_path, chunk_rows: int = 1_000):
 
 
 def _files_digest(folder) -> str:
-    "SHA-256 over the names and bytes of the files of a model or adapter folder (what a resumed run must be labelled with)."
+    """SHA-256 over the names and bytes of the files of a model or adapter folder (what a
+    resumed run must be labelled with)."""
     h = hashlib.sha256()
     for f in sorted(
         p for p in Path(folder).rglob("*") if p.is_file() and not p.name.startswith(".")
@@ -66,14 +71,16 @@ def _files_digest(folder) -> str:
 
 
 def quantize_int8(model):
-    "Dynamic int8 quantisation of every `nn.Linear` (weights int8, activations quantised on the fly; CPU only), in place."
+    """Dynamic int8 quantisation of every `nn.Linear` (weights int8, activations quantised
+    on the fly; CPU only), in place."""
     return torch.ao.quantization.quantize_dynamic(
         model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True
     )  # a copy would double the peak
 
 
 def _resume_point(state_file: Path, partial: Path, identity: dict) -> dict | None:
-    "The recorded progress of an interrupted `predict` into the same output, if it is for the same model, input and settings."
+    """The recorded progress of an interrupted `predict` into the same output, if it is
+    for the same model, input and settings."""
     if not (state_file.exists() and partial.exists()):
         return None
     try:
@@ -86,7 +93,8 @@ def _resume_point(state_file: Path, partial: Path, identity: dict) -> dict | Non
         or partial.stat().st_size < state.get("bytes", 1 << 62)
     ):
         print(
-            f"{partial.name}: an interrupted output of another model, input or setting (or damaged); starting again",
+            f"{partial.name}: an interrupted output of another model, input or setting "
+            "(or damaged); starting again",
             file=sys.stderr,
         )
         return None
@@ -94,19 +102,22 @@ def _resume_point(state_file: Path, partial: Path, identity: dict) -> dict | Non
 
 
 def check_output_apart(output_path, input_path, model_path):
-    "Refuse an output that is the input, a file of the model or inside the model's folder (writing it would destroy what is read)."
+    """Refuse an output that is the input, a file of the model or inside the model's
+    folder (writing it would destroy what is read)."""
     out = Path(output_path).resolve()
     inp, model = Path(input_path).resolve(), Path(model_path).resolve()
     if out == inp:
         raise ValueError(
-            f"--output {output_path} is the input file; writing it would destroy the complaints being labelled. Name another file."
+            f"--output {output_path} is the input file; writing it would destroy the "
+            "complaints being labelled. Name another file."
         )
     is_model = model.is_dir() and any(
         (model / f).is_file() for f in ("adapter_config.json", "config.json")
     )  # else loading refuses it, by name
     if out == model or is_model and model in out.parents:
         raise ValueError(
-            f"--output {output_path} is inside the model {model_path}; writing it would damage the model. Name a file outside {model_path}."
+            f"--output {output_path} is inside the model {model_path}; writing it would "
+            f"damage the model. Name a file outside {model_path}."
         )
 
 
@@ -114,7 +125,8 @@ _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
 def csv_safe(value) -> str:
-    "A text cell a spreadsheet will not run as a formula: one starting with = + - @, tab or CR gets a leading apostrophe (OWASP's advice for CSV)."
+    """A text cell a spreadsheet will not run as a formula: one starting with = + - @, tab
+    or CR gets a leading apostrophe (OWASP's advice for CSV)."""
     s = str(value)
     return "'" + s if s.startswith(_FORMULA) else s
 
@@ -131,8 +143,10 @@ def _removed_on(error: type, *files: Path):
 
 
 def _release_freed_memory(setup: bool = False):
-    """Hand memory freed by tensors back to the OS (glibc only; elsewhere nothing to do). `setup=True` first makes every
-    allocation of 1 MiB or more a mapping of its own, so an activation freed after a batch is returned, not kept for reuse."""
+    """Hand memory freed by tensors back to the OS (glibc only; elsewhere nothing to do).
+    `setup=True` first makes every
+    allocation of 1 MiB or more a mapping of its own, so an activation freed after a
+    batch is returned, not kept for reuse."""
     try:
         libc = ctypes.CDLL("libc.so.6")
     except OSError:
@@ -153,7 +167,8 @@ def predict(
     chunk_rows: int = 1_000,
     int8: bool = False,
 ) -> dict:
-    "Label the complaints of a CFPB export into a CSV (`Complaint ID`, `predicted_product`, class probabilities); resumable; a summary."
+    """Label the complaints of a CFPB export into a CSV (`Complaint ID`,
+    `predicted_product`, class probabilities); resumable; a summary."""
     t0 = time.perf_counter()
     output_path = Path(output_path)
     check_output_apart(output_path, input_path, model_path)
@@ -168,7 +183,8 @@ def predict(
         inp = Path(input_path).resolve()
         if not inp.is_file():
             raise FileNotFoundError(
-                f"{input_path} does not exist; pass a CFPB export (.csv, .csv.gz or .zip)."
+                f"{input_path} does not exist; pass a CFPB export (.csv, .csv.gz or "
+                ".zip)."
             )
         _check_narrative_columns(inp)  # before the model is loaded or anything is written
         identity = {
@@ -254,12 +270,14 @@ def predict(
                 )  # the record follows the bytes it describes
                 bar.update(len(out))
                 del ids, loader, probs, out
-                _release_freed_memory()  # what the chunk used goes back before the next is read
+                # what the chunk used goes back before the next is read
+                _release_freed_memory()
         if state["rows"] == 0:
             partial.unlink(missing_ok=True)
             state_file.unlink(missing_ok=True)
             raise cfpb.DataError(
-                f"{Path(input_path).name} has no rows with a consumer complaint narrative; nothing to label."
+                f"{Path(input_path).name} has no rows with a consumer complaint "
+                "narrative; nothing to label."
             )
         os.replace(partial, output_path)
         state_file.unlink(missing_ok=True)
@@ -289,12 +307,14 @@ def predict_cli(
     chunk_rows: Param("rows read (and recorded for a resume) at a time", int) = 1_000,
     quiet: Param("no progress bar", store_true) = False,
 ):
-    "Label complaints with a trained model; write Complaint ID, predicted_product and class probabilities. An interrupted run resumes."
+    """Label complaints with a trained model; write Complaint ID, predicted_product and
+    class probabilities. An interrupted run resumes."""
 
     def go():
         if Path(output).is_dir():
             raise ValueError(
-                f"--output {output} is a folder; name the CSV file to write, e.g. {Path(output) / 'predictions.csv'}."
+                f"--output {output} is a folder; name the CSV file to write, e.g. "
+                f"{Path(output) / 'predictions.csv'}."
             )
         _check_writable(Path(output).parent, "--output")
         if batch_size < 1:
@@ -316,7 +336,8 @@ def predict_cli(
             else ""
         )
         print(
-            f"labelled {s['rows']:,} complaints{resumed} -> {output} in {s['seconds']:.0f}s"
+            f"labelled {s['rows']:,} complaints{resumed} -> {output} in "
+            f"{s['seconds']:.0f}s"
         )
         print(pd.Series(s["counts"]).sort_values(ascending=False).to_string())
 

@@ -32,7 +32,8 @@ __all__ = ['SHIFT_FILES', 'SHIFT_COLORS', 'collection_ids', 'collection_of', 'sh
 
 # %% ../nbs/05c_shift.ipynb #b7828879
 def collection_ids(paths=None) -> list[set[int]]:
-    "The Complaint IDs of each CFPB export (default: the two shipped collections), one set per file, in order."
+    """The Complaint IDs of each CFPB export (default: the two shipped collections), one
+    set per file, in order."""
     return [
         set(pd.read_csv(p, usecols=["Complaint ID"])["Complaint ID"].astype(int))
         for p in (paths or cfpb.default_data_paths())
@@ -40,14 +41,17 @@ def collection_ids(paths=None) -> list[set[int]]:
 
 
 def collection_of(ids, collections: list[set[int]]) -> np.ndarray:
-    "The index of the collection holding each Complaint ID; an ID in no collection or in several is an error."
+    """The index of the collection holding each Complaint ID; an ID in no collection or in
+    several is an error."""
     out = np.empty(len(ids), dtype=int)
     for n, i in enumerate(ids):
         hits = [k for k, c in enumerate(collections) if int(i) in c]
         if len(hits) != 1:
             raise cfpb.DataError(
-                f"Complaint ID {i} is in {len(hits)} of the {len(collections)} collections; "
-                "each complaint must come from exactly one (pass the files its data were prepared from)."
+                f"Complaint ID {i} is in {len(hits)} of the {len(collections)} "
+                "collections; "
+                "each complaint must come from exactly one (pass the files its data "
+                "were prepared from)."
             )
         out[n] = hits[0]
     return out
@@ -68,12 +72,15 @@ def _write_csv(df: pd.DataFrame, path: Path):
 
 
 def shift_data(work_dir="work/union", paths=None, progress: bool = False) -> Path:
-    """Prepare `work_dir/shift/`: the first collection's train and validation splits, and a test split of its test complaints
-    and the second collection's (those the union keeps, none seen in training), shuffled, with where each came from."""
+    """Prepare `work_dir/shift/`: the first collection's train and validation splits, and
+    a test split of its test complaints
+    and the second collection's (those the union keeps, none seen in training), shuffled,
+    with where each came from."""
     paths = [Path(p) for p in (paths or cfpb.default_data_paths())]
     if len(paths) != 2:
         raise ValueError(
-            f"the shift study compares two collections; pass two exports, got {len(paths)}."
+            "the shift study compares two collections; pass two exports, got "
+            f"{len(paths)}."
         )
     work = Path(work_dir)
     first_dir, union_dir, out = work / "first", work / "cfpb", work / "shift"
@@ -85,7 +92,8 @@ def shift_data(work_dir="work/union", paths=None, progress: bool = False) -> Pat
         )
     ):
         raise FileExistsError(
-            f"{out} holds files the shift study did not write ({', '.join(foreign[:3])}); pass another --work-dir."
+            f"{out} holds files the shift study did not write "
+            f"({', '.join(foreign[:3])}); pass another --work-dir."
         )
     preprocess(paths[0], first_dir, progress=progress)
     preprocess(paths, union_dir, progress=progress)
@@ -99,11 +107,13 @@ def shift_data(work_dir="work/union", paths=None, progress: bool = False) -> Pat
         second.text.isin(seen).sum()
     ):  # the union's deduplication should have removed them: never score them
         raise cfpb.DataError(
-            f"{n_seen} second-collection texts of {union_dir} are in the first collection's splits; rerun preprocess."
+            f"{n_seen} second-collection texts of {union_dir} are in the first "
+            "collection's splits; rerun preprocess."
         )
     if unknown := sorted(set(second["product"]) - set(label_map)):
         raise cfpb.DataError(
-            f"products {unknown} of the second collection are not classes of the first; the shift study needs the same classes."
+            f"products {unknown} of the second collection are not classes of the first; "
+            "the shift study needs the same classes."
         )
     both = pd.concat(
         [
@@ -144,7 +154,8 @@ def run_shift(
     progress: bool = False,
     **overrides,
 ) -> list[str]:
-    "Train each method on the first collection, score both collections (`output_dir/shift/<method>/metrics.json`); return those run now."
+    """Train each method on the first collection, score both collections
+    (`output_dir/shift/<method>/metrics.json`); return those run now."""
     root, done = Path(output_dir) / "shift", []
     info = json.loads((Path(data_dir) / "collections.json").read_text())
     for m in methods:
@@ -182,7 +193,8 @@ def run_shift(
 def em_priors(
     probs, train_priors, max_iter: int = 1000, tol: float = 1e-8
 ) -> tuple[np.ndarray, np.ndarray, int]:
-    "Saerens et al. (2002): the new set's class priors by EM from posteriors alone; (adjusted posteriors, priors, iterations)."
+    """Saerens et al. (2002): the new set's class priors by EM from posteriors alone;
+    (adjusted posteriors, priors, iterations)."""
     P, p0 = np.asarray(probs, float), np.asarray(train_priors, float)
     if P.ndim != 2 or P.shape[1] != len(p0):
         raise ValueError(
@@ -211,7 +223,8 @@ def shift_runs(results_dir="results/union") -> dict:
 
 
 def _parts(r):
-    "Labels, predictions, probabilities and collection of each test complaint of a shift run, as arrays."
+    """Labels, predictions, probabilities and collection of each test complaint of a shift
+    run, as arrays."""
     return (
         np.asarray(r["test_labels"]),
         np.asarray(r["test_predictions"]),
@@ -221,7 +234,8 @@ def _parts(r):
 
 
 def _corrected(r):
-    "The EM prior correction of a run's second-collection posteriors: (adjusted predictions, estimated priors)."
+    """The EM prior correction of a run's second-collection posteriors: (adjusted
+    predictions, estimated priors)."""
     y, pred, P, col = _parts(r)
     counts = np.asarray(r["train_class_counts"], float)
     Q, priors, _ = em_priors(P[col == 1], counts / counts.sum())
@@ -231,7 +245,8 @@ def _corrected(r):
 def _unpaired_diff(
     y_a, p_a, y_b, p_b, average: str, n: int = 1000, seed: int = 0
 ) -> tuple[float, float]:
-    "A 95% bootstrap interval of F1(b) - F1(a) on two different test sets, each resampled on its own."
+    """A 95% bootstrap interval of F1(b) - F1(a) on two different test sets, each
+    resampled on its own."""
     g, k = (
         np.random.default_rng(seed),
         int(max(y_a.max(), y_b.max(), p_a.max(), p_b.max())) + 1,
@@ -248,7 +263,8 @@ def _unpaired_diff(
 def shift_table(
     results_dir="results/union", average: str = "weighted", n: int = 1000
 ) -> pd.DataFrame:
-    "Per method: F1 on each collection's test complaints, the loss between them, and the second's F1 after the EM prior correction."
+    """Per method: F1 on each collection's test complaints, the loss between them, and the
+    second's F1 after the EM prior correction."""
     rows = []
     for m, r in shift_runs(results_dir).items():
         y, pred, _, col = _parts(r)
@@ -283,7 +299,8 @@ def shift_table(
 
 
 def shift_priors(results_dir="results/union") -> pd.DataFrame:
-    "Each product's share: in the training split, in the second collection (true), and as each method's EM estimate."
+    """Each product's share: in the training split, in the second collection (true), and
+    as each method's EM estimate."""
     runs = shift_runs(results_dir)
     r0 = next(iter(runs.values()))
     y, _, _, col = _parts(r0)
@@ -304,7 +321,8 @@ def shift_priors(results_dir="results/union") -> pd.DataFrame:
 def shift_per_product(
     results_dir="results/union", corrected: bool = False
 ) -> pd.DataFrame:
-    "Each product's recall on the second collection for each method (after the prior correction if `corrected`), with its count."
+    """Each product's recall on the second collection for each method (after the prior
+    correction if `corrected`), with its count."""
     runs = shift_runs(results_dir)
     r0 = next(iter(runs.values()))
     y, _, _, col = _parts(r0)
@@ -324,7 +342,8 @@ def shift_per_product(
 def collection_scores(
     results_dir="results/union", average: str = "weighted", n: int = 400
 ) -> pd.DataFrame:
-    "Each union-trained method's mean test F1 over its seeds on each collection's share of the union's test split, with 95% intervals."
+    """Each union-trained method's mean test F1 over its seeds on each collection's share
+    of the union's test split, with 95% intervals."""
     col = np.asarray(
         json.loads((Path(results_dir) / "shift" / "union_test.json").read_text())[
             "union_test_collection"
@@ -338,7 +357,8 @@ def collection_scores(
         )
         if len(y) != len(col):
             raise ValueError(
-                f"{m}'s runs under {results_dir} were not tested on the union's test split; rerun lora_book_shift on its data."
+                f"{m}'s runs under {results_dir} were not tested on the union's test "
+                "split; rerun lora_book_shift on its data."
             )
         k = int(max(y.max(), P.max())) + 1
         for c, name in enumerate(("first", "second")):
@@ -364,7 +384,8 @@ SHIFT_COLORS = {"scratch": "C0", "full": "C1", "lora": "C2", "probe": "C3", "tfi
 
 
 def plot_shift(results_dir="results/union", corrected: bool = False):
-    "Each product's recall on the second collection, one bar per method, products labelled with their share of training."
+    """Each product's recall on the second collection, one bar per method, products
+    labelled with their share of training."""
     import matplotlib.pyplot as plt
 
     rec = shift_per_product(results_dir, corrected)
@@ -407,7 +428,8 @@ def shift_cli(
     seed: Param("training seed", int) = 42,
     quiet: Param("no progress bars", store_true) = False,
 ):
-    "The shift study (chapter 5c): each method trained on the first collection, scored on both; resumable."
+    """The shift study (chapter 5c): each method trained on the first collection, scored
+    on both; resumable."""
     from lora_book.runs import _cli_errors, _check_writable, output_lock
 
     def go():

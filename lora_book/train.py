@@ -51,7 +51,8 @@ def _ids_digest(ids) -> str:
 
 
 def _write_atomically(path: Path, data: bytes):
-    "Write `data` to a temporary file beside `path`, then rename it to `path`; on any failure (a full disk) no temporary is left behind."
+    """Write `data` to a temporary file beside `path`, then rename it to `path`; on any
+    failure (a full disk) no temporary is left behind."""
     tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
     try:
         with open(tmp, "wb") as f:
@@ -63,11 +64,15 @@ def _write_atomically(path: Path, data: bytes):
 
 
 def _read_token_cache(path: Path, n: int):
-    "The cached ids at `path` if the file is whole (n sequences, content hash intact), else None (with a warning)."
+    """The cached ids at `path` if the file is whole (n sequences, content hash intact),
+    else None (with a warning)."""
     try:
         c = torch.load(
-            path, weights_only=True
-        )  # tensors, numbers, strings, lists and dicts only: a crafted file cannot run code
+            path,
+            weights_only=True,
+            # tensors, numbers, strings, lists and dicts only: a crafted file cannot run
+            # code
+        )
         if (
             isinstance(c, dict)
             and len(c.get("ids", ())) == n
@@ -76,13 +81,15 @@ def _read_token_cache(path: Path, n: int):
             return c["ids"]
         problem = "does not match its texts (wrong length or content hash)"
     except Exception as e:
-        problem = f"cannot be read ({type(e).__name__})"  # any damage: the cache is rebuilt, never trusted
+        # any damage: the cache is rebuilt, never trusted
+        problem = f"cannot be read ({type(e).__name__})"
     warnings.warn(f"token cache {path} {problem}; tokenising again and replacing it.")
     return None
 
 
 def tokenize(tokenizer, texts, max_length: int = 128, cache_dir=None) -> list[list[int]]:
-    "Token ids of `texts` (with special tokens, truncated, unpadded), cached in `cache_dir` if given (checked by length and hash)."
+    """Token ids of `texts` (with special tokens, truncated, unpadded), cached in
+    `cache_dir` if given (checked by length and hash)."""
     texts = [str(t) for t in texts]
     path = (
         Path(cache_dir) / f"tokens-{_fingerprint(tokenizer, texts, max_length)}.pt"
@@ -120,7 +127,8 @@ def tokenize(tokenizer, texts, max_length: int = 128, cache_dir=None) -> list[li
 
 # %% ../nbs/04_training.ipynb #2a9c658c
 class LengthBucketBatches(torch.utils.data.Sampler):
-    "Batches of indices grouped by length: shuffle, sort within pools of `pool` batches, then shuffle the batches."
+    """Batches of indices grouped by length: shuffle, sort within pools of `pool` batches,
+    then shuffle the batches."""
 
     def __init__(
         self,
@@ -177,7 +185,8 @@ class LengthBucketBatches(torch.utils.data.Sampler):
 
 @dataclass
 class Collator:
-    "Pad a list of (ids, label) to the longest in the batch, or to `pad_to` tokens if given."
+    """Pad a list of (ids, label) to the longest in the batch, or to `pad_to` tokens if
+    given."""
 
     pad_id: int = 0
     pad_to: int | None = None
@@ -225,7 +234,8 @@ def padding_efficiency(loader: DataLoader) -> float:
 
 # %% ../nbs/04_training.ipynb #03eb2770
 def time_training_steps(model, loader, n_batches: int, lr: float = 1e-5) -> float:
-    "Median seconds of a training step (forward, backward, AdamW) over the first `n_batches` of `loader` (after one warm-up)."
+    """Median seconds of a training step (forward, backward, AdamW) over the first
+    `n_batches` of `loader` (after one warm-up)."""
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=lr)
     model.train()
     times = []
@@ -242,7 +252,8 @@ def time_training_steps(model, loader, n_batches: int, lr: float = 1e-5) -> floa
 
 # %% ../nbs/04_training.ipynb #2a030fc9
 def classification_metrics(y_true, y_pred, names: list[str] | None = None) -> dict:
-    "Accuracy, weighted and macro F1, per-class report and confusion matrix (scikit-learn)."
+    """Accuracy, weighted and macro F1, per-class report and confusion matrix
+    (scikit-learn)."""
     from sklearn.metrics import (
         accuracy_score,
         f1_score,
@@ -274,7 +285,8 @@ def classification_metrics(y_true, y_pred, names: list[str] | None = None) -> di
 def _bootstrap_interval(
     n_items: int, stat, n: int, seed: int, level: float
 ) -> list[float]:
-    "Percentile interval of `stat(indices)` over `n` resamples, with replacement, of `n_items` items."
+    """Percentile interval of `stat(indices)` over `n` resamples, with replacement, of
+    `n_items` items."""
     g = np.random.default_rng(seed)
     values = [stat(g.integers(0, n_items, n_items)) for _ in range(n)]
     lo, hi = np.percentile(values, [50 * (1 - level), 50 * (1 + level)])
@@ -314,13 +326,15 @@ def paired_bootstrap_diff(
     seed: int = 0,
     level: float = 0.95,
 ) -> dict:
-    "F1(a) - F1(b) on the same test set, with a paired percentile bootstrap interval (both scored on each resample)."
+    """F1(a) - F1(b) on the same test set, with a paired percentile bootstrap interval
+    (both scored on each resample)."""
     from sklearn.metrics import f1_score
 
     y_true, pred_a, pred_b = map(np.asarray, (y_true, pred_a, pred_b))
     if not len(y_true) == len(pred_a) == len(pred_b):
         raise ValueError(
-            f"labels and predictions differ in length ({len(y_true)}, {len(pred_a)}, {len(pred_b)}); "
+            f"labels and predictions differ in length ({len(y_true)}, {len(pred_a)}, "
+            f"{len(pred_b)}); "
             "score both models on the same test set."
         )
     labels = np.unique(np.concatenate([y_true, pred_a, pred_b]))
@@ -349,7 +363,7 @@ class TrainConfig:
     eval_batch_size: int = 64
     seed: int = 42
     bucket: bool = True
-    class_weighted: bool = False  # weight the loss by inverse class frequency (scikit-learn's "balanced" weights)
+    class_weighted: bool = False  # loss weighted by inverse class frequency ("balanced")
     head_lr: float | None = (
         None  # learning rate of the classifier head (parameters under `head`); None: `lr`
     )
@@ -360,7 +374,8 @@ class TrainConfig:
             check_int(k, getattr(self, k), 0 if k == "seed" else 1)
         if self.max_length < 2:
             raise ValueError(
-                f"max_length must be at least 2 (the [CLS] and [SEP] tokens), got {self.max_length}."
+                "max_length must be at least 2 (the [CLS] and [SEP] tokens), got "
+                f"{self.max_length}."
             )
         check_lr("lr", self.lr)
         if self.head_lr is not None:
@@ -386,14 +401,16 @@ def check_int(name: str, value, least: int = 1):
 
 
 def check_lr(name: str, value):
-    "Raise a clear `ValueError` unless `value` is a learning rate: a finite number in [0, 1] (0 freezes what it applies to)."
+    """Raise a clear `ValueError` unless `value` is a learning rate: a finite number in
+    [0, 1] (0 freezes what it applies to)."""
     if (
         isinstance(value, bool)
         or not isinstance(value, (int, float))
         or not (math.isfinite(value) and 0 <= value <= 1)
     ):
         raise ValueError(
-            f"{name} must be a number in [0, 1], got {value!r}; fine-tuning learning rates are about 1e-5 to 1e-2."
+            f"{name} must be a number in [0, 1], got {value!r}; fine-tuning learning "
+            "rates are about 1e-5 to 1e-2."
         )
 
 
@@ -402,7 +419,8 @@ class NonFiniteLossError(FloatingPointError):
 
 
 def balanced_class_weights(labels, n_classes: int) -> torch.Tensor:
-    "Loss weights n / (K n_k) for each class k (0 for a class with no examples), as scikit-learn's `class_weight='balanced'`."
+    """Loss weights n / (K n_k) for each class k (0 for a class with no examples), as
+    scikit-learn's `class_weight='balanced'`."""
     counts = np.bincount(np.asarray(labels, dtype=int), minlength=n_classes).astype(float)
     return torch.tensor(
         np.where(counts > 0, counts.sum() / (n_classes * np.maximum(counts, 1)), 0.0),
@@ -421,7 +439,8 @@ def set_seed(seed: int):
 def predict_proba(
     model, loader, accelerator: Accelerator | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    "Class probabilities and labels of every item of `loader`, in dataset order (in loader order under an `accelerator`)."
+    """Class probabilities and labels of every item of `loader`, in dataset order (in
+    loader order under an `accelerator`)."""
     model.eval()
     probs, ys = [], []
     device = next(
@@ -456,11 +475,13 @@ def _trainable_state(model) -> dict:
     }
 
 
-CHECKPOINT_HEADER = b"lora_book checkpoint 2\n"  # then the payload's SHA-256 (64 hex digits and a newline), then the payload
+# then the payload's SHA-256 (64 hex digits and a newline), then the payload
+CHECKPOINT_HEADER = b"lora_book checkpoint 2\n"
 
 
 def _save_checkpoint(path: Path, state: dict):
-    "Write `path/state.pt` atomically: a header, the SHA-256 of the payload, the payload (`torch.save` of tensors, numbers, strings, lists, dicts)."
+    """Write `path/state.pt` atomically: a header, the SHA-256 of the payload, the payload
+    (`torch.save` of tensors, numbers, strings, lists, dicts)."""
     path.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()
     torch.save(state, buf)
@@ -475,7 +496,8 @@ def _save_checkpoint(path: Path, state: dict):
 
 
 def _rng_state() -> dict:
-    "Every random state training draws from, as plain lists and tensors (what a checkpoint may hold)."
+    """Every random state training draws from, as plain lists and tensors (what a
+    checkpoint may hold)."""
     kind, key, pos, has_gauss, gauss = np.random.get_state()
     return {
         "python": random.getstate(),
@@ -495,7 +517,8 @@ def _set_rng_state(s: dict):
 
 # %% ../nbs/04_training.ipynb #4bd4c67a
 def _data_fingerprint(*arrays) -> str:
-    "A hash of token ids and labels: a checkpoint resumes only on the data it was trained on."
+    """A hash of token ids and labels: a checkpoint resumes only on the data it was
+    trained on."""
     h = hashlib.sha256()
     for a in arrays:
         h.update(
@@ -510,7 +533,8 @@ def _data_fingerprint(*arrays) -> str:
 def _run_identity(
     model, cfg: TrainConfig, run_config, data: str, processes: int = 1
 ) -> dict:
-    "What must match for a checkpoint to resume: the training config, the caller's run config, the data, the trainable tensors, the process count."
+    """What must match for a checkpoint to resume: the training config, the caller's run
+    config, the data, the trainable tensors, the process count."""
     shapes = {n: list(p.shape) for n, p in model.named_parameters() if p.requires_grad}
     return {
         "train": asdict(cfg),
@@ -536,7 +560,8 @@ def _differences(saved: dict, now: dict) -> list[str]:
 
 
 def _load_checkpoint(path: Path) -> dict:
-    "The checkpoint at `path`, checked by its SHA-256 and loaded with `weights_only=True` (nothing in it can run code), or a clear error naming it."
+    """The checkpoint at `path`, checked by its SHA-256 and loaded with
+    `weights_only=True` (nothing in it can run code), or a clear error naming it."""
     fix = "delete it to start this run again"
     try:
         raw = Path(path).read_bytes()
@@ -545,7 +570,8 @@ def _load_checkpoint(path: Path) -> dict:
     n = len(CHECKPOINT_HEADER)
     if not raw.startswith(CHECKPOINT_HEADER):
         raise ValueError(
-            f"{path} is not a checkpoint of this version of lora_book (older versions wrote plain pickles, which are never loaded); {fix}."
+            f"{path} is not a checkpoint of this version of lora_book (older versions "
+            f"wrote plain pickles, which are never loaded); {fix}."
         )
     digest, payload = raw[n : n + 64], raw[n + 65 :]
     if (
@@ -557,14 +583,18 @@ def _load_checkpoint(path: Path) -> dict:
         )
     try:
         s = torch.load(io.BytesIO(payload), weights_only=True)
-    except Exception as e:  # a payload with other objects: unpickling them could run code, so it is refused whatever it holds
+    # a payload with other objects: unpickling them could run code, so it is refused
+    # whatever it holds
+    except Exception as e:
         raise ValueError(
-            f"{path} holds objects other than tensors, numbers, strings, lists and dicts ({type(e).__name__}); it is not loaded, "
+            f"{path} holds objects other than tensors, numbers, strings, lists and "
+            f"dicts ({type(e).__name__}); it is not loaded, "
             f"since unpickling them could run code; {fix}."
         ) from None
     if not isinstance(s, dict) or "identity" not in s:
         raise ValueError(
-            f"{path} is not a checkpoint of this version of lora_book; delete it to start this run again."
+            f"{path} is not a checkpoint of this version of lora_book; delete it to "
+            "start this run again."
         )
     return s
 
@@ -583,7 +613,9 @@ def fit(
     run_config: dict | None = None,
     _stop_after_steps: int | None = None,
 ) -> dict:
-    "Train `model` (its trainable parameters) with AdamW; keep the best epoch by validation weighted F1; return the history. `run_config`: what else defines the run (checked on resume)."
+    """Train `model` (its trainable parameters) with AdamW; keep the best epoch by
+    validation weighted F1; return the history. `run_config`: what else defines the run
+    (checked on resume)."""
     accelerator = accelerator or Accelerator(cpu=not torch.cuda.is_available())
     set_seed(cfg.seed)
     train_dl = make_loader(
@@ -601,10 +633,13 @@ def fit(
     named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
     if not named:
         raise ValueError(
-            "the model has no trainable parameters; for LoRA call mark_only_lora_as_trainable(model)."
+            "the model has no trainable parameters; for LoRA call "
+            "mark_only_lora_as_trainable(model)."
         )
     params = [p for _, p in named]
-    groups = {}  # (is head, decays) -> parameters: weight matrices decay, biases and LayerNorms do not; the head may have its own lr
+    # (is head, decays) -> parameters: weight matrices decay, biases and LayerNorms do
+    # not; the head may have its own lr
+    groups = {}
     for n, p in named:
         groups.setdefault(
             (n == cfg.head or n.startswith(cfg.head + "."), p.ndim >= 2), []
@@ -658,7 +693,8 @@ def fit(
         s = _load_checkpoint(ckpt / "state.pt")
         if s["identity"] != identity:
             raise ValueError(
-                f"{ckpt} holds a checkpoint of another run (it differs in {_differences(s['identity'], identity)[:5]}); delete it to start "
+                f"{ckpt} holds a checkpoint of another run (it differs in "
+                f"{_differences(s['identity'], identity)[:5]}); delete it to start "
                 "afresh, or use another output folder."
             )
         accelerator.unwrap_model(model).load_state_dict(s["trainable"], strict=False)
@@ -678,7 +714,8 @@ def fit(
 
     train_seconds = sum(h["train_seconds"] for h in history)
     for epoch in range(start_epoch, cfg.epochs):
-        # Accelerate's loader keeps its own epoch counter (0 in a new process) and passes it to the sampler: set both
+        # Accelerate's loader keeps its own epoch counter (0 in a new process) and passes
+        # it to the sampler: set both
         if hasattr(train_dl, "set_epoch"):
             train_dl.set_epoch(epoch)
         elif sampler is not None:
@@ -699,8 +736,10 @@ def fit(
             loss = nn.functional.cross_entropy(logits.float(), b["labels"], weight=weight)
             if not torch.isfinite(loss):
                 raise NonFiniteLossError(
-                    f"loss is {loss.item()} at epoch {epoch + 1}, step {step}; lower the learning rate "
-                    f"(now {cfg.lr}) or check the inputs. Training stopped; no batch was skipped."
+                    f"loss is {loss.item()} at epoch {epoch + 1}, step {step}; lower "
+                    "the learning rate "
+                    f"(now {cfg.lr}) or check the inputs. Training stopped; no batch "
+                    "was skipped."
                 )
             accelerator.backward(loss)
             if cfg.max_grad_norm:
@@ -721,7 +760,8 @@ def fit(
         m = classification_metrics(y, probs.argmax(1))
         if not np.isfinite(probs).all():
             raise NonFiniteLossError(
-                f"the model's validation outputs are NaN or infinite after epoch {epoch + 1}; lower the learning "
+                "the model's validation outputs are NaN or infinite after epoch "
+                f"{epoch + 1}; lower the learning "
                 f"rate (now {cfg.lr}). Training stopped; nothing was written."
             )
         train_loss = accelerator.reduce(
@@ -742,7 +782,8 @@ def fit(
         )
         if progress:
             accelerator.print(
-                f"epoch {epoch + 1}: train loss {history[-1]['train_loss']:.4f}, val F1 {m['f1_weighted']:.4f} ({epoch_seconds:.0f}s)"
+                f"epoch {epoch + 1}: train loss {history[-1]['train_loss']:.4f}, val F1 "
+                f"{m['f1_weighted']:.4f} ({epoch_seconds:.0f}s)"
             )
         if m["f1_weighted"] > best["f1_weighted"]:
             best = {
@@ -750,7 +791,8 @@ def fit(
                 "state": _trainable_state(accelerator.unwrap_model(model)),
                 "epoch": epoch + 1,
             }
-        # every process's random state (gathered: all processes take part), so that a resumed run is the uninterrupted one
+        # every process's random state (gathered: all processes take part), so that a
+        # resumed run is the uninterrupted one
         rng = (
             gather_object([_rng_state()])
             if ckpt is not None and accelerator.num_processes > 1

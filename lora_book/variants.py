@@ -15,8 +15,10 @@ __all__ = ['INITS', 'DoRALinear', 'LoRAEmbedding', 'init_from_weight', 'as_plain
 
 # %% ../nbs/02b_variants.ipynb #vb000007
 class DoRALinear(LoRALinear):
-    """DoRA (Liu et al., 2024): the adapted weight `W0 + s B A` split into a direction, renormalised row by row, and a
-    trained magnitude `m` (one number per output): `W' = m * (W0 + s B A) / ||W0 + s B A||` (the norm treated as a constant)."""
+    """DoRA (Liu et al., 2024): the adapted weight `W0 + s B A` split into a direction,
+    renormalised row by row, and a
+    trained magnitude `m` (one number per output): `W' = m * (W0 + s B A) / ||W0 + s B
+    A||` (the norm treated as a constant)."""
 
     def __init__(
         self,
@@ -36,7 +38,8 @@ class DoRALinear(LoRALinear):
         self._merge_norm = None
 
     def weight_norm(self) -> torch.Tensor:
-        "Row norms of `W0 + s B A`, in the adapter's dtype, without gradient (DoRA's section 4.3)."
+        """Row norms of `W0 + s B A`, in the adapter's dtype, without gradient (DoRA's
+        section 4.3)."""
         w = self.base_layer.weight.to(self.lora_A.dtype)
         return torch.linalg.norm(w + self.delta_weight().detach(), dim=1).detach()
 
@@ -48,7 +51,8 @@ class DoRALinear(LoRALinear):
         dropped = self.training and isinstance(self.lora_dropout, nn.Dropout)
         xd = self.lora_dropout(xa)
         w = self.base_layer.weight.to(self.lora_A.dtype)
-        # the base output without bias: reused when there is no dropout, else recomputed on the dropped-out input
+        # the base output without bias: reused when there is no dropout, else recomputed
+        # on the dropped-out input
         plain = (
             F.linear(xd, w)
             if dropped
@@ -67,7 +71,8 @@ class DoRALinear(LoRALinear):
 
     @torch.no_grad()
     def merge(self):
-        "Replace W0 by `m / ||W0 + s B A|| * (W0 + s B A)`; the norm is kept so that `unmerge` can undo it."
+        """Replace W0 by `m / ||W0 + s B A|| * (W0 + s B A)`; the norm is kept so that
+        `unmerge` can undo it."""
         if self.merged:
             raise RuntimeError("this DoRALinear is already merged; call unmerge() first.")
         w = self.base_layer.weight
@@ -93,8 +98,10 @@ class DoRALinear(LoRALinear):
 
 # %% ../nbs/02b_variants.ipynb #vb000015
 class LoRAEmbedding(LoRALinear):
-    """LoRA on an `nn.Embedding` (PEFT's layout): the table `W0` (tokens x dim) plus `s (B A)^T`, with A (r x tokens) starting
-    at zero and B (dim x r) random, the reverse of the linear layer; a lookup of token t adds `s B A[:, t]`."""
+    """LoRA on an `nn.Embedding` (PEFT's layout): the table `W0` (tokens x dim) plus `s
+    (B A)^T`, with A (r x tokens) starting
+    at zero and B (dim x r) random, the reverse of the linear layer; a lookup of token t
+    adds `s B A[:, t]`."""
 
     def __init__(
         self,
@@ -188,16 +195,21 @@ INITS = ("pissa", "olora")
 
 @torch.no_grad()
 def init_from_weight(layer: LoRALinear, how: str) -> LoRALinear:
-    """Start A and B from the base weight instead of at zero, and take their product out of it so that the output is
-    unchanged: PiSSA (Meng et al., 2024), the top-r singular directions; OLoRA (Büyükakyüz, 2024), a QR factorisation.
-    The base weight becomes the residual `W0 - s B0 A0`; A0 and B0 are kept for `save_adapter`'s conversion."""
+    """Start A and B from the base weight instead of at zero, and take their product out
+    of it so that the output is
+    unchanged: PiSSA (Meng et al., 2024), the top-r singular directions; OLoRA
+    (Büyükakyüz, 2024), a QR factorisation.
+    The base weight becomes the residual `W0 - s B0 A0`; A0 and B0 are kept for
+    `save_adapter`'s conversion."""
     if how not in INITS:
         raise ValueError(
-            f"init {how!r} is not one of {INITS}; PEFT's 'pissa_niter_k', 'corda', 'eva' and 'loftq' are not implemented."
+            f"init {how!r} is not one of {INITS}; PEFT's 'pissa_niter_k', 'corda', "
+            "'eva' and 'loftq' are not implemented."
         )
     if type(layer) is not LoRALinear:
         raise ValueError(
-            f"{how} initialisation is implemented for plain LoRALinear layers (nn.Linear), not {type(layer).__name__}."
+            f"{how} initialisation is implemented for plain LoRALinear layers "
+            f"(nn.Linear), not {type(layer).__name__}."
         )
     w = layer.base_layer.weight
     w32 = w.to(torch.float32)
@@ -225,8 +237,10 @@ def init_from_weight(layer: LoRALinear, how: str) -> LoRALinear:
 
 
 def as_plain_lora(layer: LoRALinear) -> tuple[torch.Tensor, torch.Tensor]:
-    """A and B of a plain LoRA of rank 2r that gives, on the *original* base weight, what the PiSSA/OLoRA layer gives on its
-    residual: `W_res + s B A = W0 + s (B A - B0 A0) = W0 + s [B, -B0] [A; A0]` (PEFT's conversion)."""
+    """A and B of a plain LoRA of rank 2r that gives, on the *original* base weight, what
+    the PiSSA/OLoRA layer gives on its
+    residual: `W_res + s B A = W0 + s (B A - B0 A0) = W0 + s [B, -B0] [A; A0]` (PEFT's
+    conversion)."""
     _, A0, B0 = layer.__dict__["initial_lora"]
     return torch.cat([layer.lora_A.detach(), A0], 0), torch.cat(
         [layer.lora_B.detach(), -B0], 1
@@ -240,9 +254,12 @@ def lora_plus_param_groups(
     weight_decay: float = 0.0,
     lr_embedding: float = 1e-6,
 ) -> list[dict]:
-    """Optimizer parameter groups for LoRA+ (Hayou et al., 2024): B learns `ratio` times faster than A. As in PEFT's
-    `create_loraplus_optimizer`: B matrices and every 1-d trainable tensor (biases, DoRA magnitudes) at `lr * ratio`,
-    with weight decay except on biases and norm layers; LoRA on embeddings at `lr_embedding`; the rest (A, the head's
+    """Optimizer parameter groups for LoRA+ (Hayou et al., 2024): B learns `ratio` times
+    faster than A. As in PEFT's
+    `create_loraplus_optimizer`: B matrices and every 1-d trainable tensor (biases, DoRA
+    magnitudes) at `lr * ratio`,
+    with weight decay except on biases and norm layers; LoRA on embeddings at
+    `lr_embedding`; the rest (A, the head's
     matrices) at `lr`."""
     if not (isinstance(ratio, (int, float)) and ratio >= 1):
         raise ValueError(
