@@ -8,6 +8,7 @@ subprocess per contender. Writes results/efficiency/bench.json and results/effic
 """
 from __future__ import annotations
 import argparse, copy, json, math, os, platform, subprocess, sys, tempfile, time
+import textwrap
 from pathlib import Path
 import numpy as np
 import torch
@@ -26,12 +27,16 @@ N_LABELS = 9
 
 
 def log(*a):
-    print(f"[{time.strftime('%H:%M:%S')}]", *a, flush=True)
+    "Print a timestamped line, wrapped at 90 characters (the width of the book's column, where it is shown)."
+    print(textwrap.fill(" ".join(map(str, (f"[{time.strftime('%H:%M:%S')}]", *a))), 90, subsequent_indent=" " * 11), flush=True)
 
 
 def quiet_transformers():
     from transformers.utils import logging as hf_logging
     hf_logging.set_verbosity_error(); hf_logging.disable_progress_bar()
+    # PEFT 0.21 still asks transformers 5 for `is_gradient_checkpointing`, whose rename it announces on every call
+    import warnings
+    warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*is deprecated", category=FutureWarning)
 
 
 def load_base() -> nn.Module:

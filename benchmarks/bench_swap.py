@@ -43,7 +43,7 @@ def main():
                                                    id2label=dict(enumerate(classes)), label2id={c: i for i, c in enumerate(classes)})
         m.save_pretrained(args.stand_in); AutoTokenizer.from_pretrained(resolve_model_path()).save_pretrained(args.stand_in)
         full = args.stand_in
-        print(f"{FULL} is missing: timing a stand-in of the same size (untrained head) in {full}")
+        print(f"{FULL} is missing: timing a stand-in of the same size\n(untrained head) in {full}")
     for f in (*ADAPTERS, full):
         if not Path(f).is_dir(): raise SystemExit(f"{f} is missing: run `make run` and benchmarks/rank_sweep.py first (they write it), "
                                                   "or pass --stand-in DIR.")

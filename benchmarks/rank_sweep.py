@@ -13,6 +13,7 @@ Defaults are the reduced setting used in the book on a 2-core CPU (64 tokens, 2 
 """
 from __future__ import annotations
 import argparse, json, os, shutil, time
+import textwrap
 from pathlib import Path
 import pandas as pd
 import torch
@@ -44,7 +45,9 @@ RUNS = {"r8": (8, "qv", 42, None), "r64": (64, "qv", 42, None), "r8_s43": (8, "q
 KEEP_ADAPTERS = ("r8", "r64", "r8_s43", "r64_s43", "r64_a16", "r64_a16_s43")
 
 
-def log(*a): print(f"[{time.strftime('%H:%M:%S')}]", *a, flush=True)
+def log(*a):
+    "Print a timestamped line, wrapped at 90 characters (the width of the book's column, where it is shown)."
+    print(textwrap.fill(" ".join(map(str, (f"[{time.strftime('%H:%M:%S')}]", *a))), 90, subsequent_indent=" " * 11), flush=True)
 
 
 def config(name: str, args) -> ExperimentConfig:
