@@ -179,7 +179,8 @@ _CHK, _CARD, _CREDIT, _DEBT, _MONEY, _MORT, _PAYDAY, _STUDENT, _VEHICLE = CATEGO
 
 PRODUCT_MAP = {
     'Credit reporting': _CREDIT,
-    'Credit reporting, credit repair services, or other personal consumer reports': _CREDIT,
+    'Credit reporting, credit repair services, '
+    'or other personal consumer reports': _CREDIT,
     'Credit reporting or other personal consumer reports': _CREDIT,
     'Debt collection': _DEBT,
     'Credit card': _CARD,
@@ -221,7 +222,8 @@ def map_product(product: str, sub_product: str | None = None) -> str | None:
 
 # %% ../nbs/03_data.ipynb #8b9b53b4
 _TAG = re.compile(
-    r'</?(?:a|b|br|div|em|font|h[1-6]|hr|i|img|li|ol|p|pre|span|strong|sub|sup|table|tbody|td|th|thead|tr|u|ul)\b[^<>]*>',
+    r'</?(?:a|b|br|div|em|font|h[1-6]|hr|i|img|li|ol|p|pre|span|strong|sub|sup|'
+    r'table|tbody|td|th|thead|tr|u|ul)\b[^<>]*>',
     re.I,
 )
 _ENTITY = re.compile(r'&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});')

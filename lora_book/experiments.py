@@ -4,7 +4,8 @@
 
 # %% ../nbs/05_experiments.ipynb #cef89a6d
 from __future__ import annotations
-import dataclasses, hashlib, io, json, math, os, pickle, re, resource, shutil, tempfile, time, warnings
+import dataclasses, hashlib, io, json, math, os, pickle, re, resource, shutil, tempfile
+import time, warnings
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np
@@ -570,12 +571,8 @@ def frozen_features(
 ) -> dict:
     """The frozen pre-trained encoder's features of each sequence: `cls` (its [CLS]
     pooler) and `mean` (mean of the last hidden states)."""
-    path = (
-        Path(cache_dir)
-        / f"features-{hashlib.sha256(json.dumps([str(model_name), ids]).encode()).hexdigest()[:20]}.npz"
-        if cache_dir
-        else None
-    )
+    key = hashlib.sha256(json.dumps([str(model_name), ids]).encode()).hexdigest()[:20]
+    path = Path(cache_dir) / f"features-{key}.npz" if cache_dir else None
     if (
         path is not None
         and path.exists()

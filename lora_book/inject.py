@@ -370,9 +370,10 @@ def _check_named_targets(model: nn.Module, names, matched: list[str]):
             ),
             None,
         ):
+            others = [w for w in twins if not _name_matches(w.rsplit(".", 1)[0], (t,))]
             raise ValueError(
                 f"target_modules names {t!r}, whose weight is tied to "
-                f"{[w for w in twins if not _name_matches(w.rsplit('.', 1)[0], (t,))] or twins}: "
+                f"{others or twins}: "
                 f"merging LoRA into it would change that too. Leave {t!r} out, or untie "
                 "the weights first."
             )
@@ -1407,11 +1408,14 @@ def _fill_adapter(model, cfg, tensors, path, inject: bool):
                 f"the model has {lora(lacking)[:2]}); to replace an adapter with one of "
                 "other targets, call unload_lora(model) first."
             )
+        asked = ", ".join(
+            k for k in ("target_modules", "modules_to_save", "bias") if cfg.get(k)
+        )
         raise AdapterError(
             f"the adapter at {str(path)!r} does not fit this model: its weights hold "
             f"{extra[:3]}, which this model has no place "
             f"for, and lack {lacking[:3]}, which its config "
-            f"({', '.join(k for k in ('target_modules', 'modules_to_save', 'bias') if cfg.get(k))}) "
+            f"({asked}) "
             "asks for; its files do not belong together, or it was made for another "
             "model: save it again from the model it was trained on."
         )

@@ -305,7 +305,8 @@ def plot_intruders_against_update(report_file, eps: float = 0.5, side: str = "le
             alpha=0.8,
         )
     ax.set(
-        xlabel="median relative update of the query and value matrices, ‖W − W0‖ / ‖W0‖ (%)",
+        xlabel="median relative update of the query and value matrices, "
+        "‖W − W0‖ / ‖W0‖ (%)",
         ylabel=f"intruders among the {int(t['of top vectors'].iloc[0])} top vectors (ε = "
         f"{eps})",
         title="Intruders follow the size of the update",

@@ -4,7 +4,7 @@
 
 # %% ../nbs/05e_peers.ipynb #bde5c099
 from __future__ import annotations
-import json, tempfile, time
+import tempfile, time
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -255,7 +255,9 @@ def run_peft_trainer(
         "best_val_f1_macro": best["val_f1_macro"],
         "history": history,
         "n_train": len(train),
-        "trainer": f"transformers {transformers_version} Trainer, peft {peft.__version__}",
+        "trainer": (
+            f"transformers {transformers_version} Trainer, peft {peft.__version__}"
+        ),
         **probe,
     }
     return {**_finish(cfg, names, y, probs.argmax(1), extra), "method": "peft-lora"}

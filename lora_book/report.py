@@ -192,13 +192,17 @@ def seed_table(results_dir="results", train_time: str = "first") -> pd.DataFrame
                 "weighted F1 range": f"{w.min():.3f} to {w.max():.3f}",
                 "macro F1 (mean ± sd)": f"{mac.mean():.3f} ± {sd(mac):.3f}",
                 "accuracy (mean)": f"{acc.mean():.3f}",
-                "trainable params": f"{rs[0]['trainable_params']:,} ({rs[0]['trainable_percent']:.2f}%)",
+                "trainable params": (
+                    f"{rs[0]['trainable_params']:,} ({rs[0]['trainable_percent']:.2f}%)"
+                ),
                 **(
                     {"train time (s, seed 42)": f"{rs[0]['train_seconds']:.0f}"}
                     if train_time == "first"
                     # the main job's run, alone in its process
                     else {
-                        "train time (s, median of seeds)": f"{np.median([r['train_seconds'] for r in rs]):.0f}"
+                        "train time (s, median of seeds)": (
+                            f"{np.median([r['train_seconds'] for r in rs]):.0f}"
+                        )
                     }
                 ),
                 "saved size (MB)": f"{rs[0]['checkpoint_bytes'] / 1e6:.2f}",

@@ -4,7 +4,7 @@
 
 # %% ../nbs/A2_runs.ipynb #4ab148c9
 from __future__ import annotations
-import dataclasses, fcntl, json, os, shutil, subprocess, sys, time
+import dataclasses, json, os, shutil, subprocess, sys, time
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path

@@ -307,6 +307,11 @@ def ahead_from(diffs: pd.DataFrame, comparison: str) -> int | None:
     return first
 
 
+def _with_interval(row) -> str:
+    "A difference and its interval, as the tables print them: `+0.012 [-0.003, +0.027]`."
+    return f"{row['difference']:+.3f} [{row['lo']:+.3f}, {row['hi']:+.3f}]"
+
+
 def crossings(diffs: pd.DataFrame) -> pd.DataFrame:
     """Where a comparison's difference changes sign between two neighbouring sizes, and
     whether either side is demonstrated (its interval excludes zero)."""
@@ -318,8 +323,8 @@ def crossings(diffs: pd.DataFrame) -> pd.DataFrame:
                     {
                         "comparison": comp,
                         "between sizes": f"{x['train size']:,} and {y['train size']:,}",
-                        "before": f"{x['difference']:+.3f} [{x['lo']:+.3f}, {x['hi']:+.3f}]",
-                        "after": f"{y['difference']:+.3f} [{y['lo']:+.3f}, {y['hi']:+.3f}]",
+                        "before": _with_interval(x),
+                        "after": _with_interval(y),
                         "demonstrated": "yes"
                         if (x["lo"] > 0 or x["hi"] < 0) and (y["lo"] > 0 or y["hi"] < 0)
                         else "no",

@@ -5,7 +5,7 @@
 # %% ../nbs/04_training.ipynb #1becba81
 from __future__ import annotations
 import hashlib, io, json, math, os, random, shutil, tempfile, time, warnings
-from dataclasses import dataclass, asdict, field
+from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np
 import torch

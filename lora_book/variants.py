@@ -4,7 +4,6 @@
 
 # %% ../nbs/02b_variants.ipynb #vb000003
 from __future__ import annotations
-import math
 import torch
 from torch import nn
 import torch.nn.functional as F
