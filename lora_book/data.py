@@ -375,14 +375,9 @@ def load_splits(
         if not set(df['label']) <= set(label_map.values()):
             raise DataError(f"{f} has labels missing from label_map.json; {fix}")
         dfs.append(df)
-    _check_checksums(
-        d,
-        fix,
-        digests,
-        # last, so that a hand-made mistake gets its own message above; nothing is
-        # returned
-        # unchecked
-    )
+    # last, so that a hand-made mistake gets its own message above; nothing is returned
+    # unchecked
+    _check_checksums(d, fix, digests)
     return (*dfs, label_map)
 
 
@@ -410,11 +405,9 @@ def default_data_paths() -> list[Path]:
     return [default_data_path(n) for n in SHIPPED_FILES]
 
 
-SEED_MAX = (
-    2**32 - 1
-    # numpy's seeds are 32-bit; Python and torch accept more, so this is the range every
-    # library used accepts
-)
+# numpy's seeds are 32-bit; Python and torch accept more, so this is the range every
+# library used accepts
+SEED_MAX = 2**32 - 1
 
 
 def check_seed(name: str, value):
@@ -444,12 +437,9 @@ def training_subset(labels, n: int | None, seed: int = 0) -> np.ndarray:
         )
     g = np.random.default_rng(seed)
     key = np.empty(len(labels))
-    for c in np.unique(
-        labels
-        # within each class, a random order; row j of a class of size m gets the key (j +
-        # u) /
-        # m
-    ):
+    # within each class, a random order; row j of a class of size m gets the key (j + u) /
+    # m
+    for c in np.unique(labels):
         idx = np.flatnonzero(labels == c)
         key[g.permutation(idx)] = (np.arange(len(idx)) + g.random(len(idx))) / len(idx)
     return np.sort(

@@ -243,13 +243,9 @@ class ExperimentConfig:
             )
 
 
-NEWER_FIELDS = (
-    "train_size",
-    "use_rslora",
-    # ExperimentConfig fields added after some results were recorded (their default is
-    # what
-    # those runs did)
-)
+# ExperimentConfig fields added after some results were recorded (their default is what
+# those runs did)
+NEWER_FIELDS = ("train_size", "use_rslora")
 
 
 def recorded_config(config: dict, cls=ExperimentConfig) -> dict:
@@ -866,14 +862,9 @@ def run_experiment(
                 ckpt_bytes = _dir_bytes(art)
             else:
                 art = out / "model" if save_model else Path(tmp) / "model"
-                if getattr(
-                    tok,
-                    "is_fast",
-                    False,
-                    # saved without the last call's truncation, which depends on which
-                    # token
-                    # caches hit
-                ):
+                # saved without the last call's truncation, which depends on which token
+                # caches hit
+                if getattr(tok, "is_fast", False):
                     tok.backend_tokenizer.no_truncation()
                     tok.backend_tokenizer.no_padding()
                 # into a temporary folder renamed into place (as save_adapter does):

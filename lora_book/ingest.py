@@ -453,11 +453,8 @@ def output_lock(path, what: str, file: bool = False):
         p for p in (lock.parent, *lock.parent.parents) if not p.exists()
     ]  # folders that exist only for the lock
     lock.parent.mkdir(parents=True, exist_ok=True)
-    for _ in range(
-        3
-        # the holder may remove the file between our open and our lock: then lock the new
-        # one
-    ):
+    # the holder may remove the file between our open and our lock: then lock the new one
+    for _ in range(3):
         fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -1433,12 +1433,8 @@ def _fill_adapter(model, cfg, tensors, path, inject: bool):
             "model it was trained on."
         )
     _refuse_tied(model, heads)
-    _keep_originals(
-        model,
-        heads,
-        # the heads as they are before the adapter's copies arrive: the base, for
-        # disable_lora
-    )
+    # the heads as they are before the adapter's copies arrive: the base, for disable_lora
+    _keep_originals(model, heads)
     for k, v in tensors.items():
         own[k].copy_(v)
     mark_only_lora_as_trainable(

@@ -75,16 +75,9 @@ def intruder_count(w0, w, k: int = 10, eps: float = 0.5, side: str = "left") -> 
     return int((max_similarity(w0, w, k, side) < eps).sum())
 
 
-KS = (
-    1,
-    2,
-    5,
-    10,
-    20,
-    50,
-    # how many top singular vectors are searched for intruders (the paper's k; 10 is the
-    # headline)
-)
+# how many top singular vectors are searched for intruders (the paper's k; 10 is the
+# headline)
+KS = (1, 2, 5, 10, 20, 50)
 
 
 def intruder_counts(w0, w, ks=KS, eps: float = 0.5, side: str = "left") -> dict[int, int]:
@@ -496,16 +489,9 @@ FORGETTING_MIN_COUNT = (
 )
 # the product whose issues a product classifier has no reason to tell apart
 WITHIN_PRODUCT = "Credit reporting"
-ISSUE_CS = (
-    0.01,
-    0.1,
-    1.0,
-    10.0,
-    100.0,
-    # the probes' C, chosen on validation (chapter 5's larger values took five times as
-    # long
-    # to fit)
-)
+# the probes' C, chosen on validation (chapter 5's larger values took five times as long
+# to fit)
+ISSUE_CS = (0.01, 0.1, 1.0, 10.0, 100.0)
 
 
 def issue_tasks(
@@ -871,11 +857,9 @@ def plot_forgetting(report_file, task: str = f"issue within {WITHIN_PRODUCT}"):
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.6), sharey=True, layout="constrained")
     groups = sorted(dict.fromkeys(run_group(n) for n in models), key=_group_order)
 
-    def style(
-        g,
-        # a family per colour map (LoRA with α = 2r blue, with α = 16 green, rsLoRA red),
-        # darker with the rank
-    ):
+    # a family per colour map (LoRA with α = 2r blue, with α = 16 green, rsLoRA red),
+    # darker with the rank
+    def style(g):
         if g.startswith("probe"):
             return dict(marker="*", ms=12, color="k", ls="none")
         if g.startswith("full"):

@@ -224,11 +224,9 @@ def search_candidates(method: str, best: dict | None, stage: int) -> dict:
         return {
             "cw": {**best, "class_weighted": True}
         }  # a class-weighted loss, on the best so far
-    if (
-        stage == 2
-        # the learning rate, on the best so far (scratch, with no probe to try, also tries
-        # half the step)
-    ):
+    # the learning rate, on the best so far (scratch, with no probe to try, also tries
+    # half the step)
+    if stage == 2:
         return {
             "lr2x": {**best, "lr": 2 * best["lr"]},
             **({"lr0.5x": {**best, "lr": best["lr"] / 2}} if method == "scratch" else {}),
@@ -306,12 +304,9 @@ def evaluate_saved_run(run_dir, data_dir, output_dir) -> dict:
     run_dir, output_dir = Path(run_dir), Path(output_dir)
     r = read_metrics(run_dir / "metrics.json")
     cfg = ExperimentConfig(**r["config"])
-    if (
-        cfg.method == "probe"
-        # a deterministic fit on cached features: fitted again, now scoring the test
-        # split, it
-        # is the same model
-    ):
+    # a deterministic fit on cached features: fitted again, now scoring the test split, it
+    # is the same model
+    if cfg.method == "probe":
         return run_in_process(cfg, data_dir, output_dir.parent, run_name=output_dir.name)
     remove_stale_temporaries(output_dir.parent, output_dir.name)
     tmp = output_dir.with_name(
@@ -408,13 +403,9 @@ def run_study(
         progress=progress,
         **overrides,
     )
-    for (
-        m,
-        c,
-        # the chosen run of each method becomes its main result: its test split is read
-        # now,
-        # once
-    ) in choice.items():
+    # the chosen run of each method becomes its main result: its test split is read now,
+    # once
+    for m, c in choice.items():
         run = output_dir / "search" / m / c["run"]
         if not _same_config(
             output_dir / m / "metrics.json",

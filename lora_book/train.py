@@ -67,12 +67,8 @@ def _read_token_cache(path: Path, n: int):
     """The cached ids at `path` if the file is whole (n sequences, content hash intact),
     else None (with a warning)."""
     try:
-        c = torch.load(
-            path,
-            weights_only=True,
-            # tensors, numbers, strings, lists and dicts only: a crafted file cannot run
-            # code
-        )
+        # tensors, numbers, strings, lists and dicts only: a crafted file cannot run code
+        c = torch.load(path, weights_only=True)
         if (
             isinstance(c, dict)
             and len(c.get("ids", ())) == n
