@@ -42,7 +42,7 @@ from docs_checks.links import check_links
 from docs_checks.exports import check_exports
 from docs_checks.readme import check_readme
 from docs_checks.chapters import check_chapter_parts, check_markdown_patterns, check_sidebar
-from docs_checks.code import check_code_width
+from docs_checks.code import check_code_width, check_output_width
 
 # The checks, in the order they run. Adding one: a function in docs_checks/ and a line here.
 PAGE_CHECKS = {  # these read the pages processed by nbdev and converted by pandoc
@@ -55,6 +55,7 @@ SOURCE_CHECKS = {  # these read the notebooks and files as they are
     "chapters: summaries, exercises, figures": check_chapter_parts,
     "Markdown that renders wrongly": check_markdown_patterns,
     "code width": check_code_width,
+    "output width": check_output_width,
     "README.md against index.ipynb": check_readme,
 }
 

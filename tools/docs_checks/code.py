@@ -20,3 +20,21 @@ def check_code_width(cfg):
     long = sum(len(l) > width for p in sorted(cfg.nbs_path.glob("*.ipynb")) for c in load_nb(p)["cells"]
                if c["cell_type"] == "code" for l in src(c).splitlines())
     if long: warning("code", "nbs/", f"{long} code lines are still over {width} characters: strings and comments, which the formatter leaves whole")
+
+
+def _text_outputs(cell):
+    "The plain-text outputs of a code cell that the website shows as text (streams, and results with no HTML or Markdown)."
+    for o in cell.get("outputs", []):
+        if o.get("output_type") == "stream":
+            yield "".join(o.get("text", ""))
+        elif {"text/html", "text/markdown", "image/png"}.isdisjoint(d := o.get("data", {})) and "text/plain" in d:
+            yield "".join(d["text/plain"])
+
+
+def check_output_width(cfg):
+    "Check 9, outputs: stored text outputs wider than the column are counted (printing cells should wrap or use tables)."
+    width = tomllib.loads((ROOT / "ruff.toml").read_text())["line-length"]
+    for p in sorted(cfg.nbs_path.glob("*.ipynb")):
+        wide = sum(max((len(l) for l in t.splitlines()), default=0) > width
+                   for c in load_nb(p)["cells"] if c["cell_type"] == "code" for t in _text_outputs(c))
+        if wide: warning("code", rel(p), f"{wide} stored text output(s) wider than {width} characters: wrap what the cell prints")
