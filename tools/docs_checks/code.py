@@ -8,9 +8,13 @@ def _ruff() -> str | None:
     exe = Path(sys.executable).parent / "ruff"
     return str(exe) if exe.exists() else shutil.which("ruff")
 
+def _line_length() -> int:
+    "The width of the book's column: ruff.toml's line length."
+    return tomllib.loads((ROOT / "ruff.toml").read_text())["line-length"]
+
 def check_code_width(cfg):
     "Check 9: `ruff format --check` on the notebooks; the lines it cannot shorten (long strings, comments) are counted."
-    width = tomllib.loads((ROOT / "ruff.toml").read_text())["line-length"]
+    width = _line_length()
     if not (ruff := _ruff()):
         problem("code", "ruff", "ruff is not installed: `pip install -e '.[dev]'` (or `make setup`)"); return
     r = subprocess.run([ruff, "format", "--check", "--output-format", "concise", str(cfg.nbs_path)], capture_output=True, text=True, cwd=ROOT)
@@ -33,7 +37,7 @@ def _text_outputs(cell):
 
 def check_output_width(cfg):
     "Check 9, outputs: stored text outputs wider than the column are counted (printing cells should wrap or use tables)."
-    width = tomllib.loads((ROOT / "ruff.toml").read_text())["line-length"]
+    width = _line_length()
     for p in sorted(cfg.nbs_path.glob("*.ipynb")):
         wide = sum(max((len(l) for l in t.splitlines()), default=0) > width
                    for c in load_nb(p)["cells"] if c["cell_type"] == "code" for t in _text_outputs(c))
