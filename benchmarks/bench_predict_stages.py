@@ -39,7 +39,7 @@ def main():
             try: return fn(*a, **k)
             finally: stage[0] = before
         return run
-    for name in ("load_classifier", "merge_lora", "quantize_int8", "tokenize", "predict_proba"):
+    for name in ("load_for_serving", "merge_lora", "quantize_int8", "tokenize", "predict_proba"):
         setattr(S, name, during(name, getattr(S, name)))
     chunks = S.iter_narratives
     def reading(*a, **k):   # the time spent inside the chunk reader is "read"; the time between chunks, "loop"
@@ -56,7 +56,7 @@ def main():
         stage[0] = "predict (other)"
         S.predict(ADAPTER, f, Path(tmp) / "out.csv", progress=False, int8=not args.float32)
     time.sleep(0.05)
-    order = ["import", "load_classifier", "merge_lora", "quantize_int8", "read", "tokenize", "predict_proba", "loop", "predict (other)"]
+    order = ["import", "load_for_serving", "merge_lora", "quantize_int8", "read", "tokenize", "predict_proba", "loop", "predict (other)"]
     result = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, {torch.get_num_threads()} threads",
               "date": time.strftime("%Y-%m-%d"), "rows": args.rows, "int8": not args.float32, "interpreter_mib": start,
               "after_import_mib": after_import, "stage_peak_mib": {k: peaks[k] for k in order if k in peaks},

@@ -4,7 +4,6 @@
 
 # %% ../nbs/04b_classifiers.ipynb #53b35109
 from __future__ import annotations
-import json
 from pathlib import Path
 import torch
 from torch import nn
@@ -18,21 +17,17 @@ from transformers import (
 )
 from transformers.modeling_outputs import SequenceClassifierOutput
 from transformers.utils import logging as hf_logging
-from .inject import resolve_model_path, load_adapter, AdapterError
-
-# %% auto #0
-__all__ = ['POOLINGS', 'mean_pool', 'BertMeanPoolClassifier', 'scratch_config', 'check_model', 'check_sidecar', 'load_classifier']
-
-# %% ../nbs/04b_classifiers.ipynb #b97e8306
-POOLINGS = (
-    "cls",
-    "mean",
-    # "cls": the model's [CLS] pooler; "mean": the mean of the last hidden states over
-    # real
-    # tokens
+from lora_book.inject import (
+    resolve_model_path,
+    load_adapter,
+    POOLINGS,
+    check_sidecar,
 )
 
+# %% auto #0
+__all__ = ['mean_pool', 'BertMeanPoolClassifier', 'scratch_config', 'check_model', 'load_classifier']
 
+# %% ../nbs/04b_classifiers.ipynb #b97e8306
 def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
     "The mean of `hidden` (batch, tokens, width) over the real tokens of each sequence."
     m = attention_mask.unsqueeze(-1).to(hidden.dtype)
@@ -119,42 +114,6 @@ def _classifier_class(config_or_info) -> type:
         or getattr(config_or_info, "get", lambda k: None)("pooling") == "mean"
         else AutoModelForSequenceClassification
     )
-
-
-def check_sidecar(side: Path) -> dict:
-    """The adapter's `lora_book.json` (base model, class names, max_length, pooling), its
-    schema checked; a problem is an AdapterError naming it."""
-    fix = f"restore {side} or save the adapter again (run_experiment writes it)"
-    try:
-        info = json.loads(side.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise AdapterError(f"{side} is not valid JSON ({e}); {fix}.") from None
-    if not isinstance(info, dict):
-        raise AdapterError(f"{side} holds a {type(info).__name__}, not an object; {fix}.")
-    if missing := [k for k in ("base_model", "classes", "max_length") if k not in info]:
-        raise AdapterError(f"{side} lacks {missing}; {fix}.")
-    c, n = info["classes"], info["max_length"]
-    if not isinstance(info["base_model"], str) or not info["base_model"].strip():
-        raise AdapterError(f"{side}: base_model must be a model name; {fix}.")
-    if not (
-        isinstance(c, list)
-        and c
-        and all(isinstance(x, str) and x for x in c)
-        and len(set(c)) == len(c)
-    ):
-        raise AdapterError(
-            f"{side}: classes must be a non-empty list of distinct names, got {c!r}; "
-            f"{fix}."
-        )
-    if isinstance(n, bool) or not isinstance(n, int) or not 2 <= n <= 512:
-        raise AdapterError(
-            f"{side}: max_length must be an integer from 2 to 512, got {n!r}; {fix}."
-        )
-    if info.get("pooling", "cls") not in POOLINGS:
-        raise AdapterError(
-            f"{side}: pooling must be one of {POOLINGS}, got {info['pooling']!r}; {fix}."
-        )
-    return info
 
 
 def load_classifier(path):

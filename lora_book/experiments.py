@@ -31,6 +31,7 @@ from lora_book.inject import (
     remove_stale_temporaries,
     _name_matches,
     _atomic_dir,
+    _atomic_json,
 )
 from lora_book.train import (
     TrainConfig,
@@ -316,18 +317,6 @@ def build_model(cfg: ExperimentConfig, num_labels: int, id2label: dict | None = 
     return model
 
 # %% ../nbs/05_experiments.ipynb #9e634c85
-def _atomic_json(obj, path: Path):
-    """Write `obj` as strict JSON (a NaN is an error, not a file other tools cannot read),
-    atomically, clearing a killed run's temporaries."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(obj, indent=2, allow_nan=False)
-    remove_stale_temporaries(path.parent, path.name)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
 def _atomic_write(path: Path, write):
     """Call `write(tmp)` for a temporary file beside `path` (same suffix), then rename it
     to `path`: a reader never sees half a file."""

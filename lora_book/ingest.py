@@ -14,9 +14,9 @@ from functools import wraps
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from fastcore.script import Param, call_parse
 from tqdm import tqdm
+from transformers.utils import logging as hf_logging
 
 from lora_book.data import (
     CATEGORIES,
@@ -131,6 +131,8 @@ def _pass1_file(
 ):
     """Pass 1 over one export: a text already seen (in this file or an earlier one) is a
     copy; one seen under another category is a conflict."""
+    import pandas as pd  # here: labelling (Appendix C) uses this module without pandas
+
     has_sub = SUB_PRODUCT in usecols
     with open_export(path) as (stream, raw):
         with reading_errors(path):
@@ -246,6 +248,8 @@ def _split(codes, min_class_count, val_size, test_size, seed, path):
 
 def _pass2(kept_csv, labels, split, label_map, out_dir, chunk_rows, bar):
     "Stream the kept rows into train/val/test CSVs."
+    import pandas as pd
+
     names = {l: p for p, l in label_map.items()}
     with ExitStack() as stack:
         files = [
@@ -731,3 +735,32 @@ def preprocess_cli(
         )
         sys.exit(2)
     print(_summary(st, path, output_dir))
+
+# %% ../nbs/A1_data_at_scale.ipynb #44b1c13a
+def _check_writable(folder, option: str):
+    """Fail now, not after training, if `folder` could not be created or written (nothing
+    is created to find out)."""
+    folder = Path(folder).absolute()
+    existing = next(p for p in (folder, *folder.parents) if p.exists())
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        why = (
+            f"{existing} is not a folder"
+            if not existing.is_dir()
+            else f"{existing} is not writable"
+        )
+        raise ValueError(
+            f"{option} {folder}: cannot write there ({why}); choose a folder you can "
+            "write to."
+        )
+
+
+def _cli_errors(f):
+    """Run `f` quietly (no transformers warnings); turn the library's expected errors into
+    one line on stderr and exit code 2."""
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try:
+        return f()
+    except (ValueError, FileNotFoundError, FloatingPointError, ImportError, OSError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(2)

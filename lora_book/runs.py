@@ -11,7 +11,6 @@ from pathlib import Path
 import pandas as pd
 import torch
 from fastcore.script import call_parse, Param, store_true
-from transformers.utils import logging as hf_logging
 from .inject import DEFAULT_MODEL, remove_stale_temporaries
 from . import data as cfpb
 from .data import load_splits
@@ -20,7 +19,9 @@ from lora_book.ingest import (
     dashed_options,
     output_lock,
     FolderInUseError,
-)  # the lock is Appendix A's (preprocess takes it too)
+    _check_writable,
+    _cli_errors,
+)  # the lock and the CLI conventions are Appendix A's (preprocess uses them too)
 from .train import tokenize, make_loader, predict_proba
 from .classifiers import POOLINGS, check_model, load_classifier
 from lora_book.experiments import (
@@ -474,35 +475,6 @@ def _config_from_json(text: str) -> ExperimentConfig:
     if "method" not in d:
         raise ValueError("--config-json lacks 'method'.")
     return ExperimentConfig(**d)
-
-
-def _check_writable(folder, option: str):
-    """Fail now, not after training, if `folder` could not be created or written (nothing
-    is created to find out)."""
-    folder = Path(folder).absolute()
-    existing = next(p for p in (folder, *folder.parents) if p.exists())
-    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
-        why = (
-            f"{existing} is not a folder"
-            if not existing.is_dir()
-            else f"{existing} is not writable"
-        )
-        raise ValueError(
-            f"{option} {folder}: cannot write there ({why}); choose a folder you can "
-            "write to."
-        )
-
-
-def _cli_errors(f):
-    """Run `f` quietly (no transformers warnings); turn the library's expected errors into
-    one line on stderr and exit code 2."""
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
-    try:
-        return f()
-    except (ValueError, FileNotFoundError, FloatingPointError, ImportError, OSError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        sys.exit(2)
 
 
 @dashed_options

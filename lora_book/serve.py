@@ -4,24 +4,201 @@
 
 # %% ../nbs/A3_serving.ipynb #d8acc6ff
 from __future__ import annotations
-import ctypes, hashlib, json, os, sys, time
+import csv, ctypes, hashlib, io, json, os, sys, time
 from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 import numpy as np
-import pandas as pd
 import torch
+from torch import nn
+import torch.nn.functional as F
+from safetensors.torch import load_file
 from fastcore.script import call_parse, Param, store_true
 from tqdm.auto import tqdm
+from transformers import AutoTokenizer
 from . import data as cfpb
-from .ingest import dashed_options
-from .inject import merge_lora, remove_stale_temporaries
+from .ingest import dashed_options, output_lock, _check_writable, _cli_errors
+from lora_book.inject import (
+    merge_lora,
+    remove_stale_temporaries,
+    resolve_model_path,
+    load_adapter,
+    check_sidecar,
+    _atomic_json,
+)
 from .train import tokenize, make_loader, predict_proba
-from .experiments import _atomic_json
-from .classifiers import load_classifier
-from .runs import _cli_errors, _check_writable, output_lock
 
 # %% auto #0
-__all__ = ['iter_narratives', 'quantize_int8', 'check_output_apart', 'csv_safe', 'predict', 'predict_cli']
+__all__ = ['ServingBert', 'load_for_serving', 'iter_narratives', 'quantize_int8', 'check_output_apart', 'csv_safe', 'predict',
+           'predict_cli']
+
+# %% ../nbs/A3_serving.ipynb #12b680f5
+_ACTIVATIONS = {
+    "gelu": F.gelu,
+    "relu": F.relu,
+}  # transformers' names: exact erf GELU, ReLU
+
+
+def _node(**children) -> nn.ModuleDict:
+    "A module holding `children` under their names (a level of transformers' BERT tree)."
+    return nn.ModuleDict(children)
+
+
+class ServingBert(nn.Module):
+    """A BERT classifier in plain PyTorch, for labelling only (no dropout, no gradients),
+    with the module names of transformers' BERT classifiers: their saved weights and
+    chapter 2's `load_adapter` and `merge_lora` apply to it unchanged."""
+
+    base_model_prefix = "bert"  # the body; chapter 2 takes the rest for the task head
+
+    def __init__(self, config: dict, num_labels: int, pooling: str = "mean"):
+        super().__init__()
+        H, I = config["hidden_size"], config["intermediate_size"]
+        self.n_heads, self.pooling = config["num_attention_heads"], pooling
+        self.act = _ACTIVATIONS[config["hidden_act"]]
+        norm = lambda: nn.LayerNorm(H, eps=config.get("layer_norm_eps", 1e-12))
+        layer = lambda: _node(
+            attention=_node(
+                self=_node(
+                    query=nn.Linear(H, H), key=nn.Linear(H, H), value=nn.Linear(H, H)
+                ),
+                output=_node(dense=nn.Linear(H, H), LayerNorm=norm()),
+            ),
+            intermediate=_node(dense=nn.Linear(H, I)),
+            output=_node(dense=nn.Linear(I, H), LayerNorm=norm()),
+        )
+        self.bert = _node(
+            embeddings=_node(
+                word_embeddings=nn.Embedding(config["vocab_size"], H),
+                position_embeddings=nn.Embedding(config["max_position_embeddings"], H),
+                token_type_embeddings=nn.Embedding(config.get("type_vocab_size", 2), H),
+                LayerNorm=norm(),
+            ),
+            encoder=_node(
+                layer=nn.ModuleList(layer() for _ in range(config["num_hidden_layers"]))
+            ),
+            # the [CLS] pooler: a dense layer and a tanh (mean pooling does without it)
+            **({"pooler": _node(dense=nn.Linear(H, H))} if pooling == "cls" else {}),
+        )
+        self.classifier = nn.Linear(H, num_labels)
+
+    def _split_heads(self, x: torch.Tensor) -> torch.Tensor:
+        "(batch, tokens, width) -> (batch, heads, tokens, width / heads)"
+        b, t, w = x.shape
+        return x.view(b, t, self.n_heads, w // self.n_heads).transpose(1, 2)
+
+    @torch.inference_mode()
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor):
+        e, t = self.bert["embeddings"], input_ids.shape[1]
+        x = e[
+            "LayerNorm"
+        ](
+            e["word_embeddings"](input_ids)
+            + e["token_type_embeddings"].weight[0]  # one segment: token type 0
+            + e["position_embeddings"].weight[:t]
+        )
+        real = attention_mask[:, None, None, :].bool()  # keys a token may attend to
+        for layer in self.bert["encoder"]["layer"]:
+            att = layer["attention"]
+            q, k, v = (
+                self._split_heads(att["self"][n](x)) for n in ("query", "key", "value")
+            )
+            ctx = F.scaled_dot_product_attention(q, k, v, attn_mask=real)
+            ctx = ctx.transpose(1, 2).reshape(x.shape)
+            x = att["output"]["LayerNorm"](att["output"]["dense"](ctx) + x)
+            h = self.act(layer["intermediate"]["dense"](x))
+            x = layer["output"]["LayerNorm"](layer["output"]["dense"](h) + x)
+        if self.pooling == "mean":  # chapter 4b's mean_pool: the mean over real tokens
+            m = attention_mask.unsqueeze(-1).to(x.dtype)
+            pooled = (x * m).sum(1) / m.sum(1).clamp(min=1)
+        else:
+            pooled = torch.tanh(self.bert["pooler"]["dense"](x[:, 0]))
+        return SimpleNamespace(logits=self.classifier(pooled))
+
+# %% ../nbs/A3_serving.ipynb #9aa19be2
+def _read_json(path: Path):
+    "The JSON in `path`, or None if it is missing or unreadable (the fallback names it)."
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _servable(path: Path):
+    """What `ServingBert` needs to serve the model or adapter folder `path`: (model folder,
+    its config, class names, max_length, pooling, adapter folder or None); None where only
+    transformers can load it."""
+    if (path / "adapter_config.json").is_file():
+        if not (path / "lora_book.json").is_file():
+            return None  # load_classifier refuses it, saying why
+        info = check_sidecar(path / "lora_book.json")
+        saved = (_read_json(path / "adapter_config.json") or {}).get("modules_to_save")
+        if "classifier" not in (saved or []):
+            return None  # a head the adapter does not hold: transformers' initialisation
+        folder, adapter = Path(resolve_model_path(info["base_model"])), path
+        names, max_length = info["classes"], info["max_length"]
+        pooling = info.get("pooling", "cls")
+    elif (path / "config.json").is_file():
+        config = _read_json(path / "config.json") or {}
+        archs = config.get("architectures") or []
+        pooling = (
+            "mean"
+            if "BertMeanPoolClassifier" in archs
+            else "cls"
+            if "BertForSequenceClassification" in archs
+            else None
+        )
+        labels = config.get("id2label") or {}
+        names = [labels.get(str(i)) for i in range(len(labels))]
+        if pooling is None or None in names or not names:
+            return None
+        folder, adapter = path, None
+        max_length = min(512, config.get("max_position_embeddings", 512))
+    else:
+        return None
+    config = _read_json(folder / "config.json") if folder.is_dir() else None
+    if (
+        not isinstance(config, dict)
+        or config.get("model_type") != "bert"
+        or config.get("position_embedding_type", "absolute") != "absolute"
+        or config.get("hidden_act") not in _ACTIVATIONS
+        or not (folder / "model.safetensors").is_file()
+    ):
+        return None
+    return folder, config, names, max_length, pooling, adapter
+
+
+def load_for_serving(path):
+    """`load_classifier`'s (model, tokenizer, class names, max_length) with the model a
+    `ServingBert` (its adapter loaded, not merged) where it can be: a BERT stored as
+    safetensors in a local folder, with mean or [CLS] pooling. Else `load_classifier`'s
+    own transformers model."""
+    path = Path(path)
+    if path.is_dir() and (found := _servable(path)) is not None:
+        folder, config, names, max_length, pooling, adapter = found
+        weights = load_file(folder / "model.safetensors")
+        if not any(k.startswith("bert.") for k in weights):  # a bare encoder's names
+            weights = {f"bert.{k}": v for k, v in weights.items()}
+        with torch.device("meta"):  # no memory until the weights are assigned
+            model = ServingBert(config, len(names), pooling)
+        need = set(model.state_dict()) - (
+            {"classifier.weight", "classifier.bias"} if adapter else set()
+        )
+        if need <= set(weights) and all(
+            weights[k].dtype == torch.float32 for k in need
+        ):  # else the weights are not a float32 BERT of this config: transformers decides
+            model.load_state_dict(
+                {k: weights[k] for k in need}, strict=False, assign=True
+            )
+            del weights
+            if adapter:
+                model.classifier = nn.Linear(config["hidden_size"], len(names))
+                load_adapter(model, adapter)  # checks its hashes, fills the head
+            return model.eval(), AutoTokenizer.from_pretrained(folder), names, max_length
+        del weights, model
+    from lora_book.classifiers import load_classifier  # transformers' modelling code
+
+    return load_classifier(path)
 
 # %% ../nbs/A3_serving.ipynb #d1692f1f
 def _check_narrative_columns(input_path) -> list[str]:
@@ -37,25 +214,37 @@ def _check_narrative_columns(input_path) -> list[str]:
 
 
 def iter_narratives(input_path, chunk_rows: int = 1_000):
-    """Chunks of (`Complaint ID`, cleaned `text`) for the rows of a CFPB export that have
-    a narrative."""
-    need = _check_narrative_columns(input_path)
+    """Chunks of (`Complaint ID`s, cleaned texts) for the rows of a CFPB export that have a
+    narrative, `chunk_rows` rows read at a time by the csv module (no pandas)."""
+    need, name = _check_narrative_columns(input_path), Path(input_path).name
+    csv.field_size_limit(1 << 30)  # a narrative may be longer than csv's 128 KiB default
     with cfpb.open_export(input_path) as (stream, _), cfpb.reading_errors(input_path):
-        for chunk in pd.read_csv(
-            stream, dtype=str, na_filter=False, chunksize=chunk_rows, encoding="utf-8"
-        ):  # every column: `usecols`
-            chunk = chunk[need]  # would drop a row's extra fields
-            chunk = chunk[chunk[cfpb.NARRATIVE].str.strip() != ""]
-            if chunk.empty:
-                # a chunk without narratives has nothing to label (predict reports a file
-                # with none)
-                continue
-            yield pd.DataFrame(
-                {
-                    "Complaint ID": chunk["Complaint ID"].to_numpy(),
-                    "text": chunk[cfpb.NARRATIVE].map(cfpb.clean_text).to_numpy(),
-                }
-            )
+        rows = csv.reader(io.TextIOWrapper(stream, encoding="utf-8", newline=""))
+        header = next(r for r in rows if r)  # read_columns found it
+        at = [header.index(c) for c in need]
+        ids, texts, read = [], [], 0
+        for row in rows:
+            if not row:
+                continue  # a blank line, skipped as pandas skips it
+            if len(row) > len(header):  # a short row's missing fields are empty
+                raise cfpb.DataError(
+                    f"{name} is not a well-formed CSV (expected {len(header)} fields "
+                    f"in line {rows.line_num}, saw {len(row)}); pass an unmodified "
+                    "CFPB export"
+                )
+            cid, text = (row[k] if k < len(row) else "" for k in at)
+            if text.strip():
+                ids.append(cid)
+                texts.append(cfpb.clean_text(text))
+            read += 1
+            if read == chunk_rows:
+                # a chunk without narratives has nothing to label (predict reports a
+                # file with none)
+                if ids:
+                    yield ids, texts
+                ids, texts, read = [], [], 0
+        if ids:
+            yield ids, texts
 
 
 def _files_digest(folder) -> str:
@@ -198,7 +387,8 @@ def predict(
             "int8": int8,
         }
         _release_freed_memory(setup=True)
-        model, tok, names, max_length = load_classifier(model_path)
+        model, tok, names, max_length = load_for_serving(model_path)
+        engine = type(model).__name__  # ServingBert, or the transformers class
         model = merge_lora(
             model
         )  # one matrix per layer: the adapter costs nothing at inference
@@ -230,7 +420,8 @@ def predict(
             for i, chunk in enumerate(iter_narratives(input_path, chunk_rows)):
                 if i < state["chunks"]:
                     continue  # labelled before the interruption
-                ids = tokenize(tok, chunk.text, max_length)
+                chunk_ids, texts = chunk
+                ids = tokenize(tok, texts, max_length)
                 loader = make_loader(
                     ids,
                     np.zeros(len(ids), dtype=int),
@@ -240,20 +431,17 @@ def predict(
                 )
                 probs, _ = predict_proba(model, loader)
                 labels = np.asarray(names)[probs.argmax(1)]
-                out = pd.concat(
-                    [
-                        pd.DataFrame(
-                            {
-                                "Complaint ID": chunk["Complaint ID"].map(csv_safe),
-                                "predicted_product": [csv_safe(l) for l in labels],
-                            }
-                        ),
-                        pd.DataFrame(probs, columns=[csv_safe(f"p({c})") for c in names]),
-                    ],
-                    axis=1,
-                )
-                with open(partial, "ab") as f:
-                    out.to_csv(f, header=state["bytes"] == 0, index=False)
+                with open(partial, "a", newline="", encoding="utf-8") as f:
+                    out = csv.writer(f, lineterminator="\n")
+                    if state["bytes"] == 0:
+                        out.writerow(
+                            ["Complaint ID", "predicted_product"]
+                            + [csv_safe(f"p({c})") for c in names]
+                        )
+                    out.writerows(
+                        [csv_safe(cid), csv_safe(label), *map(str, p)]
+                        for cid, label, p in zip(chunk_ids, labels, probs)
+                    )
                     f.flush()
                     os.fsync(f.fileno())
                 for c, n in zip(*np.unique(labels, return_counts=True)):
@@ -261,15 +449,15 @@ def predict(
                 state = {
                     "identity": identity,
                     "chunks": i + 1,
-                    "rows": state["rows"] + len(out),
+                    "rows": state["rows"] + len(chunk_ids),
                     "bytes": partial.stat().st_size,
                     "counts": counts,
                 }
                 _atomic_json(
                     state, state_file
                 )  # the record follows the bytes it describes
-                bar.update(len(out))
-                del ids, loader, probs, out
+                bar.update(len(chunk_ids))
+                del ids, loader, probs, chunk, chunk_ids, texts
                 # what the chunk used goes back before the next is read
                 _release_freed_memory()
         if state["rows"] == 0:
@@ -287,6 +475,7 @@ def predict(
         "seconds": time.perf_counter() - t0,
         "counts": counts,
         "output": str(output_path),
+        "model_class": engine,
     }
 
 # %% ../nbs/A3_serving.ipynb #bee1e71a
@@ -339,6 +528,8 @@ def predict_cli(
             f"labelled {s['rows']:,} complaints{resumed} -> {output} in "
             f"{s['seconds']:.0f}s"
         )
-        print(pd.Series(s["counts"]).sort_values(ascending=False).to_string())
+        width = max(map(len, s["counts"]))
+        for label, n in sorted(s["counts"].items(), key=lambda kv: -kv[1]):
+            print(f"{label:<{width}}  {n:>7,}")
 
     _cli_errors(go)

@@ -14,7 +14,6 @@ from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 from accelerate import Accelerator
 from accelerate.utils import gather_object
-from transformers import get_linear_schedule_with_warmup
 
 # %% auto #0
 __all__ = ['CHECKPOINT_HEADER', 'tokenize', 'LengthBucketBatches', 'Collator', 'make_loader', 'padding_efficiency',
@@ -660,6 +659,10 @@ def fit(
         if cfg.class_weighted
         else None
     )
+    # imported here, not at the top: it loads transformers' modelling code (about 140 MiB),
+    # which labelling with a trained model (Appendix C) does without
+    from transformers import get_linear_schedule_with_warmup
+
     steps = cfg.epochs * len(train_dl)
     sched = get_linear_schedule_with_warmup(opt, int(cfg.warmup_ratio * steps), steps)
     model, opt, train_dl, val_dl, sched = accelerator.prepare(
