@@ -2,7 +2,7 @@
 
 Measures, each `lora_book_predict` in a fresh process (wall time, the child's own peak RSS: its VmHWM, polled):
 1. throughput, float32 against dynamic int8, in interleaved rounds on a SPEED-row file (paired ratio per round);
-2. memory against input size: int8 on files of each of SIZES rows (peak RSS should not grow with the input);
+2. memory against input size: float32 and int8 on files of each of SIZES rows (peak RSS should not grow with the input);
 3. what int8 costs: test weighted F1 of the merged adapter in float32 and in int8 on the 479 test complaints, and how many
    test labels change (in-process, no files).
 Writes results/serving/bench.json. Usage (about 25 minutes on a 2-core CPU with the defaults):
@@ -113,11 +113,16 @@ def main():
         result["memory"] = []
         for n in args.sizes:
             f = build_csv(tmp / f"rows_{n}.csv", n)
-            m = run_predict(ADAPTER, f, tmp / f"out_{n}.csv", int8=True)
-            m["file_mb"] = f.stat().st_size / 2**20
-            result["memory"].append(m); log(f"{n:,} rows: {m['rows_per_s']:.1f} rows/s, peak RSS {m['peak_rss_mb']:.0f} MiB")
+            for int8 in (False, True):  # the default (float32) and int8, on the same file
+                m = run_predict(ADAPTER, f, tmp / f"out_{n}.csv", int8=int8)
+                m["file_mb"] = f.stat().st_size / 2**20
+                result["memory"].append(m)
+                log(f"{n:,} rows, {'int8' if int8 else 'float32'}: {m['rows_per_s']:.1f} rows/s, peak RSS {m['peak_rss_mb']:.0f} MiB")
             f.unlink()
-        result["peak_rss_ratio_largest_over_smallest"] = result["memory"][-1]["peak_rss_mb"] / result["memory"][0]["peak_rss_mb"]
+        result["peak_rss_ratio_largest_over_smallest"] = {  # per setting: the peak at the largest file over the smallest
+            name: [m for m in result["memory"] if m["int8"] == (name == "int8")][-1]["peak_rss_mb"]
+            / [m for m in result["memory"] if m["int8"] == (name == "int8")][0]["peak_rss_mb"]
+            for name in ("float32", "int8")}
     out = Path(args.out); out.parent.mkdir(parents=True, exist_ok=True)
     tmp_out = out.with_name(f".{out.name}.tmp{os.getpid()}"); tmp_out.write_text(json.dumps(result, indent=2)); os.replace(tmp_out, out)
     log(f"wrote {out}")

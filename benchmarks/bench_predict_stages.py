@@ -7,7 +7,7 @@ the loop). Appendix C reads the result. Usage (about a minute on a 2-core CPU wi
 
 Run it as a fresh process: the import stage is measured from the interpreter's start.
 """
-import argparse, json, os, platform, tempfile, threading, time
+import argparse, json, os, platform, shutil, subprocess, sys, tempfile, threading, time
 from pathlib import Path
 
 def rss_mib() -> float:
@@ -25,14 +25,19 @@ def main():
     p.add_argument("--rows", type=int, default=2000); p.add_argument("--float32", action="store_true")
     p.add_argument("--out", default="results/serving/stages.json")
     args = p.parse_args()
+    tmp = tempfile.mkdtemp()
+    f = Path(tmp) / "in.csv"  # built by another process: the builder's pandas would count as this one's memory
+    here = Path(__file__).resolve().parent
+    subprocess.run([sys.executable, "-c", f"from bench_preprocess import build_csv; build_csv({str(f)!r}, {args.rows})"],
+                   cwd=here, check=True)
     start = rss_mib()
     threading.Thread(target=sample, daemon=True).start()
-    stage[0] = "import"
+    stage[0] = "import"  # what lora_book_predict imports, nothing more
     import torch
     import lora_book.serve as S
-    from bench_predict import ADAPTER, ROOT, log
-    from bench_preprocess import build_csv
     after_import = rss_mib()
+    ROOT, ADAPTER = here.parent, here.parent / "results" / "lora" / "adapter"  # bench_predict's, without its pandas
+    log = lambda *a: print(f"[{time.strftime('%H:%M:%S')}]", *a, flush=True)
     def during(name, fn):
         def run(*a, **k):
             before = stage[0]; stage[0] = name
@@ -50,11 +55,11 @@ def main():
             except StopIteration: stage[0] = "loop"; return
             stage[0] = "loop"; yield chunk
     S.iter_narratives = reading
-    with tempfile.TemporaryDirectory() as tmp:
-        stage[0] = "building the input (not predict)"
-        f = build_csv(Path(tmp) / "in.csv", args.rows)
+    try:
         stage[0] = "predict (other)"
         S.predict(ADAPTER, f, Path(tmp) / "out.csv", progress=False, int8=not args.float32)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     time.sleep(0.05)
     order = ["import", "load_for_serving", "merge_lora", "quantize_int8", "read", "tokenize", "predict_proba", "loop", "predict (other)"]
     result = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, {torch.get_num_threads()} threads",

@@ -145,11 +145,15 @@ def load_classifier(path):
             info["max_length"],
         )
     if (path / "config.json").exists():
-        model = (
-            _classifier_class(AutoConfig.from_pretrained(path))
-            .from_pretrained(path)
-            .eval()
-        )
+        try:
+            config = AutoConfig.from_pretrained(path)
+        except Exception as e:  # transformers' many ways of refusing a config
+            raise ValueError(
+                f"{path / 'config.json'} is not a model configuration transformers can "
+                f"read ({type(e).__name__}: {e}); save the model again with "
+                "save_pretrained."
+            ) from e
+        model = _classifier_class(config).from_pretrained(path, config=config).eval()
         names = [model.config.id2label[i] for i in range(model.config.num_labels)]
         return (
             model,

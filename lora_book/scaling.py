@@ -24,9 +24,10 @@ from .comparisons import f1_from_predictions, seed_bootstrap_diff
 from .classifiers import check_model
 
 # %% auto #0
-__all__ = ['CURVE_SIZES', 'CURVE_METHODS', 'CURVE_SEEDS', 'SCRATCH_SIZES', 'RANK_POINTS', 'DETERMINISTIC', 'CURVE_PAIRS',
-           'CURVE_COLORS', 'run_name', 'curve_plan', 'run_curves', 'curve_runs', 'curve_table', 'seed_bootstrap_ci',
-           'curve_bands', 'curve_differences', 'ahead_from', 'crossings', 'plot_curves', 'plot_cost', 'curves_cli']
+__all__ = ['CURVE_SIZES', 'CURVE_METHODS', 'CURVE_SEEDS', 'SCRATCH_SIZES', 'RANK_POINTS', 'LR_CHECKS', 'RECHECKED',
+           'DETERMINISTIC', 'CURVE_PAIRS', 'CURVE_COLORS', 'run_name', 'curve_plan', 'run_curves', 'curve_runs',
+           'curve_table', 'seed_bootstrap_ci', 'curve_bands', 'curve_differences', 'ahead_from', 'crossings',
+           'plot_curves', 'plot_cost', 'recipe_checks', 'curves_cli']
 
 # %% ../nbs/05b_scaling.ipynb #b91f6bab
 CURVE_SIZES = (100, 200, 400, 800, 1600, 3200, None)  # None: the whole training split
@@ -37,6 +38,11 @@ RANK_POINTS = (
     1,
     64,
 )  # LoRA at other ranks (alpha 16), on the whole training split, first seed
+LR_CHECKS = (
+    0.5,
+    2,
+)  # the fine-tuned recipes' learning rate times these, at the largest size, first seed
+RECHECKED = ("lora", "full")  # the recipes checked again at the largest size
 DETERMINISTIC = ("probe", "tfidf")  # fits with no random seed: one run per size
 
 
@@ -52,11 +58,13 @@ def curve_plan(
     methods=CURVE_METHODS,
     scratch_sizes=SCRATCH_SIZES,
     ranks=RANK_POINTS,
+    lr_factors=LR_CHECKS,
 ) -> list[tuple]:
     """Every (method, size, seed) of the study, in the order it runs: one seed of every
     method at every size, smallest first,
     then each further seed; then LoRA at the other `ranks` (`lora-r<rank>`, largest size,
-    first seed); the slow scratch model last."""
+    first seed); then the recipe checks (`full-lr2x`: the learning rate times 2, largest
+    size, first seed, scored on validation only); the slow scratch model last."""
     plan = []
     for k, seed in enumerate(seeds):
         plan += [
@@ -64,11 +72,38 @@ def curve_plan(
         ]
     if "lora" in methods:
         plan += [(f"lora-r{r}", sizes[-1], seeds[0]) for r in ranks]
+    plan += [
+        (f"{m}-lr{f:g}x", sizes[-1], seeds[0])
+        for m in RECHECKED
+        if m in methods
+        for f in lr_factors
+    ]
     return plan + [("scratch", n, seed) for seed in seeds for n in scratch_sizes]
 
 # %% ../nbs/05b_scaling.ipynb #e7a0fde6
 def _log(msg):
     print(msg, flush=True)
+
+
+def _variant(method: str, recipes: dict, overrides: dict) -> tuple[str, dict, bool]:
+    """A plan's method name read: (the method, its recipe, whether it is a recipe check).
+    `lora-r64` is LoRA at rank 64; `full-lr2x` is full fine-tuning at twice its learning
+    rate, a check of the recipe scored on validation only (the test split stays unread)."""
+    base, _, variant = method.partition("-")
+    recipe = {**recipes.get(base, {}), **overrides.get(base, {})}
+    if variant.startswith("lr") and variant.endswith("x"):
+        try:
+            return base, {**recipe, "lr": recipe["lr"] * float(variant[2:-1])}, True
+        except (KeyError, ValueError):
+            pass
+    elif variant.startswith("r") and variant[1:].isdigit():
+        return base, {**recipe, "r": int(variant[1:])}, False
+    elif not variant:
+        return base, recipe, False
+    raise ValueError(
+        f"plan: {method!r} is not a method of the study; use e.g. 'lora', 'lora-r64' "
+        "(another rank) or 'full-lr2x' (another learning rate)."
+    )
 
 
 def run_curves(
@@ -88,14 +123,7 @@ def run_curves(
     root, t0, done = Path(output_dir) / "curves", time.perf_counter(), []
     n_all = len(cfpb.load_splits(data_dir)[0]) if limit is None else limit
     for method, size, seed in curve_plan() if plan is None else plan:
-        base, _, rank = method.partition(
-            "-r"
-        )  # `lora-r64`: LoRA at rank 64, in a folder of its own
-        recipe = {
-            **(recipes or METHOD_DEFAULTS).get(base, {}),
-            **overrides.get(base, {}),
-            **({"r": int(rank)} if rank else {}),
-        }
+        base, recipe, check = _variant(method, recipes or METHOD_DEFAULTS, overrides)
         cfg = ExperimentConfig(
             base,
             model=model,
@@ -129,12 +157,15 @@ def run_curves(
             data_dir,
             root / method,
             run_name=run_name(size, seed),
+            evaluate_test=not check,
             save_model=False,
             progress=progress,
         )
+        scored = "validation" if check else "test"
         _log(
-            f"[curves] {method} n={r['n_train']} seed {seed}: test weighted F1 "
-            f"{r['test_f1_weighted']:.3f} ({r['train_seconds']:.0f}s)"
+            f"[curves] {method} n={r['n_train']} seed {seed}: {scored} weighted F1 "
+            f"{r[('best_val_' if check else 'test_') + 'f1_weighted']:.3f} "
+            f"({r['train_seconds']:.0f}s)"
         )
         done.append((method, size, seed))
     record = root / "study.json"
@@ -428,6 +459,33 @@ def plot_cost(results_dir="results"):
     fig.tight_layout()
     return fig
 
+# %% ../nbs/05b_scaling.ipynb #debcabe8
+def recipe_checks(results_dir="results") -> pd.DataFrame:
+    """The recipe checks (`<method>-lr<f>x`, validation only) beside the chosen recipe's
+    runs of the same size: validation weighted and macro F1 of each run."""
+    root, rows = Path(results_dir) / "curves", []
+    for m in RECHECKED:
+        checks = sorted(root.glob(f"{m}-lr*x/*/metrics.json"))
+        runs = {f.parent.name for f in checks}
+        for f in sorted(root.glob(f"{m}/*/metrics.json")) + checks:
+            if f.parent.name.split("-s")[0] not in {r.split("-s")[0] for r in runs}:
+                continue  # the chosen recipe at another size
+            r = read_metrics(f)
+            factor = f.parent.parent.name.partition("-lr")[2].rstrip("x")
+            rows.append(
+                {
+                    "method": m,
+                    "lr": r["config"]["lr"],
+                    "recipe": f"lr × {factor}" if factor else "chosen",
+                    "seed": r["seed"],
+                    "train size": r["n_train"],
+                    "val weighted F1": r["best_val_f1_weighted"],
+                    "val macro F1": r["best_val_f1_macro"],
+                    "best epoch": r["best_epoch"],
+                }
+            )
+    return pd.DataFrame(rows)
+
 # %% ../nbs/05b_scaling.ipynb #8bca0ff7
 def _int_list(text: str, option: str, allow_all: bool = False) -> tuple:
     """Comma-separated integers (and `all`, if allowed) from an option, or a one-line
@@ -482,6 +540,11 @@ def curves_cli(
         "for none",
         str,
     ) = "1,64",
+    lr_checks: Param(
+        "factors of the LoRA and full recipes' learning rate to check on validation at "
+        "the largest size (first seed); `none` for none",
+        str,
+    ) = "0.5,2",
     max_minutes: Param(
         "stop starting new runs after this many minutes (run again to continue)", float
     ) = None,
@@ -531,6 +594,18 @@ def curves_cli(
         rank_list = () if ranks.strip() == "none" else _int_list(ranks, "--ranks")
         if bad := [r for r in rank_list if r < 1]:
             raise ValueError(f"--ranks {ranks!r}: a rank is at least 1, got {bad}.")
+        try:
+            factors = (
+                ()
+                if lr_checks.strip() == "none"
+                else tuple(float(t) for t in lr_checks.split(",") if t.strip())
+            )
+        except ValueError:
+            factors = (float("nan"),)
+        if not all(0 < f < 1000 for f in factors) or lr_checks.strip() == "":
+            raise ValueError(
+                f"--lr-checks {lr_checks!r}: pass positive factors such as 0.5,2, or none."
+            )
         plan = curve_plan(
             size_list,
             seed_list,
@@ -539,6 +614,7 @@ def curves_cli(
             if "scratch" in method_list
             else (),
             rank_list,
+            factors,
         )
         _check_writable(output_dir, "--output-dir")
         _check_writable(work_dir, "--work-dir")

@@ -90,13 +90,8 @@ class ServingBert(nn.Module):
     @torch.inference_mode()
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor):
         e, t = self.bert["embeddings"], input_ids.shape[1]
-        x = e[
-            "LayerNorm"
-        ](
-            e["word_embeddings"](input_ids)
-            + e["token_type_embeddings"].weight[0]  # one segment: token type 0
-            + e["position_embeddings"].weight[:t]
-        )
+        x = e["word_embeddings"](input_ids) + e["token_type_embeddings"].weight[0]
+        x = e["LayerNorm"](x + e["position_embeddings"].weight[:t])  # one segment: type 0
         real = attention_mask[:, None, None, :].bool()  # keys a token may attend to
         for layer in self.bert["encoder"]["layer"]:
             att = layer["attention"]
@@ -117,11 +112,13 @@ class ServingBert(nn.Module):
 
 # %% ../nbs/A3_serving.ipynb #9aa19be2
 def _read_json(path: Path):
-    "The JSON in `path`, or None if it is missing or unreadable (the fallback names it)."
+    """The JSON object in `path`, or None if it is missing, unreadable or not an object
+    (the fallback names the problem)."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        found = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+    return found if isinstance(found, dict) else None
 
 
 def _servable(path: Path):
@@ -133,14 +130,15 @@ def _servable(path: Path):
             return None  # load_classifier refuses it, saying why
         info = check_sidecar(path / "lora_book.json")
         saved = (_read_json(path / "adapter_config.json") or {}).get("modules_to_save")
-        if "classifier" not in (saved or []):
+        if not isinstance(saved, list) or "classifier" not in saved:
             return None  # a head the adapter does not hold: transformers' initialisation
         folder, adapter = Path(resolve_model_path(info["base_model"])), path
         names, max_length = info["classes"], info["max_length"]
         pooling = info.get("pooling", "cls")
     elif (path / "config.json").is_file():
         config = _read_json(path / "config.json") or {}
-        archs = config.get("architectures") or []
+        archs = config.get("architectures")
+        archs = archs if isinstance(archs, list) else []
         pooling = (
             "mean"
             if "BertMeanPoolClassifier" in archs
@@ -148,12 +146,15 @@ def _servable(path: Path):
             if "BertForSequenceClassification" in archs
             else None
         )
-        labels = config.get("id2label") or {}
+        labels = config.get("id2label")
+        if pooling is None or not isinstance(labels, dict) or not labels:
+            return None
         names = [labels.get(str(i)) for i in range(len(labels))]
-        if pooling is None or None in names or not names:
+        positions = config.get("max_position_embeddings", 512)
+        if None in names or type(positions) is not int or positions < 1:
             return None
         folder, adapter = path, None
-        max_length = min(512, config.get("max_position_embeddings", 512))
+        max_length = min(512, positions)
     else:
         return None
     config = _read_json(folder / "config.json") if folder.is_dir() else None
