@@ -484,7 +484,8 @@ def recipe_checks(results_dir="results") -> pd.DataFrame:
                     "best epoch": r["best_epoch"],
                 }
             )
-    return pd.DataFrame(rows)
+    t = pd.DataFrame(rows)
+    return t.sort_values(["method", "lr", "seed"]).reset_index(drop=True) if rows else t
 
 # %% ../nbs/05b_scaling.ipynb #8bca0ff7
 def _int_list(text: str, option: str, allow_all: bool = False) -> tuple:
