@@ -119,10 +119,10 @@ def main():
                 result["memory"].append(m)
                 log(f"{n:,} rows, {'int8' if int8 else 'float32'}: {m['rows_per_s']:.1f} rows/s, peak RSS {m['peak_rss_mb']:.0f} MiB")
             f.unlink()
-        result["peak_rss_ratio_largest_over_smallest"] = {  # per setting: the peak at the largest file over the smallest
-            name: [m for m in result["memory"] if m["int8"] == (name == "int8")][-1]["peak_rss_mb"]
-            / [m for m in result["memory"] if m["int8"] == (name == "int8")][0]["peak_rss_mb"]
-            for name in ("float32", "int8")}
+        result["peak_rss_ratio_largest_over_smallest"] = {}  # per setting: the peak at the largest file over the smallest
+        for name in ("float32", "int8"):
+            peaks = [m["peak_rss_mb"] for m in result["memory"] if m["int8"] == (name == "int8")]
+            result["peak_rss_ratio_largest_over_smallest"][name] = peaks[-1] / peaks[0]
     out = Path(args.out); out.parent.mkdir(parents=True, exist_ok=True)
     tmp_out = out.with_name(f".{out.name}.tmp{os.getpid()}"); tmp_out.write_text(json.dumps(result, indent=2)); os.replace(tmp_out, out)
     log(f"wrote {out}")

@@ -466,9 +466,9 @@ def recipe_checks(results_dir="results") -> pd.DataFrame:
     root, rows = Path(results_dir) / "curves", []
     for m in RECHECKED:
         checks = sorted(root.glob(f"{m}-lr*x/*/metrics.json"))
-        runs = {f.parent.name for f in checks}
+        sizes = {f.parent.name.split("-s")[0] for f in checks}  # `nall` of `nall-s42`
         for f in sorted(root.glob(f"{m}/*/metrics.json")) + checks:
-            if f.parent.name.split("-s")[0] not in {r.split("-s")[0] for r in runs}:
+            if f.parent.name.split("-s")[0] not in sizes:
                 continue  # the chosen recipe at another size
             r = read_metrics(f)
             factor = f.parent.parent.name.partition("-lr")[2].rstrip("x")
@@ -595,15 +595,16 @@ def curves_cli(
         rank_list = () if ranks.strip() == "none" else _int_list(ranks, "--ranks")
         if bad := [r for r in rank_list if r < 1]:
             raise ValueError(f"--ranks {ranks!r}: a rank is at least 1, got {bad}.")
+        text = lr_checks.strip()
         try:
             factors = (
                 ()
-                if lr_checks.strip() == "none"
-                else tuple(float(t) for t in lr_checks.split(",") if t.strip())
+                if text == "none"
+                else tuple(float(t) for t in text.split(",") if t.strip())
             )
         except ValueError:
-            factors = (float("nan"),)
-        if not all(0 < f < 1000 for f in factors) or lr_checks.strip() == "":
+            factors = None  # not numbers
+        if not text or factors is None or not all(0 < f < 1000 for f in factors):
             raise ValueError(
                 f"--lr-checks {lr_checks!r}: pass positive factors such as 0.5,2, or none."
             )
